@@ -1,0 +1,32 @@
+"""Per-request dependencies: the runtime and the authenticated merchant."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+
+from paymux.domain.merchant import Merchant
+from paymux.services.auth import Authenticator
+from paymux.services.runtime import Runtime
+
+
+def runtime_of(request: Request) -> Runtime:
+    return request.app.state.runtime
+
+
+def client_ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+async def current_merchant(
+    request: Request,
+    authorization: Annotated[str | None, Header(max_length=2000)] = None,
+    tier: Annotated[str | None, Header(max_length=40)] = None,
+) -> Merchant:
+    authenticator: Authenticator = request.app.state.authenticator
+    return await authenticator.authenticate(authorization, tier, client_ip(request))
+
+
+RuntimeDep = Annotated[Runtime, Depends(runtime_of)]
+MerchantDep = Annotated[Merchant, Depends(current_merchant)]

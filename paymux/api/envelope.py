@@ -1,0 +1,93 @@
+"""The i'mport envelope ``{code, message, response}`` and the one place errors become HTTP statuses."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+
+from paymux.api.views import payment_view
+from paymux.domain.errors import (
+    Conflict,
+    Forbidden,
+    InvalidParameter,
+    NotAuthenticated,
+    NotFound,
+    PaymuxError,
+    Refused,
+)
+from paymux.domain.payment import Payment
+
+log = logging.getLogger("paymux.api")
+
+HTTP_STATUS: dict[type[PaymuxError], int] = {
+    InvalidParameter: 400,
+    NotAuthenticated: 401,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+    Refused: 200,
+}
+
+
+class EnvelopeResponse(Response):
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def ok(response: Any) -> EnvelopeResponse:
+    return EnvelopeResponse({"code": 0, "message": None, "response": response})
+
+
+def error(status: int, message: str, code: int = -1, response: Any = None) -> EnvelopeResponse:
+    return EnvelopeResponse({"code": code, "message": message, "response": response}, status_code=status)
+
+
+def _status_of(exc: PaymuxError) -> int:
+    for cls in type(exc).__mro__:
+        if cls in HTTP_STATUS:
+            return HTTP_STATUS[cls]  # type: ignore[index]
+    return 400
+
+
+def _describe_validation(exc: RequestValidationError) -> str:
+    problems = []
+    for item in exc.errors()[:3]:
+        location = [str(part) for part in item.get("loc", ()) if part not in ("body", "query", "path", "header")]
+        field = ".".join(location) or "body"
+        message = str(item.get("msg", "is invalid")).removeprefix("Value error, ")
+        if item.get("type") == "missing":
+            message = "is required"
+        elif item.get("type") == "json_invalid":
+            field, message = "body", "is not valid JSON"
+        problems.append(f"{field}: {message}")
+    return "; ".join(problems) or "request is malformed"
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(PaymuxError)
+    async def _paymux_error(_request: Request, exc: PaymuxError) -> Response:
+        response = payment_view(exc.response) if isinstance(exc.response, Payment) else exc.response
+        return error(_status_of(exc), exc.message, exc.code, response)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_request: Request, exc: RequestValidationError) -> Response:
+        return error(400, _describe_validation(exc))
+
+    @app.exception_handler(HTTPException)
+    async def _http_error(_request: Request, exc: HTTPException) -> Response:
+        messages = {404: "no such API path", 405: "method not allowed on this path"}
+        detail = exc.detail if isinstance(exc.detail, str) and exc.status_code not in messages else None
+        return error(exc.status_code, detail or messages.get(exc.status_code, "request refused"))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, exc: Exception) -> Response:
+        log.error("unexpected error %s", type(exc).__name__, exc_info=exc)
+        return error(500, "internal error; the request was not completed (서버 오류)")

@@ -1,0 +1,211 @@
+"""Request parameter types and bodies, with i'mport's leniency and none of its silent defaults.
+
+Strings refuse control characters and unpaired surrogates (a database would choke on them);
+amounts accept JSON numbers and form strings but never a fraction; every length is bounded.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import Path, Query
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+
+from paymux.connectors.base import Buyer
+from paymux.domain.errors import InvalidParameter
+from paymux.domain.money import MAX_INSTALLMENT_MONTHS, parse_amount
+from paymux.services.billing import CustomerInfo, PaymentDetails
+
+MAX_UNIX_SECONDS = 1 << 40
+
+
+def _clean_text(value: str) -> str:
+    if any(ord(ch) < 32 and ch not in "\t\r\n" for ch in value) or "\x7f" in value:
+        raise ValueError("must not contain control characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid UTF-8 text") from None
+    return value
+
+
+def Text(max_length: int) -> Any:  # noqa: N802 - reads as a type in annotations
+    return Annotated[str, StringConstraints(max_length=max_length), AfterValidator(_clean_text)]
+
+
+def _identifier(value: str) -> str:
+    value = _clean_text(value)
+    if not value.strip():
+        raise ValueError("must not be empty")
+    if "/" in value:
+        raise ValueError("must not contain '/'")
+    return value
+
+
+Uid = Annotated[str, StringConstraints(min_length=1, max_length=100), AfterValidator(_identifier)]
+
+
+def _amount(value: object) -> int:
+    try:
+        return parse_amount(value)
+    except InvalidParameter as problem:
+        raise ValueError(problem.message.split(": ", 1)[1]) from None
+
+
+def _optional_amount(value: object) -> int | None:
+    return None if value is None or value == "" else _amount(value)
+
+
+def _months(value: object) -> int | None:
+    if value is None or value == "":
+        return None
+    months = _amount(value)
+    if months > MAX_INSTALLMENT_MONTHS:
+        raise ValueError(f"must be between 0 and {MAX_INSTALLMENT_MONTHS} months")
+    return months
+
+
+def _custom_data(value: object) -> str | None:
+    """i'mport stores custom_data as a string; JSON given by the caller is kept as its JSON text."""
+    if value is None:
+        return None
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    if len(text) > 10_000:
+        raise ValueError("must be at most 10000 characters")
+    return _clean_text(text)
+
+
+def _urls(value: object) -> list[str] | None:
+    if value is None or value == "":
+        return None
+    urls = [value] if isinstance(value, str) else value
+    if not isinstance(urls, list) or len(urls) > 5:
+        raise ValueError("must be a URL or a list of at most 5 URLs")
+    for url in urls:
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")) or len(url) > 1000:
+            raise ValueError("each notice_url must be an http(s) URL of at most 1000 characters")
+        _clean_text(url)
+    return urls
+
+
+Amount = Annotated[int, BeforeValidator(_amount)]
+OptionalAmount = Annotated[int | None, BeforeValidator(_optional_amount)]
+Months = Annotated[int | None, BeforeValidator(_months)]
+CustomData = Annotated[str | None, BeforeValidator(_custom_data)]
+NoticeUrls = Annotated[list[str] | None, BeforeValidator(_urls)]
+
+ImpUidPath = Annotated[str, Path(max_length=100), AfterValidator(_identifier)]
+UidPath = Annotated[str, Path(max_length=100), AfterValidator(_identifier)]
+Page = Annotated[int, Query(ge=1, le=1_000_000)]
+Limit = Annotated[int, Query(ge=1, le=100)]
+UnixSeconds = Annotated[int | None, Query(ge=0, le=MAX_UNIX_SECONDS)]
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(coerce_numbers_to_str=True, extra="ignore", str_strip_whitespace=True)
+
+
+class TokenBody(Body):
+    imp_key: Text(100)
+    imp_secret: Text(200)
+
+
+class BuyerFields(Body):
+    buyer_name: Text(200) | None = None
+    buyer_email: Text(200) | None = None
+    buyer_tel: Text(40) | None = None
+    buyer_addr: Text(500) | None = None
+    buyer_postcode: Text(20) | None = None
+
+    def buyer(self) -> Buyer:
+        return Buyer(self.buyer_name, self.buyer_email, self.buyer_tel, self.buyer_addr, self.buyer_postcode)
+
+
+class ChargeFields(BuyerFields):
+    merchant_uid: Uid
+    amount: Amount
+    name: Text(200) | None = None
+    tax_free: OptionalAmount = None
+    vat: OptionalAmount = None
+    card_quota: Months = None
+    custom_data: CustomData = None
+    notice_url: NoticeUrls = None
+
+    def details(self) -> PaymentDetails:
+        return PaymentDetails(
+            merchant_uid=self.merchant_uid,
+            amount=self.amount,
+            name=self.name,
+            tax_free=self.tax_free,
+            vat=self.vat,
+            card_quota=self.card_quota,
+            buyer=self.buyer(),
+            custom_data=self.custom_data,
+            notice_url=self.notice_url,
+        )
+
+
+class CardFields(Body):
+    card_number: Text(30) | None = None
+    expiry: Text(10) | None = None
+    birth: Text(10) | None = None
+    pwd_2digit: Text(2) | None = None
+    pg: Text(140) | None = None
+
+
+class CustomerFields(Body):
+    customer_name: Text(200) | None = None
+    customer_tel: Text(40) | None = None
+    customer_email: Text(200) | None = None
+    customer_addr: Text(500) | None = None
+    customer_postcode: Text(20) | None = None
+
+    def customer_info(self) -> CustomerInfo:
+        return CustomerInfo(
+            self.customer_name, self.customer_tel, self.customer_email, self.customer_addr, self.customer_postcode
+        )
+
+
+class AgainBody(ChargeFields):
+    customer_uid: Uid
+
+
+class OnetimeBody(ChargeFields, CardFields):
+    customer_uid: Uid | None = None
+    customer_name: Text(200) | None = None
+    customer_tel: Text(40) | None = None
+    customer_email: Text(200) | None = None
+    customer_addr: Text(500) | None = None
+    customer_postcode: Text(20) | None = None
+
+    def customer_info(self) -> CustomerInfo:
+        """Stored key's customer fields; i'mport falls back to the buyer fields."""
+        return CustomerInfo(
+            self.customer_name or self.buyer_name,
+            self.customer_tel or self.buyer_tel,
+            self.customer_email or self.buyer_email,
+            self.customer_addr or self.buyer_addr,
+            self.customer_postcode or self.buyer_postcode,
+        )
+
+
+class IssueBillingKeyBody(CardFields, CustomerFields):
+    pass
+
+
+class CancelBody(Body):
+    imp_uid: Uid | None = None
+    merchant_uid: Uid | None = None
+    amount: OptionalAmount = None
+    tax_free: OptionalAmount = None
+    checksum: OptionalAmount = None
+    reason: Text(500) | None = None
+    refund_holder: Text(100) | None = None
+    refund_bank: Text(10) | None = None
+    refund_account: Text(40) | None = None
+
+
+class PrepareBody(Body):
+    merchant_uid: Uid
+    amount: Amount = Field(description="integer KRW the order must be paid")

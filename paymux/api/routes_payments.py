@@ -1,0 +1,130 @@
+"""``/payments``: look-ups, lists, cancel, prepare."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request
+
+from paymux.api.deps import MerchantDep, RuntimeDep
+from paymux.api.envelope import EnvelopeResponse, ok
+from paymux.api.params import CancelBody, Limit, Page, PrepareBody, UidPath, UnixSeconds
+from paymux.api.views import page_view, payment_view
+from paymux.domain.errors import InvalidParameter
+from paymux.domain.payment import PaymentStatus
+from paymux.services import payments as payment_service
+from paymux.services.payments import CancelRequest
+
+router = APIRouter(tags=["payments"])
+
+Sorting = Literal["-started", "started", "-paid", "paid", "-updated", "updated"]
+StatusName = Literal["ready", "paid", "cancelled", "failed"]
+NINETY_DAYS = 90 * 24 * 3600
+
+
+def _uid_list(request: Request, name: str) -> list[str]:
+    values = request.query_params.getlist(f"{name}[]") + request.query_params.getlist(name)
+    if not values:
+        raise InvalidParameter(f"{name}[]", "at least one value is required")
+    if len(values) > 100:
+        raise InvalidParameter(f"{name}[]", "at most 100 values per request")
+    for value in values:
+        if not value or len(value) > 100 or any(ord(ch) < 32 for ch in value):
+            raise InvalidParameter(f"{name}[]", "each value must be 1-100 printable characters")
+    return values
+
+
+@router.get("/payments", summary="Several payments by imp_uid[]")
+async def get_payments(request: Request, runtime: RuntimeDep, merchant: MerchantDep) -> EnvelopeResponse:
+    found = await payment_service.get_payments(runtime, merchant, _uid_list(request, "imp_uid"))
+    return ok([payment_view(p) for p in found])
+
+
+@router.get("/payments/status/{payment_status}", summary="Payments by status in a time range, paged")
+async def list_by_status(
+    payment_status: Literal["all", "ready", "paid", "cancelled", "failed"],
+    runtime: RuntimeDep,
+    merchant: MerchantDep,
+    page: Page = 1,
+    limit: Limit = 20,
+    time_from: Annotated[UnixSeconds, Query(alias="from")] = None,
+    time_to: Annotated[UnixSeconds, Query(alias="to")] = None,
+    sorting: Sorting = "-started",
+) -> EnvelopeResponse:
+    to = time_to if time_to is not None else runtime.now()
+    since = time_from if time_from is not None else max(0, to - NINETY_DAYS)
+    if since > to:
+        raise InvalidParameter("from", "must not be later than to")
+    status = None if payment_status == "all" else PaymentStatus(payment_status)
+    found = await payment_service.list_payments(runtime, merchant, status, since, to, sorting, page, limit)
+    return ok(page_view(found, page, limit))
+
+
+@router.get("/payments/find/{merchant_uid}", summary="Latest payment of an order")
+@router.get("/payments/find/{merchant_uid}/{payment_status}", summary="Latest payment of an order in a status")
+async def find_payment(
+    merchant_uid: UidPath,
+    runtime: RuntimeDep,
+    merchant: MerchantDep,
+    payment_status: StatusName | None = None,
+    sorting: Sorting = "-started",
+) -> EnvelopeResponse:
+    status = PaymentStatus(payment_status) if payment_status else None
+    return ok(payment_view(await payment_service.find_payment(runtime, merchant, merchant_uid, status, sorting)))
+
+
+@router.get("/payments/findAll/{merchant_uid}", summary="All attempts of an order, paged")
+@router.get("/payments/findAll/{merchant_uid}/{payment_status}", summary="All attempts of an order in a status")
+async def find_all_payments(
+    merchant_uid: UidPath,
+    runtime: RuntimeDep,
+    merchant: MerchantDep,
+    payment_status: StatusName | None = None,
+    page: Page = 1,
+    limit: Limit = 20,
+    sorting: Sorting = "-started",
+) -> EnvelopeResponse:
+    status = PaymentStatus(payment_status) if payment_status else None
+    found = await payment_service.find_all_payments(runtime, merchant, merchant_uid, status, sorting, page, limit)
+    return ok(page_view(found, page, limit))
+
+
+@router.post("/payments/cancel", summary="Cancel all or part of a payment")
+async def cancel_payment(body: CancelBody, runtime: RuntimeDep, merchant: MerchantDep) -> EnvelopeResponse:
+    if not body.imp_uid and not body.merchant_uid:
+        raise InvalidParameter("imp_uid", "imp_uid or merchant_uid is required")
+    request = CancelRequest(
+        imp_uid=body.imp_uid,
+        merchant_uid=body.merchant_uid,
+        amount=body.amount,
+        tax_free=body.tax_free or 0,
+        checksum=body.checksum,
+        reason=body.reason or "",
+        refund_holder=body.refund_holder,
+        refund_bank=body.refund_bank,
+        refund_account=body.refund_account,
+    )
+    return ok(payment_view(await payment_service.cancel_payment(runtime, merchant, request)))
+
+
+@router.post("/payments/prepare", summary="Register the amount an order must be paid")
+async def prepare(body: PrepareBody, runtime: RuntimeDep, merchant: MerchantDep) -> EnvelopeResponse:
+    await payment_service.prepare(runtime, merchant, body.merchant_uid, body.amount)
+    return ok({"merchant_uid": body.merchant_uid, "amount": body.amount})
+
+
+@router.put("/payments/prepare", summary="Change the prepared amount of an order")
+async def update_prepared(body: PrepareBody, runtime: RuntimeDep, merchant: MerchantDep) -> EnvelopeResponse:
+    await payment_service.update_prepared(runtime, merchant, body.merchant_uid, body.amount)
+    return ok({"merchant_uid": body.merchant_uid, "amount": body.amount})
+
+
+@router.get("/payments/prepare/{merchant_uid}", summary="The prepared amount of an order")
+async def get_prepared(merchant_uid: UidPath, runtime: RuntimeDep, merchant: MerchantDep) -> EnvelopeResponse:
+    amount = await payment_service.get_prepared(runtime, merchant, merchant_uid)
+    return ok({"merchant_uid": merchant_uid, "amount": amount})
+
+
+@router.get("/payments/{imp_uid}", summary="One payment")
+async def get_payment(imp_uid: UidPath, runtime: RuntimeDep, merchant: MerchantDep) -> EnvelopeResponse:
+    return ok(payment_view(await payment_service.get_payment(runtime, merchant, imp_uid)))

@@ -1,0 +1,57 @@
+"""The i'mport V1 JSON shapes of payments, customers and pages. Internal fields never leave here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from paymux.domain.customer import Customer
+from paymux.domain.payment import Cancellation, Payment
+from paymux.store.payments import Page
+
+_PAYMENT_FIELDS = (
+    "imp_uid", "merchant_uid", "pay_method", "channel", "pg_provider", "emb_pg_provider", "pg_tid", "pg_id",
+    "escrow", "apply_num", "bank_code", "bank_name", "card_code", "card_name", "card_quota", "card_number",
+    "card_type", "vbank_code", "vbank_name", "vbank_num", "vbank_holder", "vbank_date", "vbank_issued_at",
+    "name", "amount", "cancel_amount", "currency", "buyer_name", "buyer_email", "buyer_tel", "buyer_addr",
+    "buyer_postcode", "custom_data", "user_agent", "started_at", "paid_at", "failed_at", "cancelled_at",
+    "fail_reason", "cancel_reason", "receipt_url", "cash_receipt_issued", "customer_uid", "customer_uid_usage",
+)
+
+_CUSTOMER_FIELDS = (
+    "customer_uid", "pg_provider", "pg_id", "card_name", "card_code", "card_number", "card_type",
+    "customer_name", "customer_tel", "customer_email", "customer_addr", "customer_postcode", "inserted", "updated",
+)
+
+
+def cancellation_view(cancellation: Cancellation) -> dict[str, Any]:
+    return {
+        "pg_tid": cancellation.pg_tid,
+        "amount": cancellation.amount,
+        "cancelled_at": cancellation.cancelled_at,
+        "reason": cancellation.reason,
+        "receipt_url": cancellation.receipt_url,
+        "cancellation_id": cancellation.cancellation_id,
+    }
+
+
+def payment_view(payment: Payment) -> dict[str, Any]:
+    view = {name: getattr(payment, name) for name in _PAYMENT_FIELDS}
+    view["status"] = payment.status.value
+    view["cancel_history"] = [cancellation_view(c) for c in payment.cancel_history]
+    view["cancel_receipt_urls"] = [c.receipt_url for c in payment.cancel_history]
+    return view
+
+
+def customer_view(customer: Customer) -> dict[str, Any]:
+    return {name: getattr(customer, name) for name in _CUSTOMER_FIELDS}
+
+
+def page_view(page: Page, page_number: int, limit: int) -> dict[str, Any]:
+    """``{total, previous, next, list}``; previous/next are page numbers, 0 when there is none."""
+    last_page = (page.total + limit - 1) // limit
+    return {
+        "total": page.total,
+        "previous": page_number - 1 if page_number > 1 else 0,
+        "next": page_number + 1 if page_number < last_page else 0,
+        "list": [payment_view(p) for p in page.items],
+    }

@@ -1,0 +1,71 @@
+"""Builds the ASGI app: the REST API today; the checkout and console faces mount here too."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+
+from paymux import __version__
+from paymux.api import routes_payments, routes_subscribe, routes_users
+from paymux.api.body import RequestBodyMiddleware
+from paymux.api.envelope import EnvelopeResponse, install_error_handlers
+from paymux.clock import Clock
+from paymux.config import Settings
+from paymux.services.auth import Authenticator
+from paymux.services.reconcile import settle_pending_outcomes
+from paymux.services.runtime import Runtime
+
+log = logging.getLogger("paymux")
+
+RECONCILE_EVERY_SECONDS = 15
+
+
+async def _reconcile_forever(runtime: Runtime) -> None:
+    while True:
+        await asyncio.sleep(RECONCILE_EVERY_SECONDS)
+        try:
+            await settle_pending_outcomes(runtime)
+        except Exception:
+            log.exception("reconciler pass failed; retrying next pass")
+
+
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None, runtime: Runtime | None = None) -> FastAPI:
+    settings = settings or Settings.from_env()
+    runtime = runtime or Runtime.build(settings, clock)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        workers = [asyncio.create_task(_reconcile_forever(runtime))] if settings.run_workers else []
+        app.state.ready = True
+        yield
+        for task in workers:
+            task.cancel()
+        await runtime.close()
+
+    app = FastAPI(
+        title="paymux",
+        version=__version__,
+        description="i'mport (PortOne) V1 compatible payment gateway. Bodies may be JSON or form-encoded.",
+        lifespan=lifespan,
+        default_response_class=EnvelopeResponse,
+    )
+    app.state.runtime = runtime
+    app.state.authenticator = Authenticator(runtime)
+    app.state.ready = False
+    app.add_middleware(RequestBodyMiddleware)
+    install_error_handlers(app)
+    app.include_router(routes_users.router)
+    app.include_router(routes_payments.router)
+    app.include_router(routes_subscribe.router)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> EnvelopeResponse:
+        async with runtime.database.reading() as connection:
+            await connection.exec_driver_sql("SELECT 1")
+        return EnvelopeResponse({"status": "ok", "version": __version__})
+
+    return app

@@ -1,0 +1,215 @@
+"""``paymux``: serve, migrate, and the operator's merchant and channel commands."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import click
+
+from paymux.config import Settings
+from paymux.domain.errors import PaymuxError
+from paymux.services import channels as channel_service
+from paymux.services import merchants as merchant_service
+from paymux.services.runtime import Runtime
+from paymux.store.migrate import upgrade_to_head
+
+T = TypeVar("T")
+
+DEMO_USER_CODE = "imp10000000"
+DEMO_IMP_KEY = "2000000000000001"
+DEMO_IMP_SECRET = "demo-secret-for-local-sandbox-use-only"
+DEMO_CHANNELS = (
+    # (pg, type, default): console order is matching order
+    ("html5_inicis", "general", True),
+    ("html5_inicis", "subscription", False),
+    ("html5_inicis", "api", False),
+    ("kakaopay", "simple", False),
+    ("mobilians", "general", False),
+    ("mobilians", "subscription", False),
+    ("kcp", "api", False),
+    ("nice", "api", False),
+)
+
+
+def _run(settings: Settings, work: Callable[[Runtime], Awaitable[T]]) -> T:
+    async def main() -> T:
+        runtime = Runtime.build(settings)
+        try:
+            return await work(runtime)
+        finally:
+            await runtime.close()
+
+    try:
+        return asyncio.run(main())
+    except PaymuxError as error:
+        raise click.ClickException(error.message) from None
+
+
+def _emit(data: Any, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        for key, value in data.items():
+            click.echo(f"{key}: {value}")
+
+
+@click.group()
+@click.pass_context
+def main(context: click.Context) -> None:
+    """paymux: a self-hosted i'mport (PortOne) V1 compatible payment gateway."""
+    context.obj = Settings.from_env()
+
+
+@main.command()
+@click.pass_obj
+def migrate(settings: Settings) -> None:
+    """Create or upgrade the database schema."""
+    upgrade_to_head(settings.database_url)
+    click.echo(f"schema is up to date ({_describe_db(settings)})")
+
+
+def _describe_db(settings: Settings) -> str:
+    if settings.is_sqlite:
+        return "SQLite at " + settings.database_url.removeprefix("sqlite+aiosqlite:///")
+    return "PostgreSQL"
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int, help="worker processes (PostgreSQL for more than 1)")
+@click.pass_obj
+def serve(settings: Settings, host: str, port: int, workers: int) -> None:
+    """Run the gateway (migrates first)."""
+    _serve(settings, host, port, workers)
+
+
+def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
+    import uvicorn
+
+    if workers > 1 and settings.is_sqlite:
+        raise click.ClickException("SQLite supports one worker; set PAYMUX_DATABASE_URL=postgresql://… for more")
+    upgrade_to_head(settings.database_url)
+    os.environ.setdefault("PAYMUX_PUBLIC_URL", f"http://{host}:{port}")
+    click.echo(f"paymux on http://{host}:{port} ({_describe_db(settings)}; data in {settings.data_dir})")
+    uvicorn.run("paymux.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info")
+
+
+@main.group()
+def merchant() -> None:
+    """Merchants and sub-merchants."""
+
+
+@merchant.command("create")
+@click.option("--name", required=True)
+@click.option("--parent", "parent", default=None, help="user code of the parent merchant (makes a sub-merchant)")
+@click.option("--json", "as_json", is_flag=True, help="print JSON")
+@click.pass_obj
+def merchant_create(settings: Settings, name: str, parent: str | None, as_json: bool) -> None:
+    """Create a merchant and print its user code, imp_key and imp_secret (shown only now)."""
+    upgrade_to_head(settings.database_url)
+    created = _run(settings, lambda rt: merchant_service.create_merchant(rt, name, parent_user_code=parent))
+    _emit(created.as_dict(), as_json)
+
+
+@main.group()
+def channel() -> None:
+    """PG channels (PG settings) of a merchant."""
+
+
+def _channel_dict(item: Any) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "position": item.position,
+        "pg": item.pg_provider,
+        "mid": item.mid,
+        "type": item.pay_type.value,
+        "mode": item.mode.value,
+        "default": item.is_default,
+        "pg_string": item.pg_string,
+    }
+
+
+@channel.command("add")
+@click.option("--merchant", "user_code", required=True, help="merchant user code (imp########)")
+@click.option("--pg", required=True, help="PG code: html5_inicis, kakaopay, mobilians, kcp, nice")
+@click.option("--mid", default=None, help="Merchant ID; test mode defaults to the PG's test MID")
+@click.option("--type", "pay_type", type=click.Choice(["general", "subscription", "simple", "api"]), required=True)
+@click.option("--mode", type=click.Choice(["test", "live"]), default="test", show_default=True)
+@click.option("--default", "is_default", is_flag=True, help="make this the default channel")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def channel_add(settings: Settings, user_code: str, pg: str, mid: str | None, pay_type: str, mode: str, is_default: bool, as_json: bool) -> None:
+    """Append a channel to a merchant's list (the order is the matching order)."""
+
+    async def work(runtime: Runtime) -> Any:
+        owner = await merchant_service.get_merchant(runtime, user_code)
+        return await channel_service.add_channel(
+            runtime, owner.id, pg=pg, mid=mid, pay_type=pay_type, mode=mode, default=is_default
+        )
+
+    _emit(_channel_dict(_run(settings, work)), as_json)
+
+
+@channel.command("list")
+@click.option("--merchant", "user_code", required=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def channel_list(settings: Settings, user_code: str, as_json: bool) -> None:
+    """List a merchant's channels in matching order."""
+
+    async def work(runtime: Runtime) -> Any:
+        owner = await merchant_service.get_merchant(runtime, user_code)
+        return await channel_service.list_channels(runtime, owner.id)
+
+    items = [_channel_dict(c) for c in _run(settings, work)]
+    if as_json:
+        click.echo(json.dumps(items, indent=2))
+        return
+    for item in items:
+        flag = " (default)" if item["default"] else ""
+        click.echo(f"{item['position']:>3}  {item['pg_string']:<32} {item['type']:<13} {item['mode']}{flag}")
+
+
+async def seed_demo(runtime: Runtime) -> dict[str, Any]:
+    """The demo merchant with fixed sandbox credentials and one test channel of each kind."""
+    try:
+        demo = await merchant_service.get_merchant(runtime, DEMO_USER_CODE)
+    except PaymuxError:
+        created = await merchant_service.create_merchant(
+            runtime, "paymux demo shop", user_code=DEMO_USER_CODE, imp_key=DEMO_IMP_KEY, imp_secret=DEMO_IMP_SECRET
+        )
+        demo = created.merchant
+        for pg, pay_type, is_default in DEMO_CHANNELS:
+            await channel_service.add_channel(
+                runtime, demo.id, pg=pg, mid=None, pay_type=pay_type, mode="test", default=is_default
+            )
+    return {"user_code": DEMO_USER_CODE, "imp_key": DEMO_IMP_KEY, "imp_secret": DEMO_IMP_SECRET}
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--no-serve", is_flag=True, help="seed only, do not start the server")
+@click.pass_obj
+def demo(settings: Settings, host: str, port: int, no_serve: bool) -> None:
+    """Seed a demo merchant with sandbox channels and start the gateway."""
+    upgrade_to_head(settings.database_url)
+    credentials = _run(settings, seed_demo)
+    click.echo("")
+    click.echo("Demo merchant (sandbox; every channel is in test mode):")
+    click.echo(f"  user code : {credentials['user_code']}")
+    click.echo(f"  imp_key   : {credentials['imp_key']}")
+    click.echo(f"  imp_secret: {credentials['imp_secret']}")
+    click.echo("")
+    if not no_serve:
+        _serve(settings, host, port, 1)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,58 @@
+"""Settings from the environment (``PAYMUX_*``), with defaults that run out of the box.
+
+With nothing set, paymux keeps everything under ``./.paymux``: the SQLite database and the vault key
+file. Operators point ``PAYMUX_DATABASE_URL`` at PostgreSQL to run several instances.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def _normalise_database_url(url: str) -> str:
+    """Accept the URLs operators write (``postgresql://``, ``sqlite:///``) and pick our async drivers."""
+    for prefix, driver in (
+        ("postgresql://", "postgresql+asyncpg://"),
+        ("postgres://", "postgresql+asyncpg://"),
+        ("sqlite:///", "sqlite+aiosqlite:///"),
+    ):
+        if url.startswith(prefix):
+            return driver + url[len(prefix):]
+    return url
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    vault_keys: str | None = None
+    public_url: str = "http://127.0.0.1:8000"
+    token_ttl_seconds: int = 1800
+    merchant_cache_seconds: float = 2.0
+    connector_timeout_seconds: float = 10.0
+    pending_outcome_grace_seconds: int = 60
+    run_workers: bool = True
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        data_dir = Path(env.get("PAYMUX_DATA_DIR", ".paymux")).resolve()
+        database_url = env.get("PAYMUX_DATABASE_URL") or f"sqlite:///{data_dir / 'paymux.db'}"
+        return cls(
+            data_dir=data_dir,
+            database_url=_normalise_database_url(database_url),
+            vault_keys=env.get("PAYMUX_VAULT_KEYS") or None,
+            public_url=env.get("PAYMUX_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
+            token_ttl_seconds=int(env.get("PAYMUX_TOKEN_TTL_SECONDS", "1800")),
+            merchant_cache_seconds=float(env.get("PAYMUX_MERCHANT_CACHE_SECONDS", "2")),
+            connector_timeout_seconds=float(env.get("PAYMUX_CONNECTOR_TIMEOUT_SECONDS", "10")),
+            pending_outcome_grace_seconds=int(env.get("PAYMUX_PENDING_GRACE_SECONDS", "60")),
+            run_workers=env.get("PAYMUX_RUN_WORKERS", "1") not in ("0", "false", "no"),
+        )

@@ -1,0 +1,1 @@
+"""One module per PG behind one interface (``base.Connector``)."""

@@ -1,0 +1,88 @@
+"""Which connector serves a channel: the PG's sandbox in test mode, its live protocol in live mode."""
+
+from __future__ import annotations
+
+from paymux.connectors.base import (
+    CancelResult,
+    ChannelContext,
+    ChargeRequest,
+    ChargeResult,
+    Connector,
+    IssuedBillingKey,
+)
+from paymux.connectors.inicis import InicisSandbox
+from paymux.connectors.kakaopay import KakaoPaySandbox
+from paymux.connectors.kcp import KcpSandbox
+from paymux.connectors.mobilians import MobiliansSandbox
+from paymux.connectors.nice import NiceSandbox
+from paymux.connectors.sandbox import SandboxConnector, SandboxLedger
+from paymux.domain.card import CardDetails
+from paymux.domain.channel import Channel, ChannelMode, canonical_pg_code
+from paymux.domain.errors import InvalidParameter, Refused
+from paymux.domain.payment import Payment
+
+SANDBOX_CONNECTORS: tuple[type[SandboxConnector], ...] = (
+    InicisSandbox,
+    KakaoPaySandbox,
+    MobiliansSandbox,
+    KcpSandbox,
+    NiceSandbox,
+)
+
+
+class LiveNotAvailable(Connector):
+    """Live mode of a PG whose real protocol is not wired yet: every call is a clear refusal."""
+
+    mode = ChannelMode.LIVE
+
+    def __init__(self, sandbox: SandboxConnector) -> None:
+        self.pg_provider = sandbox.pg_provider
+        self.display_name = sandbox.display_name
+        self.pay_methods = sandbox.pay_methods
+        self.pay_types = sandbox.pay_types
+        self.requires_buyer_tel = sandbox.requires_buyer_tel
+
+    def _refuse(self) -> Refused:
+        return Refused(
+            f"live mode for {self.display_name} ({self.pg_provider}) is not available yet; "
+            "use a test-mode channel (실연동 모드는 아직 지원되지 않습니다)"
+        )
+
+    async def issue_billing_key(self, context: ChannelContext, card: CardDetails, customer_uid: str, now: int) -> IssuedBillingKey:
+        raise self._refuse()
+
+    async def charge_billing_key(self, context: ChannelContext, billing_key: str, request: ChargeRequest) -> ChargeResult:
+        raise self._refuse()
+
+    async def charge_card(self, context: ChannelContext, card: CardDetails, request: ChargeRequest) -> ChargeResult:
+        raise self._refuse()
+
+    async def cancel(self, context: ChannelContext, payment: Payment, amount: int, tax_free: int, reason: str, now: int) -> CancelResult:
+        raise self._refuse()
+
+    async def inquire(self, context: ChannelContext, order_id: str, now: int) -> ChargeResult:
+        raise self._refuse()
+
+
+class ConnectorRegistry:
+    def __init__(self, ledger: SandboxLedger) -> None:
+        self._sandboxes: dict[str, SandboxConnector] = {cls.pg_provider: cls(ledger) for cls in SANDBOX_CONNECTORS}
+        self._live = {code: LiveNotAvailable(sandbox) for code, sandbox in self._sandboxes.items()}
+
+    @property
+    def pg_codes(self) -> list[str]:
+        return list(self._sandboxes)
+
+    def describe(self, pg_provider: str) -> Connector:
+        """The connector's declared capabilities (pay types, methods, test MIDs) for a PG code."""
+        code = canonical_pg_code(pg_provider)
+        if code not in self._sandboxes:
+            known = ", ".join(sorted(self._sandboxes))
+            raise InvalidParameter("pg", f"unknown PG code '{pg_provider}'; this paymux knows {known}")
+        return self._sandboxes[code]
+
+    def for_channel(self, channel: Channel) -> Connector:
+        code = channel.pg_provider
+        if channel.mode is ChannelMode.LIVE:
+            return self._live[code]
+        return self._sandboxes[code]

@@ -1,0 +1,196 @@
+"""The sandbox PG: the "test integration" every connector runs in test mode.
+
+It behaves like a PG's own test server. Cards are chosen from a documented table (docs/sandbox.md) to
+approve, decline for each common reason, or time out with an unknown outcome that a later inquiry
+resolves. Its memory (what an inquiry answers, Mobilians' first charge) sits in the sandbox ledger,
+its side of the wire; ordinary approvals are not remembered, so an inquiry about an order it never
+recorded answers "no such transaction", as a PG does for a request that never reached it.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import asdict
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, Protocol
+
+from paymux.connectors.base import (
+    CancelResult,
+    CardRefused,
+    ChannelContext,
+    ChargeRequest,
+    ChargeResult,
+    Connector,
+    IssuedBillingKey,
+    Outcome,
+)
+from paymux.domain.card import CARD_COMPANIES, CardDetails
+from paymux.domain.errors import Refused
+from paymux.domain.payment import Approval, Payment
+
+
+class SandboxLedger(Protocol):
+    async def get(self, key: str) -> dict[str, Any] | None: ...
+
+    async def put(self, key: str, value: dict[str, Any]) -> None: ...
+
+
+class CardBehaviour(StrEnum):
+    APPROVE = "approve"
+    REFUSED = "refused"
+    INSUFFICIENT = "insufficient"
+    EXPIRED = "expired"
+    AUTH_FAILED = "auth_failed"
+    TIMEOUT_THEN_APPROVED = "timeout_approved"
+    TIMEOUT_THEN_DECLINED = "timeout_declined"
+
+
+# The test card table (docs/sandbox.md). Any other well-formed number approves.
+TEST_CARDS: dict[str, CardBehaviour] = {
+    "4000000000000002": CardBehaviour.REFUSED,
+    "4000000000009995": CardBehaviour.INSUFFICIENT,
+    "4000000000000069": CardBehaviour.EXPIRED,
+    "4000000000000127": CardBehaviour.AUTH_FAILED,
+    "4000000000000119": CardBehaviour.TIMEOUT_THEN_APPROVED,
+    "4000000000000101": CardBehaviour.TIMEOUT_THEN_DECLINED,
+}
+
+DECLINE_REASONS: dict[CardBehaviour, str] = {
+    CardBehaviour.REFUSED: "카드사 승인거절 (card company refused the charge)",
+    CardBehaviour.INSUFFICIENT: "잔액부족 (insufficient balance)",
+    CardBehaviour.EXPIRED: "카드정보 인증에 실패하였습니다. (유효기간 경과: expired card)",
+    CardBehaviour.AUTH_FAILED: "카드정보 인증에 실패하였습니다. (비밀번호/생년월일 불일치: wrong password or birth date)",
+    CardBehaviour.TIMEOUT_THEN_DECLINED: "카드사 승인거절 (card company refused the charge)",
+}
+
+# Card company by BIN prefix, longest prefix first; anything else is a BC card.
+BIN_TABLE: tuple[tuple[str, str, int], ...] = (
+    ("400000", "366", 0),
+    ("536148", "367", 0),
+    ("457973", "381", 0),
+    ("510737", "365", 0),
+    ("123412", "368", 0),
+    ("949094", "371", 1),
+    ("4", "VIS", 0),
+    ("5", "MAS", 0),
+)
+
+
+def card_company(digits: str) -> tuple[str, str, int]:
+    """(card_code, card_name, card_type) of a sandbox card."""
+    for prefix, code, card_type in BIN_TABLE:
+        if digits.startswith(prefix):
+            return code, CARD_COMPANIES[code], card_type
+    return "361", CARD_COMPANIES["361"], 0
+
+
+def behaviour_of(card: CardDetails, now: int) -> CardBehaviour:
+    today = datetime.fromtimestamp(now, UTC)
+    if card.is_expired(today.year, today.month):
+        return CardBehaviour.EXPIRED
+    return TEST_CARDS.get(card.number, CardBehaviour.APPROVE)
+
+
+class SandboxConnector(Connector):
+    """Common sandbox behaviour; each PG module sets its rules and tid format on top."""
+
+    tid_prefix: str = "sandbox"
+
+    def __init__(self, ledger: SandboxLedger) -> None:
+        self.ledger = ledger
+
+    # --- hooks a PG module may override -------------------------------------------------------
+    def new_tid(self, now: int) -> str:
+        stamp = datetime.fromtimestamp(now, UTC).strftime("%Y%m%d%H%M%S")
+        return f"{self.tid_prefix}{stamp}{secrets.token_hex(6)}"
+
+    async def check_billing_charge(self, billing_key: str, request: ChargeRequest) -> str | None:
+        """A PG-specific refusal reason for a billing-key charge, or None."""
+        return None
+
+    async def after_billing_charge(self, billing_key: str, request: ChargeRequest) -> None:
+        """Remember what the PG must remember after an approved billing-key charge."""
+
+    def check_cancel(self, payment: Payment, now: int) -> str | None:
+        """A PG-specific refusal reason for a cancel, or None."""
+        return None
+
+    # --- the interface ---------------------------------------------------------------------------
+    async def issue_billing_key(
+        self, context: ChannelContext, card: CardDetails, customer_uid: str, now: int
+    ) -> IssuedBillingKey:
+        behaviour = behaviour_of(card, now)
+        if behaviour in (CardBehaviour.EXPIRED, CardBehaviour.AUTH_FAILED):
+            raise CardRefused("카드정보 인증 및 빌키 발급에 실패하였습니다. (card authentication failed)")
+        code, name, card_type = card_company(card.number)
+        billing_key = f"sbk.{self.pg_provider}.{behaviour.value}.{code}.{card_type}.{secrets.token_hex(12)}"
+        return IssuedBillingKey(billing_key, code, name, card.masked_number, card_type)
+
+    async def charge_billing_key(
+        self, context: ChannelContext, billing_key: str, request: ChargeRequest
+    ) -> ChargeResult:
+        parts = billing_key.split(".")
+        if len(parts) != 6 or parts[0] != "sbk" or parts[1] != self.pg_provider:
+            return ChargeResult.declined("유효하지 않은 빌링키입니다 (billing key not issued by this PG)")
+        behaviour, code, card_type = CardBehaviour(parts[2]), parts[3], int(parts[4])
+        refusal = await self.check_billing_charge(billing_key, request)
+        if refusal:
+            return ChargeResult.declined(refusal)
+        result = await self._decide(context, behaviour, request, code, card_type, None)
+        if result.outcome is not Outcome.DECLINED:
+            await self.after_billing_charge(billing_key, request)
+        return result
+
+    async def charge_card(self, context: ChannelContext, card: CardDetails, request: ChargeRequest) -> ChargeResult:
+        behaviour = behaviour_of(card, request.now)
+        code, _, card_type = card_company(card.number)
+        return await self._decide(context, behaviour, request, code, card_type, card.masked_number)
+
+    async def _decide(
+        self,
+        context: ChannelContext,
+        behaviour: CardBehaviour,
+        request: ChargeRequest,
+        code: str,
+        card_type: int,
+        masked: str | None,
+    ) -> ChargeResult:
+        approval = Approval(
+            pg_tid=self.new_tid(request.now),
+            apply_num=f"{secrets.randbelow(10**8):08d}",
+            card_code=code,
+            card_name=CARD_COMPANIES.get(code),
+            card_number=masked,
+            card_type=card_type,
+            card_quota=request.card_quota,
+        )
+        if behaviour is CardBehaviour.APPROVE:
+            return ChargeResult.approved(approval)
+        if behaviour in (CardBehaviour.TIMEOUT_THEN_APPROVED, CardBehaviour.TIMEOUT_THEN_DECLINED):
+            approved = behaviour is CardBehaviour.TIMEOUT_THEN_APPROVED
+            await self.ledger.put(
+                self._outcome_key(request.order_id),
+                {"approved": approved, "approval": asdict(approval), "reason": DECLINE_REASONS.get(behaviour, "")},
+            )
+            return ChargeResult.unknown("PG did not answer in time; the outcome will be confirmed by inquiry")
+        return ChargeResult.declined(DECLINE_REASONS[behaviour], card_number=masked)
+
+    def _outcome_key(self, order_id: str) -> str:
+        return f"{self.pg_provider}:outcome:{order_id}"
+
+    async def cancel(
+        self, context: ChannelContext, payment: Payment, amount: int, tax_free: int, reason: str, now: int
+    ) -> CancelResult:
+        refusal = self.check_cancel(payment, now)
+        if refusal:
+            raise Refused(refusal)
+        return CancelResult(pg_tid=self.new_tid(now))
+
+    async def inquire(self, context: ChannelContext, order_id: str, now: int) -> ChargeResult:
+        recorded = await self.ledger.get(self._outcome_key(order_id))
+        if recorded is None:
+            return ChargeResult.declined("PG has no record of this order (거래내역 없음: the request never arrived)")
+        if recorded["approved"]:
+            return ChargeResult.approved(Approval(**recorded["approval"]))
+        return ChargeResult.declined(recorded["reason"])

@@ -1,0 +1,1 @@
+"""What paymux is about, free of I/O: payments, billing keys, channels, merchants and their rules."""

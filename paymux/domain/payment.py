@@ -1,0 +1,181 @@
+"""The payment and its cancellations: status transitions and money rules, as plain code.
+
+Status rules (contract §3): ``ready`` → ``paid`` | ``failed``; ``paid`` → ``cancelled`` only when the
+whole amount is cancelled. A partial cancel keeps ``paid``, raises ``cancel_amount`` and adds an
+immutable cancellation record. ``cancel_amount`` never exceeds ``amount``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from paymux.domain.errors import InvalidParameter, Refused
+
+
+class PaymentStatus(StrEnum):
+    READY = "ready"
+    PAID = "paid"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+
+
+class CustomerUidUsage(StrEnum):
+    ISSUE = "issue"
+    PAYMENT = "payment"
+    SCHEDULED = "payment.scheduled"
+
+
+@dataclass(frozen=True)
+class Approval:
+    """What a PG tells us when it approves a charge."""
+
+    pg_tid: str
+    apply_num: str = ""
+    card_code: str | None = None
+    card_name: str | None = None
+    card_number: str | None = None  # masked
+    card_type: int | None = None
+    card_quota: int = 0
+    bank_code: str | None = None
+    bank_name: str | None = None
+    emb_pg_provider: str | None = None
+
+
+@dataclass(frozen=True)
+class Cancellation:
+    cancellation_id: str
+    imp_uid: str
+    pg_tid: str
+    amount: int
+    tax_free: int
+    reason: str
+    cancelled_at: int
+    receipt_url: str = ""
+    refund_holder: str | None = None
+    refund_bank: str | None = None
+    refund_account: str | None = None
+
+
+@dataclass(kw_only=True)
+class Payment:
+    imp_uid: str
+    merchant_id: int
+    merchant_uid: str
+    amount: int
+    status: PaymentStatus = PaymentStatus.READY
+    channel_id: int | None = None
+    pay_method: str = "card"
+    channel: str = "api"
+    pg_provider: str = ""
+    emb_pg_provider: str | None = None
+    pg_tid: str | None = None
+    pg_id: str | None = None
+    escrow: bool = False
+    apply_num: str | None = None
+    bank_code: str | None = None
+    bank_name: str | None = None
+    card_code: str | None = None
+    card_name: str | None = None
+    card_quota: int = 0
+    card_number: str | None = None
+    card_type: int | None = None
+    vbank_code: str | None = None
+    vbank_name: str | None = None
+    vbank_num: str | None = None
+    vbank_holder: str | None = None
+    vbank_date: int = 0
+    vbank_issued_at: int = 0
+    name: str | None = None
+    tax_free: int = 0
+    vat: int = 0
+    cancel_amount: int = 0
+    currency: str = "KRW"
+    buyer_name: str | None = None
+    buyer_email: str | None = None
+    buyer_tel: str | None = None
+    buyer_addr: str | None = None
+    buyer_postcode: str | None = None
+    custom_data: str | None = None
+    user_agent: str | None = None
+    started_at: int = 0
+    paid_at: int = 0
+    failed_at: int = 0
+    cancelled_at: int = 0
+    updated_at: int = 0
+    status_at: int = 0
+    fail_reason: str | None = None
+    cancel_reason: str | None = None
+    receipt_url: str | None = None
+    cash_receipt_issued: bool = False
+    customer_uid: str | None = None
+    customer_uid_usage: str | None = None
+    notice_url: list[str] | None = None
+    claims_order: bool = False
+    outcome_pending: bool = False
+    cancel_history: list[Cancellation] = field(default_factory=list)
+
+    @property
+    def cancellable_amount(self) -> int:
+        return self.amount - self.cancel_amount
+
+    def approve(self, approval: Approval, now: int) -> None:
+        """Record the PG's approval: ``ready`` → ``paid``. The order stays claimed for good."""
+        if self.status is not PaymentStatus.READY:
+            raise Refused(f"payment {self.imp_uid} is {self.status.value}, it cannot be approved")
+        self.status = PaymentStatus.PAID
+        self.pg_tid = approval.pg_tid
+        self.apply_num = approval.apply_num
+        self.card_code = approval.card_code or self.card_code
+        self.card_name = approval.card_name or self.card_name
+        self.card_number = approval.card_number or self.card_number
+        self.card_type = approval.card_type if approval.card_type is not None else self.card_type
+        self.card_quota = approval.card_quota
+        self.bank_code = approval.bank_code or self.bank_code
+        self.bank_name = approval.bank_name or self.bank_name
+        self.emb_pg_provider = approval.emb_pg_provider or self.emb_pg_provider
+        self.paid_at = self.status_at = self.updated_at = now
+        self.claims_order = True
+        self.outcome_pending = False
+
+    def fail(self, reason: str, now: int, *, card_number: str | None = None) -> None:
+        """Record a decline: ``ready`` → ``failed``; the order is free for a new attempt."""
+        if self.status is not PaymentStatus.READY:
+            raise Refused(f"payment {self.imp_uid} is {self.status.value}, it cannot fail")
+        self.status = PaymentStatus.FAILED
+        self.fail_reason = reason
+        self.card_number = card_number or self.card_number
+        self.failed_at = self.status_at = self.updated_at = now
+        self.claims_order = False
+        self.outcome_pending = False
+
+    def plan_cancel(self, amount: int | None, tax_free: int, checksum: int | None) -> int:
+        """Check a cancel request against the balance and return the amount to cancel."""
+        if self.status is not PaymentStatus.PAID:
+            if self.status is PaymentStatus.CANCELLED:
+                raise Refused(f"payment {self.imp_uid} is already fully cancelled (이미 전액취소된 결제건입니다)")
+            raise Refused(f"payment {self.imp_uid} is {self.status.value}; only paid payments can be cancelled")
+        remaining = self.cancellable_amount
+        if checksum is not None and checksum != remaining:
+            raise Refused(
+                f"checksum {checksum} does not match the cancellable balance {remaining} "
+                "(취소가능잔액 검증에 실패하였습니다)"
+            )
+        to_cancel = remaining if amount is None else amount
+        if to_cancel <= 0:
+            raise InvalidParameter("amount", "must be greater than 0")
+        if to_cancel > remaining:
+            raise Refused(f"amount {to_cancel} exceeds the cancellable balance {remaining}")
+        if tax_free > to_cancel:
+            raise InvalidParameter("tax_free", "must not exceed the amount being cancelled")
+        return to_cancel
+
+    def record_cancellation(self, cancellation: Cancellation) -> None:
+        """Apply a cancellation the PG confirmed. Fully cancelled → ``cancelled``."""
+        self.cancel_amount += cancellation.amount
+        self.cancel_history.append(cancellation)
+        self.cancel_reason = cancellation.reason
+        self.updated_at = cancellation.cancelled_at
+        if self.cancel_amount >= self.amount:
+            self.status = PaymentStatus.CANCELLED
+            self.cancelled_at = self.status_at = cancellation.cancelled_at

@@ -1,0 +1,77 @@
+"""Queries on customers (billing keys). The billing key column holds vault ciphertext only."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import fields
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from paymux.domain.customer import Customer, Sealed
+from paymux.store.schema import customers
+
+_PLAIN_COLUMNS = tuple(f.name for f in fields(Customer) if f.name not in ("id", "billing_key"))
+
+
+def _customer(row: Any) -> Customer:
+    data = {name: getattr(row, name) for name in _PLAIN_COLUMNS}
+    return Customer(
+        id=row.id,
+        billing_key=Sealed(key_id=row.billing_key_key_id, ciphertext=row.billing_key_ciphertext),
+        **data,
+    )
+
+
+def _row(customer: Customer) -> dict[str, Any]:
+    row = {name: getattr(customer, name) for name in _PLAIN_COLUMNS}
+    row["billing_key_key_id"] = customer.billing_key.key_id
+    row["billing_key_ciphertext"] = customer.billing_key.ciphertext
+    return row
+
+
+async def get_customer(
+    connection: AsyncConnection, merchant_id: int, customer_uid: str, *, for_update: bool = False
+) -> Customer | None:
+    query = select(customers).where(customers.c.merchant_id == merchant_id, customers.c.customer_uid == customer_uid)
+    if for_update:
+        query = query.with_for_update()
+    row = (await connection.execute(query)).first()
+    return _customer(row) if row else None
+
+
+async def get_customers(connection: AsyncConnection, merchant_id: int, customer_uids: Sequence[str]) -> list[Customer]:
+    rows = await connection.execute(
+        select(customers).where(customers.c.merchant_id == merchant_id, customers.c.customer_uid.in_(list(customer_uids)))
+    )
+    by_uid = {c.customer_uid: c for c in map(_customer, rows)}
+    return [by_uid[uid] for uid in dict.fromkeys(customer_uids) if uid in by_uid]
+
+
+async def list_customers(connection: AsyncConnection, merchant_id: int, page: int, limit: int) -> list[Customer]:
+    rows = await connection.execute(
+        select(customers)
+        .where(customers.c.merchant_id == merchant_id)
+        .order_by(customers.c.inserted.desc(), customers.c.id.desc())
+        .limit(limit)
+        .offset((page - 1) * limit)
+    )
+    return [_customer(r) for r in rows]
+
+
+async def save_customer(connection: AsyncConnection, customer: Customer) -> None:
+    """Insert, or replace the key and card of an existing customer_uid (re-registration)."""
+    existing = await get_customer(connection, customer.merchant_id, customer.customer_uid, for_update=True)
+    if existing is None:
+        await connection.execute(insert(customers).values(**_row(customer)))
+        return
+    row = _row(customer)
+    row["inserted"] = existing.inserted
+    await connection.execute(update(customers).where(customers.c.id == existing.id).values(**row))
+
+
+async def delete_customer(connection: AsyncConnection, merchant_id: int, customer_uid: str) -> None:
+    await connection.execute(
+        delete(customers).where(customers.c.merchant_id == merchant_id, customers.c.customer_uid == customer_uid)
+    )

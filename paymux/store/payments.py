@@ -1,0 +1,180 @@
+"""Queries on payments and their cancellations. Every query is scoped to one merchant."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+
+from sqlalchemy import Select, and_, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from paymux.domain.payment import Cancellation, Payment, PaymentStatus
+from paymux.store.schema import cancellations, payments
+
+_PAYMENT_COLUMNS = tuple(f.name for f in fields(Payment) if f.name != "cancel_history")
+_CANCELLATION_COLUMNS = tuple(f.name for f in fields(Cancellation))
+
+# sorting parameter → ORDER BY; imp_uid breaks ties so pages never overlap.
+SORTINGS = {
+    "-started": (payments.c.started_at.desc(), payments.c.imp_uid.desc()),
+    "started": (payments.c.started_at.asc(), payments.c.imp_uid.asc()),
+    "-paid": (payments.c.paid_at.desc(), payments.c.imp_uid.desc()),
+    "paid": (payments.c.paid_at.asc(), payments.c.imp_uid.asc()),
+    "-updated": (payments.c.updated_at.desc(), payments.c.imp_uid.desc()),
+    "updated": (payments.c.updated_at.asc(), payments.c.imp_uid.asc()),
+}
+
+
+@dataclass(frozen=True)
+class Page:
+    total: int
+    items: list[Payment]
+
+
+def _to_row(payment: Payment) -> dict[str, object]:
+    row = {name: getattr(payment, name) for name in _PAYMENT_COLUMNS}
+    row["status"] = payment.status.value
+    row["notice_url"] = json.dumps(payment.notice_url) if payment.notice_url else None
+    return row
+
+
+def _from_row(row: object) -> Payment:
+    data = dict(row._mapping)  # type: ignore[attr-defined]
+    data["status"] = PaymentStatus(data["status"])
+    data["notice_url"] = json.loads(data["notice_url"]) if data["notice_url"] else None
+    return Payment(**data)
+
+
+async def insert_payment(connection: AsyncConnection, payment: Payment) -> None:
+    """Insert a new attempt. Raises IntegrityError if it would be a second claim on its order."""
+    await connection.execute(insert(payments).values(**_to_row(payment)))
+
+
+async def save_payment(connection: AsyncConnection, payment: Payment, *, only_if_pending: bool = False) -> bool:
+    """Write the payment's state. With ``only_if_pending``, only while its outcome is still open,
+    so a late PG answer cannot overwrite what the reconciler already settled."""
+    row = _to_row(payment)
+    del row["imp_uid"], row["merchant_id"]
+    query = update(payments).where(payments.c.imp_uid == payment.imp_uid, payments.c.merchant_id == payment.merchant_id)
+    if only_if_pending:
+        query = query.where(payments.c.outcome_pending)
+    result = await connection.execute(query.values(**row))
+    return result.rowcount > 0
+
+
+async def insert_cancellation(connection: AsyncConnection, cancellation: Cancellation) -> None:
+    await connection.execute(
+        insert(cancellations).values(**{name: getattr(cancellation, name) for name in _CANCELLATION_COLUMNS})
+    )
+
+
+async def _with_history(connection: AsyncConnection, found: list[Payment]) -> list[Payment]:
+    """Attach cancel history; only payments with a cancelled amount cost a second query."""
+    cancelled = {p.imp_uid: p for p in found if p.cancel_amount > 0}
+    if cancelled:
+        rows = await connection.execute(
+            select(*[cancellations.c[name] for name in _CANCELLATION_COLUMNS])
+            .where(cancellations.c.imp_uid.in_(list(cancelled)))
+            .order_by(cancellations.c.cancelled_at, cancellations.c.cancellation_id)
+        )
+        for row in rows:
+            cancelled[row.imp_uid].cancel_history.append(Cancellation(**dict(row._mapping)))
+    return found
+
+
+def _select(merchant_id: int) -> Select:
+    return select(payments).where(payments.c.merchant_id == merchant_id)
+
+
+async def get_payment(
+    connection: AsyncConnection, merchant_id: int, imp_uid: str, *, for_update: bool = False
+) -> Payment | None:
+    query = _select(merchant_id).where(payments.c.imp_uid == imp_uid)
+    if for_update:
+        query = query.with_for_update()
+    row = (await connection.execute(query)).first()
+    return (await _with_history(connection, [_from_row(row)]))[0] if row else None
+
+
+async def get_payments(connection: AsyncConnection, merchant_id: int, imp_uids: Sequence[str]) -> list[Payment]:
+    rows = await connection.execute(_select(merchant_id).where(payments.c.imp_uid.in_(list(imp_uids))))
+    by_uid = {p.imp_uid: p for p in map(_from_row, rows)}
+    return await _with_history(connection, [by_uid[uid] for uid in dict.fromkeys(imp_uids) if uid in by_uid])
+
+
+def _order_filter(merchant_id: int, merchant_uid: str, status: PaymentStatus | None) -> Select:
+    query = _select(merchant_id).where(payments.c.merchant_uid == merchant_uid)
+    return query.where(payments.c.status == status.value) if status else query
+
+
+async def find_latest(
+    connection: AsyncConnection,
+    merchant_id: int,
+    merchant_uid: str,
+    status: PaymentStatus | None = None,
+    sorting: str = "-started",
+    *,
+    for_update: bool = False,
+) -> Payment | None:
+    query = _order_filter(merchant_id, merchant_uid, status).order_by(*SORTINGS[sorting]).limit(1)
+    if for_update:
+        query = query.with_for_update()
+    row = (await connection.execute(query)).first()
+    return (await _with_history(connection, [_from_row(row)]))[0] if row else None
+
+
+async def _page(connection: AsyncConnection, query: Select, sorting: str, page: int, limit: int) -> Page:
+    total = (await connection.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
+    rows = await connection.execute(query.order_by(*SORTINGS[sorting]).limit(limit).offset((page - 1) * limit))
+    return Page(total=total, items=await _with_history(connection, [_from_row(r) for r in rows]))
+
+
+async def find_all(
+    connection: AsyncConnection,
+    merchant_id: int,
+    merchant_uid: str,
+    status: PaymentStatus | None,
+    sorting: str,
+    page: int,
+    limit: int,
+) -> Page:
+    return await _page(connection, _order_filter(merchant_id, merchant_uid, status), sorting, page, limit)
+
+
+async def list_by_status(
+    connection: AsyncConnection,
+    merchant_id: int,
+    status: PaymentStatus | None,
+    time_from: int,
+    time_to: int,
+    sorting: str,
+    page: int,
+    limit: int,
+) -> Page:
+    """List by status within a time range on the status's own time (paid_at for paid, …)."""
+    if status is None:
+        query = _select(merchant_id).where(payments.c.started_at.between(time_from, time_to))
+    else:
+        query = _select(merchant_id).where(
+            and_(payments.c.status == status.value, payments.c.status_at.between(time_from, time_to))
+        )
+    return await _page(connection, query, sorting, page, limit)
+
+
+async def list_for_customer(
+    connection: AsyncConnection, merchant_id: int, customer_uid: str, page: int, limit: int
+) -> Page:
+    query = _select(merchant_id).where(payments.c.customer_uid == customer_uid)
+    return await _page(connection, query, "-started", page, limit)
+
+
+async def pending_outcomes(connection: AsyncConnection, older_than: int, limit: int) -> list[Payment]:
+    """Attempts whose PG outcome is unknown (timeout or crash mid-call), oldest first."""
+    rows = await connection.execute(
+        select(payments)
+        .where(payments.c.outcome_pending, payments.c.updated_at <= older_than)
+        .order_by(payments.c.updated_at)
+        .limit(limit)
+    )
+    return [_from_row(r) for r in rows]

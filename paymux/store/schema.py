@@ -1,0 +1,237 @@
+"""The schema, one definition for SQLite and PostgreSQL. Migrations under ``migrations/`` follow it.
+
+Times are unix seconds (UTC) in BIGINT columns: the unit the API speaks, cheap to index and compare.
+Money is BIGINT. Every index here serves a lookup the API or a worker makes.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+merchants = Table(
+    "merchants",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_code", String(16), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("parent_id", Integer, ForeignKey("merchants.id"), nullable=True),
+    Column("tier_code", String(16), nullable=True),
+    Column("imp_key", String(64), nullable=False, unique=True),
+    Column("imp_secret_hash", String(128), nullable=False),
+    Column("credentials_version", Integer, nullable=False, server_default="1"),
+    Column("ip_whitelist", Text, nullable=False, server_default="[]"),
+    Column("webhook_url", Text, nullable=True),
+    Column("created_at", BigInteger, nullable=False),
+    UniqueConstraint("parent_id", "tier_code"),
+)
+
+channels = Table(
+    "channels",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("merchant_id", Integer, ForeignKey("merchants.id"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("pg_provider", String(40), nullable=False),
+    Column("mid", String(100), nullable=False),
+    Column("pay_type", String(20), nullable=False),
+    Column("mode", String(10), nullable=False),
+    Column("is_default", Boolean, nullable=False, server_default=text("false")),
+    Column("label", String(200), nullable=False, server_default=""),
+    Column("credentials_key_id", String(40), nullable=True),
+    Column("credentials_ciphertext", LargeBinary, nullable=True),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    UniqueConstraint("merchant_id", "pg_provider", "mid", "pay_type"),
+    Index(None, "merchant_id", "position"),
+)
+
+customers = Table(
+    "customers",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("merchant_id", Integer, ForeignKey("merchants.id"), nullable=False),
+    Column("customer_uid", String(100), nullable=False),
+    Column("channel_id", Integer, ForeignKey("channels.id"), nullable=False),
+    Column("pg_provider", String(40), nullable=False),
+    Column("pg_id", String(100), nullable=False),
+    Column("billing_key_key_id", String(40), nullable=False),
+    Column("billing_key_ciphertext", LargeBinary, nullable=False),
+    Column("card_name", String(100)),
+    Column("card_code", String(10)),
+    Column("card_number", String(30)),
+    Column("card_type", Integer),
+    Column("customer_name", String(200)),
+    Column("customer_tel", String(40)),
+    Column("customer_email", String(200)),
+    Column("customer_addr", String(500)),
+    Column("customer_postcode", String(20)),
+    Column("inserted", BigInteger, nullable=False),
+    Column("updated", BigInteger, nullable=False),
+    UniqueConstraint("merchant_id", "customer_uid"),
+)
+
+payments = Table(
+    "payments",
+    metadata,
+    Column("imp_uid", String(20), primary_key=True),
+    Column("merchant_id", Integer, ForeignKey("merchants.id"), nullable=False),
+    Column("merchant_uid", String(100), nullable=False),
+    Column("channel_id", Integer, ForeignKey("channels.id"), nullable=True),
+    Column("status", String(12), nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Column("tax_free", BigInteger, nullable=False, server_default="0"),
+    Column("vat", BigInteger, nullable=False, server_default="0"),
+    Column("cancel_amount", BigInteger, nullable=False, server_default="0"),
+    Column("currency", String(3), nullable=False, server_default="KRW"),
+    Column("pay_method", String(20), nullable=False),
+    Column("channel", String(10), nullable=False),
+    Column("pg_provider", String(40), nullable=False),
+    Column("emb_pg_provider", String(40)),
+    Column("pg_tid", String(100)),
+    Column("pg_id", String(100)),
+    Column("escrow", Boolean, nullable=False, server_default=text("false")),
+    Column("apply_num", String(40)),
+    Column("bank_code", String(10)),
+    Column("bank_name", String(50)),
+    Column("card_code", String(10)),
+    Column("card_name", String(100)),
+    Column("card_quota", Integer, nullable=False, server_default="0"),
+    Column("card_number", String(30)),
+    Column("card_type", Integer),
+    Column("vbank_code", String(10)),
+    Column("vbank_name", String(50)),
+    Column("vbank_num", String(40)),
+    Column("vbank_holder", String(100)),
+    Column("vbank_date", BigInteger, nullable=False, server_default="0"),
+    Column("vbank_issued_at", BigInteger, nullable=False, server_default="0"),
+    Column("name", String(200)),
+    Column("buyer_name", String(200)),
+    Column("buyer_email", String(200)),
+    Column("buyer_tel", String(40)),
+    Column("buyer_addr", String(500)),
+    Column("buyer_postcode", String(20)),
+    Column("custom_data", Text),
+    Column("user_agent", String(500)),
+    Column("started_at", BigInteger, nullable=False),
+    Column("paid_at", BigInteger, nullable=False, server_default="0"),
+    Column("failed_at", BigInteger, nullable=False, server_default="0"),
+    Column("cancelled_at", BigInteger, nullable=False, server_default="0"),
+    Column("updated_at", BigInteger, nullable=False),
+    Column("status_at", BigInteger, nullable=False),
+    Column("fail_reason", String(500)),
+    Column("cancel_reason", String(500)),
+    Column("receipt_url", String(500)),
+    Column("cash_receipt_issued", Boolean, nullable=False, server_default=text("false")),
+    Column("customer_uid", String(100)),
+    Column("customer_uid_usage", String(20)),
+    Column("notice_url", Text),
+    # True while a server-side charge is in flight and for good once paid: at most one such row per
+    # order, enforced by the partial unique index below. This is what makes a retried or concurrent
+    # charge of one merchant_uid pay at most once.
+    Column("claims_order", Boolean, nullable=False, server_default=text("false")),
+    # True when the PG's answer is unknown (timeout after sending); the reconciler asks the PG.
+    Column("outcome_pending", Boolean, nullable=False, server_default=text("false")),
+    Index(None, "merchant_id", "merchant_uid", "started_at"),
+    Index(None, "merchant_id", "status", "status_at"),
+    Index(None, "merchant_id", "started_at"),
+    Index(
+        "uq_payments_order_claim",
+        "merchant_id",
+        "merchant_uid",
+        unique=True,
+        sqlite_where=text("claims_order"),
+        postgresql_where=text("claims_order"),
+    ),
+    Index(
+        "ix_payments_customer",
+        "merchant_id",
+        "customer_uid",
+        "started_at",
+        sqlite_where=text("customer_uid IS NOT NULL"),
+        postgresql_where=text("customer_uid IS NOT NULL"),
+    ),
+    Index(
+        "ix_payments_outcome_pending",
+        "updated_at",
+        sqlite_where=text("outcome_pending"),
+        postgresql_where=text("outcome_pending"),
+    ),
+)
+
+cancellations = Table(
+    "cancellations",
+    metadata,
+    Column("cancellation_id", String(40), primary_key=True),
+    Column("imp_uid", String(20), ForeignKey("payments.imp_uid"), nullable=False),
+    Column("pg_tid", String(100), nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Column("tax_free", BigInteger, nullable=False, server_default="0"),
+    Column("reason", String(500), nullable=False, server_default=""),
+    Column("cancelled_at", BigInteger, nullable=False),
+    Column("receipt_url", String(500), nullable=False, server_default=""),
+    Column("refund_holder", String(100)),
+    Column("refund_bank", String(10)),
+    Column("refund_account", String(40)),
+    Index(None, "imp_uid", "cancelled_at"),
+)
+
+prepared_orders = Table(
+    "prepared_orders",
+    metadata,
+    Column("merchant_id", Integer, ForeignKey("merchants.id"), primary_key=True),
+    Column("merchant_uid", String(100), primary_key=True),
+    Column("amount", BigInteger, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+)
+
+webhook_events = Table(
+    "webhook_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("merchant_id", Integer, ForeignKey("merchants.id"), nullable=False),
+    Column("imp_uid", String(20)),
+    Column("merchant_uid", String(100)),
+    Column("payload", Text, nullable=False),
+    Column("target_urls", Text),
+    Column("state", String(12), nullable=False, server_default="pending"),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("created_at", BigInteger, nullable=False),
+    Column("next_attempt_at", BigInteger, nullable=False),
+    Column("delivered_at", BigInteger),
+    Index(None, "state", "next_attempt_at"),
+    Index(None, "merchant_id", "created_at"),
+)
+
+# The sandbox PGs' own memory (the test server's side of the wire): billing rules that depend on
+# earlier charges, and the eventual outcome of charges that "timed out". Keyed by the sandbox.
+sandbox_ledger = Table(
+    "sandbox_ledger",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+)
