@@ -1,0 +1,106 @@
+"""Finding a PostgreSQL server for the tests: the one on 127.0.0.1:5432, or a throwaway one.
+
+A throwaway cluster is started from the installed server binaries (initdb + pg_ctl) in a temporary
+directory when nothing answers on 5432, so the PostgreSQL half of the suite runs on any machine that
+has the server package installed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import uuid
+from dataclasses import dataclass
+
+import asyncpg
+
+DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+@dataclass
+class PostgresServer:
+    admin_url: str
+    data_dir: str | None = None
+    pg_ctl: str | None = None
+
+    def database_url(self, name: str) -> str:
+        return self.admin_url.rsplit("/", 1)[0] + "/" + name
+
+    def stop(self) -> None:
+        if self.data_dir and self.pg_ctl:
+            subprocess.run([self.pg_ctl, "-D", self.data_dir, "-m", "immediate", "stop"], capture_output=True)
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+
+
+async def _reachable(url: str) -> bool:
+    try:
+        connection = await asyncpg.connect(url, timeout=3)
+    except (OSError, asyncpg.PostgresError, asyncio.TimeoutError):
+        return False
+    await connection.close()
+    return True
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _start_throwaway() -> PostgresServer | None:
+    binaries = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
+    if not binaries:
+        return None
+    bin_dir = binaries[-1]
+    data_dir = tempfile.mkdtemp(prefix="paymux-pg-")
+    port = _free_port()
+    user = "postgres"
+    run_as: list[str] = []
+    if os.geteuid() == 0:  # initdb refuses root; run as the postgres system user
+        shutil.chown(data_dir, "postgres")
+        run_as = ["runuser", "-u", "postgres", "--"]
+    subprocess.run(run_as + [f"{bin_dir}/initdb", "-D", data_dir, "-U", user, "-A", "trust"], check=True, capture_output=True)
+    subprocess.run(
+        run_as + [f"{bin_dir}/pg_ctl", "-D", data_dir, "-w", "-o", f"-p {port} -k {data_dir} -c listen_addresses=127.0.0.1", "start"],
+        check=True,
+        capture_output=True,
+    )
+    return PostgresServer(f"postgresql://{user}@127.0.0.1:{port}/postgres", data_dir, f"{bin_dir}/pg_ctl")
+
+
+def find_postgres() -> PostgresServer | None:
+    url = os.environ.get("PAYMUX_TEST_POSTGRES_URL", DEFAULT_ADMIN_URL)
+    if asyncio.run(_reachable(url)):
+        return PostgresServer(url)
+    try:
+        return _start_throwaway()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+
+
+def create_database(server: PostgresServer) -> str:
+    name = f"paymux_test_{uuid.uuid4().hex[:10]}"
+
+    async def create() -> None:
+        connection = await asyncpg.connect(server.admin_url)
+        await connection.execute(f'CREATE DATABASE "{name}"')
+        await connection.close()
+
+    asyncio.run(create())
+    return server.database_url(name)
+
+
+def drop_database(server: PostgresServer, url: str) -> None:
+    name = url.rsplit("/", 1)[1]
+
+    async def drop() -> None:
+        connection = await asyncpg.connect(server.admin_url)
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await connection.close()
+
+    asyncio.run(drop())
