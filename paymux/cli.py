@@ -83,13 +83,14 @@ def _describe_db(settings: Settings) -> str:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=1, show_default=True, type=int, help="worker processes (PostgreSQL for more than 1)")
+@click.option("--access-log/--no-access-log", default=True, show_default=True)
 @click.pass_obj
-def serve(settings: Settings, host: str, port: int, workers: int) -> None:
+def serve(settings: Settings, host: str, port: int, workers: int, access_log: bool) -> None:
     """Run the gateway (migrates first)."""
-    _serve(settings, host, port, workers)
+    _serve(settings, host, port, workers, access_log)
 
 
-def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
+def _serve(settings: Settings, host: str, port: int, workers: int, access_log: bool = True) -> None:
     import uvicorn
 
     if workers > 1 and settings.is_sqlite:
@@ -97,7 +98,10 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
     upgrade_to_head(settings.database_url)
     os.environ.setdefault("PAYMUX_PUBLIC_URL", f"http://{host}:{port}")
     click.echo(f"paymux on http://{host}:{port} ({_describe_db(settings)}; data in {settings.data_dir})")
-    uvicorn.run("paymux.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info")
+    uvicorn.run(
+        "paymux.app:create_app", factory=True, host=host, port=port, workers=workers,
+        log_level="info", access_log=access_log,
+    )
 
 
 @main.group()

@@ -7,10 +7,11 @@ that PG code; ``pg = "{code}.{MID}"`` → exactly that channel.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from paymux.domain.errors import InvalidParameter, Refused
+from paymux.domain.sealed import Sealed
 
 
 class PayType(StrEnum):
@@ -59,6 +60,7 @@ class Channel:
     mode: ChannelMode
     is_default: bool
     label: str = ""
+    credentials: Sealed | None = field(default=None, repr=False, compare=False)
 
     @property
     def pg_string(self) -> str:

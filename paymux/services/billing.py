@@ -19,7 +19,6 @@ from paymux.services import channels as channel_service
 from paymux.services.charging import charge
 from paymux.services.runtime import Runtime
 from paymux.store import customers as customer_store
-from paymux.store import merchants as merchant_store
 from paymux.store import payments as payment_store
 from paymux.store.payments import Page
 
@@ -139,7 +138,7 @@ async def issue_billing_key(
     """``POST /subscribe/customers/{customer_uid}``: register the card with an API channel's PG."""
     channel = await _api_channel(runtime, merchant, pg)
     connector = runtime.connectors.for_channel(channel)
-    context = await channel_service.channel_context(runtime, channel)
+    context = channel_service.channel_context(runtime, channel)
     issued = await connector.issue_billing_key(context, card, customer_uid, runtime.now())
     customer = _customer_record(runtime, merchant, customer_uid, channel, issued, info)
     async with runtime.database.transaction() as connection:
@@ -189,10 +188,10 @@ async def charge_again(
 ) -> Payment:
     """``POST /subscribe/payments/again``: charge a stored billing key."""
     async with runtime.database.reading() as connection:
-        customer = await customer_store.get_customer(connection, merchant.id, customer_uid)
-        channel = await merchant_store.channel_by_id(connection, merchant.id, customer.channel_id) if customer else None
-    if customer is None:
+        found = await customer_store.charge_context(connection, merchant.id, customer_uid, details.merchant_uid)
+    if found is None:
         raise Refused(f"customer_uid '{customer_uid}' has no billing key (등록되지 않은 구매자입니다)")
+    customer, channel, prepared_amount = found
     if channel is None:
         raise Refused(f"the PG channel of customer_uid '{customer_uid}' was removed; issue a new billing key")
     payment = _new_payment(runtime, merchant, channel, details)
@@ -202,9 +201,11 @@ async def charge_again(
     payment.card_number, payment.card_type = customer.card_number, customer.card_type
     billing_key = runtime.vault.open(customer.billing_key, billing_key_context(merchant.id, customer_uid)).decode()
     connector = runtime.connectors.for_channel(channel)
-    context = await channel_service.channel_context(runtime, channel)
+    context = channel_service.channel_context(runtime, channel)
     request = _charge_request(payment, runtime.now())
-    return await charge(runtime, payment, lambda: connector.charge_billing_key(context, billing_key, request))
+    return await charge(
+        runtime, payment, lambda: connector.charge_billing_key(context, billing_key, request), prepared_amount=prepared_amount
+    )
 
 
 async def charge_onetime(
@@ -221,7 +222,7 @@ async def charge_onetime(
     successful charge (``customer_uid_usage`` = issue)."""
     channel = await _api_channel(runtime, merchant, pg)
     connector = runtime.connectors.for_channel(channel)
-    context = await channel_service.channel_context(runtime, channel)
+    context = channel_service.channel_context(runtime, channel)
     payment = _new_payment(runtime, merchant, channel, details)
     payment.card_number = card.masked_number
     request = _charge_request(payment, runtime.now())

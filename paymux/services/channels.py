@@ -6,7 +6,6 @@ import json
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paymux.connectors.base import ChannelContext
 from paymux.domain.channel import Channel, ChannelMode, PayType, Purpose, resolve_channel, validate_pg_code
@@ -91,19 +90,11 @@ async def resolve(runtime: Runtime, merchant_id: int, pg: str | None, purpose: P
     return resolve_channel(await list_channels(runtime, merchant_id), pg, purpose)
 
 
-async def channel_context(runtime: Runtime, channel: Channel, connection: AsyncConnection | None = None) -> ChannelContext:
-    """The channel with its credentials opened from the vault, for one connector call.
-
-    Inside a transaction pass its connection: a second connection would wait on the lock it holds.
-    """
-    if connection is None:
-        async with runtime.database.reading() as reader:
-            sealed = await merchant_store.channel_credentials(reader, channel.id)
-    else:
-        sealed = await merchant_store.channel_credentials(connection, channel.id)
-    if sealed is None:
+def channel_context(runtime: Runtime, channel: Channel) -> ChannelContext:
+    """The channel with its credentials opened from the vault, for one connector call."""
+    if channel.credentials is None:
         return ChannelContext(channel=channel)
-    credentials = json.loads(runtime.vault.open(sealed, _credentials_context(channel.id)))
+    credentials = json.loads(runtime.vault.open(channel.credentials, _credentials_context(channel.id)))
     return ChannelContext(channel=channel, credentials=credentials)
 
 

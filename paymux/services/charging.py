@@ -39,10 +39,19 @@ PENDING_MESSAGE = (
 OnApproved = Callable[[AsyncConnection, Payment], Awaitable[None]]
 
 
-async def check_prepared_amount(runtime: Runtime, merchant_id: int, merchant_uid: str, amount: int) -> None:
-    """The ``/payments/prepare`` tamper guard: a prepared order may only be paid its prepared amount."""
-    async with runtime.database.reading() as connection:
-        prepared = await order_store.prepared_amount(connection, merchant_id, merchant_uid)
+NOT_LOADED = object()
+
+
+async def check_prepared_amount(
+    runtime: Runtime, merchant_id: int, merchant_uid: str, amount: int, prepared: object = NOT_LOADED
+) -> None:
+    """The ``/payments/prepare`` tamper guard: a prepared order may only be paid its prepared amount.
+
+    Callers that already read the prepared amount with their other data pass it in.
+    """
+    if prepared is NOT_LOADED:
+        async with runtime.database.reading() as connection:
+            prepared = await order_store.prepared_amount(connection, merchant_id, merchant_uid)
     if prepared is not None and prepared != amount:
         raise Refused(
             f"사전 등록된 결제금액({prepared})과 요청 금액({amount})이 일치하지 않습니다 "
@@ -54,7 +63,7 @@ async def record_attempt(runtime: Runtime, payment: Payment) -> None:
     """Step 1: write the attempt and claim its order. Refused if the order is paid or in flight."""
     for _ in range(3):
         try:
-            async with runtime.database.transaction() as connection:
+            async with runtime.database.autocommit() as connection:  # one statement, one commit
                 await payment_store.insert_payment(connection, payment)
             return
         except IntegrityError as error:
@@ -89,24 +98,28 @@ async def enqueue_status_webhook(connection: AsyncConnection, payment: Payment, 
 async def record_outcome(
     runtime: Runtime, payment: Payment, result: ChargeResult, on_approved: OnApproved | None = None
 ) -> Payment:
-    """Step 3: apply the PG's answer in one transaction with its webhook."""
+    """Step 3: apply the PG's answer atomically with its webhook."""
     now = runtime.now()
-    async with runtime.database.transaction() as connection:
-        if result.outcome is Outcome.APPROVED:
-            assert result.approval is not None
-            payment.approve(result.approval, now)
-        elif result.outcome is Outcome.DECLINED:
-            payment.fail(result.reason, now, card_number=result.card_number)
-        else:
-            payment.updated_at = now
-        if not await payment_store.save_payment(connection, payment, only_if_pending=True):
-            settled = await payment_store.get_payment(connection, payment.merchant_id, payment.imp_uid)
-            return settled or payment  # the reconciler settled it meanwhile; its answer stands
-        if payment.status is not PaymentStatus.READY:
-            await enqueue_status_webhook(connection, payment, now)
-        if payment.status is PaymentStatus.PAID and on_approved is not None:
+    if result.outcome is Outcome.APPROVED:
+        assert result.approval is not None
+        payment.approve(result.approval, now)
+    elif result.outcome is Outcome.DECLINED:
+        payment.fail(result.reason, now, card_number=result.card_number)
+    else:
+        payment.updated_at = now
+    webhook = None
+    if payment.status is not PaymentStatus.READY:
+        webhook = order_store.webhook_row(payment.merchant_id, webhook_payload(payment), payment.notice_url, now)
+    needs_transaction = runtime.database.is_sqlite or (on_approved is not None and payment.status is PaymentStatus.PAID)
+    opened = runtime.database.transaction() if needs_transaction else runtime.database.autocommit()
+    async with opened as connection:
+        settled = await payment_store.settle_payment(connection, payment, webhook)
+        if settled and on_approved is not None and payment.status is PaymentStatus.PAID:
             await on_approved(connection, payment)
-    return payment
+    if settled:
+        return payment
+    async with runtime.database.reading() as connection:  # the reconciler settled it meanwhile
+        return await payment_store.get_payment(connection, payment.merchant_id, payment.imp_uid) or payment
 
 
 async def call_pg(runtime: Runtime, call: Callable[[], Awaitable[ChargeResult]]) -> ChargeResult:
@@ -127,6 +140,7 @@ async def charge(
     payment: Payment,
     call: Callable[[], Awaitable[ChargeResult]],
     on_approved: OnApproved | None = None,
+    prepared_amount: object = NOT_LOADED,
 ) -> Payment:
     """Run one charge through the three steps and return the recorded payment.
 
@@ -135,7 +149,7 @@ async def charge(
     """
     payment.claims_order = True
     payment.outcome_pending = True
-    await check_prepared_amount(runtime, payment.merchant_id, payment.merchant_uid, payment.amount)
+    await check_prepared_amount(runtime, payment.merchant_id, payment.merchant_uid, payment.amount, prepared_amount)
     await record_attempt(runtime, payment)
     result = await call_pg(runtime, call)
     payment = await record_outcome(runtime, payment, result, on_approved)

@@ -109,7 +109,7 @@ async def cancel_payment(runtime: Runtime, merchant: Merchant, request: CancelRe
         if channel is None:
             raise Refused(f"the PG channel of payment {payment.imp_uid} was removed; cancel it at the PG")
         connector = runtime.connectors.for_channel(channel)
-        context = await channel_service.channel_context(runtime, channel, connection)
+        context = channel_service.channel_context(runtime, channel)
         now = runtime.now()
         result = await connector.cancel(context, payment, amount, request.tax_free, request.reason, now)
         cancellation = Cancellation(

@@ -30,7 +30,7 @@ async def settle_pending_outcomes(runtime: Runtime, *, batch: int = 100) -> int:
         if channel is None:
             continue
         connector = runtime.connectors.for_channel(channel)
-        context = await channel_service.channel_context(runtime, channel)
+        context = channel_service.channel_context(runtime, channel)
         result = await call_pg(runtime, lambda: connector.inquire(context, payment.imp_uid, runtime.now()))
         if result.outcome is Outcome.UNKNOWN:
             continue

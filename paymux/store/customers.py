@@ -6,11 +6,15 @@ from collections.abc import Sequence
 from dataclasses import fields
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from types import SimpleNamespace
+
+from sqlalchemy import and_, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from paymux.domain.channel import Channel
 from paymux.domain.customer import Customer, Sealed
-from paymux.store.schema import customers
+from paymux.store.merchants import channel_from_row
+from paymux.store.schema import channels, customers, prepared_orders
 
 _PLAIN_COLUMNS = tuple(f.name for f in fields(Customer) if f.name not in ("id", "billing_key"))
 
@@ -75,3 +79,35 @@ async def delete_customer(connection: AsyncConnection, merchant_id: int, custome
     await connection.execute(
         delete(customers).where(customers.c.merchant_id == merchant_id, customers.c.customer_uid == customer_uid)
     )
+
+
+_CHANNEL_PREFIX = "channel__"
+
+
+async def charge_context(
+    connection: AsyncConnection, merchant_id: int, customer_uid: str, merchant_uid: str
+) -> tuple[Customer, Channel | None, int | None] | None:
+    """Everything a billing-key charge reads, in one query: the customer, its channel and the
+    order's prepared amount (if any). None when the customer_uid has no key."""
+    query = (
+        select(
+            customers,
+            *[column.label(_CHANNEL_PREFIX + column.name) for column in channels.c],
+            prepared_orders.c.amount.label("prepared_amount"),
+        )
+        .select_from(
+            customers.outerjoin(channels, channels.c.id == customers.c.channel_id).outerjoin(
+                prepared_orders,
+                and_(prepared_orders.c.merchant_id == customers.c.merchant_id, prepared_orders.c.merchant_uid == merchant_uid),
+            )
+        )
+        .where(customers.c.merchant_id == merchant_id, customers.c.customer_uid == customer_uid)
+    )
+    row = (await connection.execute(query)).first()
+    if row is None:
+        return None
+    data = row._mapping
+    channel = None
+    if data[_CHANNEL_PREFIX + "id"] is not None:
+        channel = channel_from_row(SimpleNamespace(**{c.name: data[_CHANNEL_PREFIX + c.name] for c in channels.c}))
+    return _customer(row), channel, data["prepared_amount"]

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 _WRITE = "paymux_write"
+_AUTOCOMMIT = "paymux_autocommit"
 
 
 def _sqlite_path(url: str) -> Path | None:
@@ -40,8 +41,10 @@ def _install_sqlite_transactions(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        write = connection.get_execution_options().get(_WRITE, False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        options = connection.get_execution_options()
+        if options.get(_AUTOCOMMIT):
+            return  # each statement is its own transaction
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get(_WRITE) else "BEGIN")
 
 
 class Database:
@@ -69,10 +72,19 @@ class Database:
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncConnection]:
-        """A connection for reads; no locks taken."""
+        """A connection in autocommit mode: each statement is its own transaction.
+
+        For reads, and for a use case whose write is one statement (recording a charge attempt):
+        no BEGIN/COMMIT round trips around it.
+        """
         async with self.engine.connect() as connection:
+            if self.is_sqlite:
+                await connection.execution_options(**{_AUTOCOMMIT: True})
+            else:
+                await connection.execution_options(isolation_level="AUTOCOMMIT")
             yield connection
 
+    autocommit = reading
     async def dispose(self) -> None:
         await self.engine.dispose()
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paymux.domain.channel import Channel, ChannelMode, PayType
-from paymux.domain.customer import Sealed
+from paymux.domain.sealed import Sealed
 from paymux.domain.merchant import Merchant
 from paymux.store.schema import channels, merchants
 
@@ -66,7 +66,7 @@ async def update_merchant(connection: AsyncConnection, merchant_id: int, **value
     await connection.execute(update(merchants).where(merchants.c.id == merchant_id).values(**values))
 
 
-def _channel(row: Any) -> Channel:
+def channel_from_row(row: Any) -> Channel:
     return Channel(
         id=row.id,
         merchant_id=row.merchant_id,
@@ -77,6 +77,11 @@ def _channel(row: Any) -> Channel:
         mode=ChannelMode(row.mode),
         is_default=bool(row.is_default),
         label=row.label,
+        credentials=(
+            Sealed(key_id=row.credentials_key_id, ciphertext=row.credentials_ciphertext)
+            if row.credentials_ciphertext is not None
+            else None
+        ),
     )
 
 
@@ -84,7 +89,7 @@ async def list_channels(connection: AsyncConnection, merchant_id: int) -> list[C
     rows = await connection.execute(
         select(channels).where(channels.c.merchant_id == merchant_id).order_by(channels.c.position, channels.c.id)
     )
-    return [_channel(r) for r in rows]
+    return [channel_from_row(r) for r in rows]
 
 
 async def channel_by_id(connection: AsyncConnection, merchant_id: int, channel_id: int) -> Channel | None:
@@ -93,18 +98,7 @@ async def channel_by_id(connection: AsyncConnection, merchant_id: int, channel_i
             select(channels).where(channels.c.merchant_id == merchant_id, channels.c.id == channel_id)
         )
     ).first()
-    return _channel(row) if row else None
-
-
-async def channel_credentials(connection: AsyncConnection, channel_id: int) -> Sealed | None:
-    row = (
-        await connection.execute(
-            select(channels.c.credentials_key_id, channels.c.credentials_ciphertext).where(channels.c.id == channel_id)
-        )
-    ).first()
-    if row is None or row.credentials_ciphertext is None:
-        return None
-    return Sealed(key_id=row.credentials_key_id, ciphertext=row.credentials_ciphertext)
+    return channel_from_row(row) if row else None
 
 
 async def set_channel_credentials(connection: AsyncConnection, channel_id: int, sealed: Sealed) -> None:

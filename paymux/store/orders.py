@@ -37,6 +37,18 @@ async def update_prepared(connection: AsyncConnection, merchant_id: int, merchan
     return result.rowcount > 0
 
 
+def webhook_row(merchant_id: int, payload: dict[str, Any], target_urls: list[str] | None, now: int) -> dict[str, Any]:
+    return {
+        "merchant_id": merchant_id,
+        "imp_uid": payload.get("imp_uid"),
+        "merchant_uid": payload.get("merchant_uid"),
+        "payload": json.dumps(payload, ensure_ascii=False),
+        "target_urls": json.dumps(target_urls) if target_urls else None,
+        "created_at": now,
+        "next_attempt_at": now,
+    }
+
+
 async def enqueue_webhook(
     connection: AsyncConnection,
     *,
@@ -46,14 +58,4 @@ async def enqueue_webhook(
     now: int,
 ) -> None:
     """Write the notification in the caller's transaction; the delivery worker sends it later."""
-    await connection.execute(
-        insert(webhook_events).values(
-            merchant_id=merchant_id,
-            imp_uid=payload.get("imp_uid"),
-            merchant_uid=payload.get("merchant_uid"),
-            payload=json.dumps(payload, ensure_ascii=False),
-            target_urls=json.dumps(target_urls) if target_urls else None,
-            created_at=now,
-            next_attempt_at=now,
-        )
-    )
+    await connection.execute(insert(webhook_events).values(**webhook_row(merchant_id, payload, target_urls, now)))

@@ -6,23 +6,24 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 
-from sqlalchemy import Select, and_, func, insert, select, update
+from sqlalchemy import Select, and_, func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paymux.domain.payment import Cancellation, Payment, PaymentStatus
-from paymux.store.schema import cancellations, payments
+from paymux.store.schema import cancellations, payments, webhook_events
 
 _PAYMENT_COLUMNS = tuple(f.name for f in fields(Payment) if f.name != "cancel_history")
 _CANCELLATION_COLUMNS = tuple(f.name for f in fields(Cancellation))
 
-# sorting parameter → ORDER BY; imp_uid breaks ties so pages never overlap.
+# sorting parameter → ORDER BY; the row id breaks ties, so same-second payments keep their order
+# and pages never overlap.
 SORTINGS = {
-    "-started": (payments.c.started_at.desc(), payments.c.imp_uid.desc()),
-    "started": (payments.c.started_at.asc(), payments.c.imp_uid.asc()),
-    "-paid": (payments.c.paid_at.desc(), payments.c.imp_uid.desc()),
-    "paid": (payments.c.paid_at.asc(), payments.c.imp_uid.asc()),
-    "-updated": (payments.c.updated_at.desc(), payments.c.imp_uid.desc()),
-    "updated": (payments.c.updated_at.asc(), payments.c.imp_uid.asc()),
+    "-started": (payments.c.started_at.desc(), payments.c.id.desc()),
+    "started": (payments.c.started_at.asc(), payments.c.id.asc()),
+    "-paid": (payments.c.paid_at.desc(), payments.c.id.desc()),
+    "paid": (payments.c.paid_at.asc(), payments.c.id.asc()),
+    "-updated": (payments.c.updated_at.desc(), payments.c.id.desc()),
+    "updated": (payments.c.updated_at.asc(), payments.c.id.asc()),
 }
 
 
@@ -63,6 +64,33 @@ async def save_payment(connection: AsyncConnection, payment: Payment, *, only_if
     return result.rowcount > 0
 
 
+async def settle_payment(
+    connection: AsyncConnection, payment: Payment, webhook: dict[str, object] | None
+) -> bool:
+    """Write a charge's outcome and its webhook row atomically, only while the outcome is open.
+
+    On PostgreSQL this is one statement (a data-modifying CTE), so the hot path pays one round trip
+    and one commit; on SQLite the caller's transaction holds the two statements together.
+    """
+    row = _to_row(payment)
+    del row["imp_uid"], row["merchant_id"]
+    pending = update(payments).where(
+        payments.c.imp_uid == payment.imp_uid, payments.c.merchant_id == payment.merchant_id, payments.c.outcome_pending
+    )
+    if webhook is None:
+        return (await connection.execute(pending.values(**row))).rowcount > 0
+    if connection.dialect.name == "postgresql":
+        settled = pending.values(**row).returning(payments.c.imp_uid).cte("settled")
+        names = list(webhook)
+        values = select(*[literal(webhook[name], webhook_events.c[name].type) for name in names]).select_from(settled)
+        statement = insert(webhook_events).from_select(names, values).add_cte(settled)
+        return (await connection.execute(statement)).rowcount > 0
+    if (await connection.execute(pending.values(**row))).rowcount == 0:
+        return False
+    await connection.execute(insert(webhook_events).values(**webhook))
+    return True
+
+
 async def insert_cancellation(connection: AsyncConnection, cancellation: Cancellation) -> None:
     await connection.execute(
         insert(cancellations).values(**{name: getattr(cancellation, name) for name in _CANCELLATION_COLUMNS})
@@ -76,15 +104,18 @@ async def _with_history(connection: AsyncConnection, found: list[Payment]) -> li
         rows = await connection.execute(
             select(*[cancellations.c[name] for name in _CANCELLATION_COLUMNS])
             .where(cancellations.c.imp_uid.in_(list(cancelled)))
-            .order_by(cancellations.c.cancelled_at, cancellations.c.cancellation_id)
+            .order_by(cancellations.c.id)
         )
         for row in rows:
             cancelled[row.imp_uid].cancel_history.append(Cancellation(**dict(row._mapping)))
     return found
 
 
+_SELECTED = [payments.c[name] for name in _PAYMENT_COLUMNS]
+
+
 def _select(merchant_id: int) -> Select:
-    return select(payments).where(payments.c.merchant_id == merchant_id)
+    return select(*_SELECTED).where(payments.c.merchant_id == merchant_id)
 
 
 async def get_payment(
@@ -172,7 +203,7 @@ async def list_for_customer(
 async def pending_outcomes(connection: AsyncConnection, older_than: int, limit: int) -> list[Payment]:
     """Attempts whose PG outcome is unknown (timeout or crash mid-call), oldest first."""
     rows = await connection.execute(
-        select(payments)
+        select(*_SELECTED)
         .where(payments.c.outcome_pending, payments.c.updated_at <= older_than)
         .order_by(payments.c.updated_at)
         .limit(limit)

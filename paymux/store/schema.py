@@ -96,7 +96,9 @@ customers = Table(
 payments = Table(
     "payments",
     metadata,
-    Column("imp_uid", String(20), primary_key=True),
+    # A monotonic row id: the tie-breaker that keeps same-second payments in the order they started.
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("imp_uid", String(20), nullable=False, unique=True),
     Column("merchant_id", Integer, ForeignKey("merchants.id"), nullable=False),
     Column("merchant_uid", String(100), nullable=False),
     Column("channel_id", Integer, ForeignKey("channels.id"), nullable=True),
@@ -184,7 +186,8 @@ payments = Table(
 cancellations = Table(
     "cancellations",
     metadata,
-    Column("cancellation_id", String(40), primary_key=True),
+    Column("id", Integer, primary_key=True, autoincrement=True),  # the order cancels happened in
+    Column("cancellation_id", String(40), nullable=False, unique=True),
     Column("imp_uid", String(20), ForeignKey("payments.imp_uid"), nullable=False),
     Column("pg_tid", String(100), nullable=False),
     Column("amount", BigInteger, nullable=False),
@@ -195,7 +198,7 @@ cancellations = Table(
     Column("refund_holder", String(100)),
     Column("refund_bank", String(10)),
     Column("refund_account", String(40)),
-    Index(None, "imp_uid", "cancelled_at"),
+    Index(None, "imp_uid", "id"),
 )
 
 prepared_orders = Table(

@@ -1,0 +1,170 @@
+"""Charge (`POST /subscribe/payments/again`) and lookup (`GET /payments/{imp_uid}`) against the ceiling:
+a bare app on the same framework and database doing one INSERT / one SELECT.
+
+    python bench/charge_and_lookup.py [--database postgresql|sqlite] [--stored 10000] [--seconds 10]
+
+Prints throughput and latency of each and paymux's share of the ceiling. Nothing here is asserted:
+figures are read by people, not tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.loadgen import build_request, run  # noqa: E402
+from tests.harness import free_port  # noqa: E402
+from tests.postgres import create_database, drop_database, find_postgres  # noqa: E402
+
+
+def _wait_healthy(url: str, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=2).status_code < 500:
+                return
+        except httpx.TransportError:
+            pass
+        if process.poll() is not None:
+            raise SystemExit(f"server exited: {process.stdout.read() if process.stdout else ''}")
+        time.sleep(0.2)
+    raise SystemExit(f"{url} did not come up")
+
+
+def _start(args: list[str], env: dict[str, str], health: str) -> subprocess.Popen:
+    process = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
+    _wait_healthy(health, process)
+    return process
+
+
+async def _preload(database_url: str, merchant_id: int, count: int) -> None:
+    """Fill the payments table (and the bare table) to the size under test, in bulk."""
+    from sqlalchemy import insert
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from bench.bare_app import bare_payments, metadata
+    from paymux.config import _normalise_database_url
+    from paymux.store.schema import payments
+
+    engine = create_async_engine(_normalise_database_url(database_url))
+    async with engine.begin() as connection:
+        await connection.run_sync(metadata.create_all)
+    now = int(time.time()) - 86_400
+    batch = 5_000
+    for start in range(0, count, batch):
+        rows = [
+            {
+                "imp_uid": f"imp_9{i:011d}", "merchant_id": merchant_id, "merchant_uid": f"preload_{i}",
+                "status": "paid", "amount": 1_000 + i % 50_000, "pay_method": "card", "channel": "api",
+                "pg_provider": "html5_inicis", "started_at": now, "paid_at": now, "updated_at": now,
+                "status_at": now, "claims_order": True,
+            }
+            for i in range(start, min(count, start + batch))
+        ]
+        async with engine.begin() as connection:
+            await connection.execute(insert(payments), rows)
+            await connection.execute(
+                insert(bare_payments), [{"imp_uid": r["imp_uid"], "merchant_uid": r["merchant_uid"], "amount": r["amount"]} for r in rows]
+            )
+    await engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database", choices=["postgresql", "sqlite"], default="postgresql")
+    parser.add_argument("--stored", type=int, default=10_000, help="payments stored before measuring")
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--concurrency", type=int, default=16)
+    options = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="paymux-bench-"))
+    postgres = None
+    if options.database == "postgresql":
+        postgres = find_postgres()
+        if postgres is None:
+            raise SystemExit("no PostgreSQL reachable")
+        database_url = create_database(postgres)
+    else:
+        database_url = f"sqlite:///{work / 'paymux.db'}"
+    env = {**os.environ, "PAYMUX_DATA_DIR": str(work), "PAYMUX_DATABASE_URL": database_url, "BARE_DATABASE_URL": database_url}
+    os.environ["BARE_DATABASE_URL"] = database_url
+    processes: list[subprocess.Popen] = []
+    try:
+        created = json.loads(subprocess.run(
+            [sys.executable, "-m", "paymux.cli", "merchant", "create", "--name", "bench", "--json"],
+            env=env, capture_output=True, text=True, check=True, cwd=ROOT,
+        ).stdout)
+        subprocess.run(
+            [sys.executable, "-m", "paymux.cli", "channel", "add", "--merchant", created["user_code"], "--pg", "html5_inicis", "--type", "api"],
+            env=env, capture_output=True, text=True, check=True, cwd=ROOT,
+        )
+        asyncio.run(_preload(database_url, created["id"], options.stored))
+
+        paymux_port, bare_port = free_port(), free_port()
+        processes.append(_start(
+            [sys.executable, "-m", "paymux.cli", "serve", "--port", str(paymux_port), "--no-access-log"],
+            env, f"http://127.0.0.1:{paymux_port}/healthz",
+        ))
+        processes.append(_start(
+            [sys.executable, "-m", "uvicorn", "bench.bare_app:app", "--port", str(bare_port), "--no-access-log", "--log-level", "warning"],
+            env, f"http://127.0.0.1:{bare_port}/payments/none",
+        ))
+        base = f"http://127.0.0.1:{paymux_port}"
+        token = httpx.post(f"{base}/users/getToken", json={"imp_key": created["imp_key"], "imp_secret": created["imp_secret"]}).json()["response"]["access_token"]
+        auth = {"Authorization": token, "Content-Type": "application/json"}
+        key = httpx.post(f"{base}/subscribe/customers/bench_customer", headers=auth,
+                         json={"card_number": "5361-4812-3456-1234", "expiry": "2030-12", "birth": "820213"}).json()
+        assert key["code"] == 0, key
+        run_id = secrets.token_hex(4)
+
+        def charge(i: int) -> bytes:
+            body = json.dumps({"customer_uid": "bench_customer", "merchant_uid": f"b{run_id}_{i}", "amount": 1000}).encode()
+            return build_request("POST", "/subscribe/payments/again", "paymux", body, auth)
+
+        def bare_charge(i: int) -> bytes:
+            body = json.dumps({"merchant_uid": f"b{run_id}_{i}", "amount": 1000}).encode()
+            return build_request("POST", "/charge", "bare", body, {"Content-Type": "application/json"})
+
+        def lookup(i: int) -> bytes:
+            return build_request("GET", f"/payments/imp_9{(i * 7919) % options.stored:011d}", "paymux", headers={"Authorization": token})
+
+        def bare_lookup(i: int) -> bytes:
+            return build_request("GET", f"/payments/imp_9{(i * 7919) % options.stored:011d}", "bare")
+
+        def measure(port: int, make, label: str) -> float:  # type: ignore[no-untyped-def]
+            asyncio.run(run("127.0.0.1", port, make, options.concurrency, 2))  # warm-up
+            result = asyncio.run(run("127.0.0.1", port, make, options.concurrency, options.seconds))
+            print(result.line(label), flush=True)
+            return result.throughput
+
+        print(f"database={options.database} stored={options.stored} concurrency={options.concurrency} seconds={options.seconds}")
+        ceiling_insert = measure(bare_port, bare_charge, "bare INSERT")
+        charge_rate = measure(paymux_port, charge, "paymux charge (again)")
+        ceiling_select = measure(bare_port, bare_lookup, "bare SELECT")
+        lookup_rate = measure(paymux_port, lookup, "paymux lookup")
+        print(f"charge: {charge_rate / ceiling_insert:.0%} of the INSERT ceiling (goal >= 50%)")
+        print(f"lookup: {lookup_rate / ceiling_select:.0%} of the SELECT ceiling (goal >= 70%)")
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(timeout=30)
+        if postgres is not None:
+            drop_database(postgres, database_url)
+            postgres.stop()
+
+
+if __name__ == "__main__":
+    main()
