@@ -63,7 +63,7 @@ async def record_attempt(runtime: Runtime, payment: Payment) -> None:
     """Step 1: write the attempt and claim its order. Refused if the order is paid or in flight."""
     for _ in range(3):
         try:
-            async with runtime.database.autocommit() as connection:  # one statement, one commit
+            async with runtime.database.recording_attempt() as connection:
                 await payment_store.insert_payment(connection, payment)
             return
         except IntegrityError as error:

@@ -8,7 +8,7 @@ from typing import Any
 
 from types import SimpleNamespace
 
-from sqlalchemy import and_, delete, insert, select, update
+from sqlalchemy import and_, bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paymux.domain.channel import Channel
@@ -82,6 +82,23 @@ async def delete_customer(connection: AsyncConnection, merchant_id: int, custome
 
 
 _CHANNEL_PREFIX = "channel__"
+_CHARGE_CONTEXT = (
+    select(
+        customers,
+        *[column.label(_CHANNEL_PREFIX + column.name) for column in channels.c],
+        prepared_orders.c.amount.label("prepared_amount"),
+    )
+    .select_from(
+        customers.outerjoin(channels, channels.c.id == customers.c.channel_id).outerjoin(
+            prepared_orders,
+            and_(
+                prepared_orders.c.merchant_id == customers.c.merchant_id,
+                prepared_orders.c.merchant_uid == bindparam("key_merchant_uid"),
+            ),
+        )
+    )
+    .where(customers.c.merchant_id == bindparam("key_merchant_id"), customers.c.customer_uid == bindparam("key_customer_uid"))
+)
 
 
 async def charge_context(
@@ -89,21 +106,8 @@ async def charge_context(
 ) -> tuple[Customer, Channel | None, int | None] | None:
     """Everything a billing-key charge reads, in one query: the customer, its channel and the
     order's prepared amount (if any). None when the customer_uid has no key."""
-    query = (
-        select(
-            customers,
-            *[column.label(_CHANNEL_PREFIX + column.name) for column in channels.c],
-            prepared_orders.c.amount.label("prepared_amount"),
-        )
-        .select_from(
-            customers.outerjoin(channels, channels.c.id == customers.c.channel_id).outerjoin(
-                prepared_orders,
-                and_(prepared_orders.c.merchant_id == customers.c.merchant_id, prepared_orders.c.merchant_uid == merchant_uid),
-            )
-        )
-        .where(customers.c.merchant_id == merchant_id, customers.c.customer_uid == customer_uid)
-    )
-    row = (await connection.execute(query)).first()
+    parameters = {"key_merchant_id": merchant_id, "key_customer_uid": customer_uid, "key_merchant_uid": merchant_uid}
+    row = (await connection.execute(_CHARGE_CONTEXT, parameters)).first()
     if row is None:
         return None
     data = row._mapping

@@ -57,9 +57,17 @@ class Database:
                 path.parent.mkdir(parents=True, exist_ok=True)
             self.engine = create_async_engine(url, pool_size=pool_size, max_overflow=0, pool_timeout=60)
             _install_sqlite_transactions(self.engine)
+            self.attempt_engine = self.engine
         else:
             self.engine = create_async_engine(
                 url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False, pool_timeout=60
+            )
+            self.attempt_engine = create_async_engine(
+                url,
+                pool_size=pool_size,
+                max_overflow=pool_size,
+                pool_timeout=60,
+                connect_args={"server_settings": {"synchronous_commit": "off"}},
             )
 
     @asynccontextmanager
@@ -77,16 +85,36 @@ class Database:
         For reads, and for a use case whose write is one statement (recording a charge attempt):
         no BEGIN/COMMIT round trips around it.
         """
-        async with self.engine.connect() as connection:
+        async with self._autocommit(self.engine) as connection:
+            yield connection
+
+    autocommit = reading
+
+    @asynccontextmanager
+    async def _autocommit(self, engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+        async with engine.connect() as connection:
             if self.is_sqlite:
                 await connection.execution_options(**{_AUTOCOMMIT: True})
             else:
                 await connection.execution_options(isolation_level="AUTOCOMMIT")
             yield connection
 
-    autocommit = reading
+    @asynccontextmanager
+    async def recording_attempt(self) -> AsyncIterator[AsyncConnection]:
+        """Autocommit without waiting for the WAL flush, for the write-ahead record of a charge.
+
+        Safe because the attempt is never the last word: the outcome is committed synchronously
+        afterwards, and PostgreSQL's WAL is flushed in order, so every acknowledged payment is
+        durable together with its attempt. An attempt can be lost only if PostgreSQL itself
+        crashes before that, and then the caller was never answered. On SQLite this is the
+        ordinary autocommit connection.
+        """
+        async with self._autocommit(self.attempt_engine) as connection:
+            yield connection
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self.attempt_engine is not self.engine:
+            await self.attempt_engine.dispose()
 
 
 def is_unique_violation(error: IntegrityError) -> bool:

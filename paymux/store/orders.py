@@ -37,6 +37,9 @@ async def update_prepared(connection: AsyncConnection, merchant_id: int, merchan
     return result.rowcount > 0
 
 
+WEBHOOK_COLUMNS = ("merchant_id", "imp_uid", "merchant_uid", "payload", "target_urls", "created_at", "next_attempt_at")
+
+
 def webhook_row(merchant_id: int, payload: dict[str, Any], target_urls: list[str] | None, now: int) -> dict[str, Any]:
     return {
         "merchant_id": merchant_id,

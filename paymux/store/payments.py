@@ -6,10 +6,11 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 
-from sqlalchemy import Select, and_, func, insert, literal, select, update
+from sqlalchemy import Select, and_, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paymux.domain.payment import Cancellation, Payment, PaymentStatus
+from paymux.store.orders import WEBHOOK_COLUMNS
 from paymux.store.schema import cancellations, payments, webhook_events
 
 _PAYMENT_COLUMNS = tuple(f.name for f in fields(Payment) if f.name != "cancel_history")
@@ -47,20 +48,41 @@ def _from_row(row: object) -> Payment:
     return Payment(**data)
 
 
+# Hot statements are built once, with parameters bound at execute time: building a 60-column
+# statement per request costs more CPU than the database round trip it sends.
+_INSERT = insert(payments)
+_SETTABLE = [name for name in _PAYMENT_COLUMNS if name not in ("imp_uid", "merchant_id")]
+_UPDATE = (
+    update(payments)
+    .where(payments.c.imp_uid == bindparam("key_imp_uid"), payments.c.merchant_id == bindparam("key_merchant_id"))
+    .values({name: bindparam("set_" + name) for name in _SETTABLE})
+)
+_UPDATE_PENDING = _UPDATE.where(payments.c.outcome_pending)
+_SETTLED = _UPDATE_PENDING.returning(payments.c.id).cte("settled")
+_HOOK_VALUES = [bindparam("hook_" + name, type_=webhook_events.c[name].type) for name in WEBHOOK_COLUMNS]
+_SETTLE_WITH_WEBHOOK = (
+    insert(webhook_events)
+    .from_select(list(WEBHOOK_COLUMNS), select(*_HOOK_VALUES).select_from(_SETTLED))
+    .add_cte(_SETTLED)
+)
+
+
+def _update_params(payment: Payment) -> dict[str, object]:
+    row = _to_row(payment)
+    params = {"set_" + name: row[name] for name in _SETTABLE}
+    params["key_imp_uid"], params["key_merchant_id"] = payment.imp_uid, payment.merchant_id
+    return params
+
+
 async def insert_payment(connection: AsyncConnection, payment: Payment) -> None:
     """Insert a new attempt. Raises IntegrityError if it would be a second claim on its order."""
-    await connection.execute(insert(payments).values(**_to_row(payment)))
+    await connection.execute(_INSERT, _to_row(payment))
 
 
 async def save_payment(connection: AsyncConnection, payment: Payment, *, only_if_pending: bool = False) -> bool:
     """Write the payment's state. With ``only_if_pending``, only while its outcome is still open,
     so a late PG answer cannot overwrite what the reconciler already settled."""
-    row = _to_row(payment)
-    del row["imp_uid"], row["merchant_id"]
-    query = update(payments).where(payments.c.imp_uid == payment.imp_uid, payments.c.merchant_id == payment.merchant_id)
-    if only_if_pending:
-        query = query.where(payments.c.outcome_pending)
-    result = await connection.execute(query.values(**row))
+    result = await connection.execute(_UPDATE_PENDING if only_if_pending else _UPDATE, _update_params(payment))
     return result.rowcount > 0
 
 
@@ -72,22 +94,14 @@ async def settle_payment(
     On PostgreSQL this is one statement (a data-modifying CTE), so the hot path pays one round trip
     and one commit; on SQLite the caller's transaction holds the two statements together.
     """
-    row = _to_row(payment)
-    del row["imp_uid"], row["merchant_id"]
-    pending = update(payments).where(
-        payments.c.imp_uid == payment.imp_uid, payments.c.merchant_id == payment.merchant_id, payments.c.outcome_pending
-    )
     if webhook is None:
-        return (await connection.execute(pending.values(**row))).rowcount > 0
+        return await save_payment(connection, payment, only_if_pending=True)
     if connection.dialect.name == "postgresql":
-        settled = pending.values(**row).returning(payments.c.imp_uid).cte("settled")
-        names = list(webhook)
-        values = select(*[literal(webhook[name], webhook_events.c[name].type) for name in names]).select_from(settled)
-        statement = insert(webhook_events).from_select(names, values).add_cte(settled)
-        return (await connection.execute(statement)).rowcount > 0
-    if (await connection.execute(pending.values(**row))).rowcount == 0:
+        params = _update_params(payment) | {"hook_" + name: webhook[name] for name in WEBHOOK_COLUMNS}
+        return (await connection.execute(_SETTLE_WITH_WEBHOOK, params)).rowcount > 0
+    if not await save_payment(connection, payment, only_if_pending=True):
         return False
-    await connection.execute(insert(webhook_events).values(**webhook))
+    await connection.execute(insert(webhook_events), webhook)
     return True
 
 
@@ -118,13 +132,17 @@ def _select(merchant_id: int) -> Select:
     return select(*_SELECTED).where(payments.c.merchant_id == merchant_id)
 
 
+_BY_IMP_UID = select(*_SELECTED).where(
+    payments.c.merchant_id == bindparam("key_merchant_id"), payments.c.imp_uid == bindparam("key_imp_uid")
+)
+_BY_IMP_UID_FOR_UPDATE = _BY_IMP_UID.with_for_update()
+
+
 async def get_payment(
     connection: AsyncConnection, merchant_id: int, imp_uid: str, *, for_update: bool = False
 ) -> Payment | None:
-    query = _select(merchant_id).where(payments.c.imp_uid == imp_uid)
-    if for_update:
-        query = query.with_for_update()
-    row = (await connection.execute(query)).first()
+    query = _BY_IMP_UID_FOR_UPDATE if for_update else _BY_IMP_UID
+    row = (await connection.execute(query, {"key_merchant_id": merchant_id, "key_imp_uid": imp_uid})).first()
     return (await _with_history(connection, [_from_row(row)]))[0] if row else None
 
 
