@@ -17,6 +17,7 @@ from paymux.services import channels as channel_service
 from paymux.services import merchants as merchant_service
 from paymux.services.runtime import Runtime
 from paymux.store.migrate import upgrade_to_head
+from paymux.vault import Vault
 
 T = TypeVar("T")
 
@@ -178,6 +179,21 @@ def channel_list(settings: Settings, user_code: str, as_json: bool) -> None:
     for item in items:
         flag = " (default)" if item["default"] else ""
         click.echo(f"{item['position']:>3}  {item['pg_string']:<32} {item['type']:<13} {item['mode']}{flag}")
+
+
+@main.group()
+def vault() -> None:
+    """The encryption keys of billing keys and PG credentials."""
+
+
+@vault.command("rotate")
+@click.pass_obj
+def vault_rotate(settings: Settings) -> None:
+    """Re-seal every secret under the current key (the first of PAYMUX_VAULT_KEYS)."""
+    from paymux.services.vault_rotation import reseal_all
+
+    count = _run(settings, reseal_all)
+    click.echo(f"re-sealed {count} record(s) under key {Vault.load(settings.vault_keys, settings.data_dir).current_key_id}")
 
 
 async def seed_demo(runtime: Runtime) -> dict[str, Any]:

@@ -46,3 +46,52 @@ def test_tampering_and_bad_keys_are_refused() -> None:
     with pytest.raises(VaultError, match="32 bytes"):
         Vault.from_env_value("k1:c2hvcnQ=")
     assert "secret" not in repr(sealed)
+
+
+def test_cli_rotation_reseals_billing_keys_and_they_still_charge(tmp_path: Path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    old_key, new_key = _key(), _key()
+
+    def cli(keys: str, *args: str) -> str:
+        env = {**os.environ, "PAYMUX_DATA_DIR": str(tmp_path), "PAYMUX_VAULT_KEYS": keys}
+        env.pop("PAYMUX_DATABASE_URL", None)
+        done = subprocess.run([sys.executable, "-m", "paymux.cli", *args], env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    created = json.loads(cli(f"old:{old_key}", "merchant", "create", "--name", "m", "--json"))
+    cli(f"old:{old_key}", "channel", "add", "--merchant", created["user_code"], "--pg", "kcp", "--type", "api")
+
+    import asyncio
+
+    from paymux.config import Settings
+    from paymux.domain.card import CardDetails
+    from paymux.services.billing import CustomerInfo, PaymentDetails, charge_again, issue_billing_key
+    from paymux.services.merchants import get_merchant
+    from paymux.services.runtime import Runtime
+
+    def runtime_with(keys: str) -> Runtime:
+        return Runtime.build(Settings.from_env({"PAYMUX_DATA_DIR": str(tmp_path), "PAYMUX_VAULT_KEYS": keys}))
+
+    async def issue() -> None:
+        runtime = runtime_with(f"old:{old_key}")
+        merchant = await get_merchant(runtime, created["user_code"])
+        card = CardDetails.parse("5361-4812-3456-1234", "2030-12", "820213", None)
+        customer = await issue_billing_key(runtime, merchant, "c1", card, None, CustomerInfo())
+        assert customer.billing_key.key_id == "old"
+        await runtime.close()
+
+    asyncio.run(issue())
+    assert "re-sealed 1 record(s) under key new" in cli(f"new:{new_key},old:{old_key}", "vault", "rotate")
+
+    async def charge_with_new_key_only() -> str:
+        runtime = runtime_with(f"new:{new_key}")
+        merchant = await get_merchant(runtime, created["user_code"])
+        paid = await charge_again(runtime, merchant, "c1", PaymentDetails(merchant_uid="o1", amount=1_000))
+        await runtime.close()
+        return paid.status.value
+
+    assert asyncio.run(charge_with_new_key_only()) == "paid"  # the old key is no longer needed

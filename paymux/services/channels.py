@@ -14,7 +14,7 @@ from paymux.services.runtime import Runtime
 from paymux.store import merchants as merchant_store
 
 
-def _credentials_context(channel_id: int) -> str:
+def credentials_context(channel_id: int) -> str:
     return f"channel:{channel_id}:credentials"
 
 
@@ -74,7 +74,7 @@ async def add_channel(
         except IntegrityError:
             raise Conflict(f"a {code} channel with MID {mid} and type {kind.value} already exists (이미 등록된 상점아이디입니다)") from None
         if credentials:
-            sealed = runtime.vault.seal(json.dumps(credentials).encode(), _credentials_context(channel_id))
+            sealed = runtime.vault.seal(json.dumps(credentials).encode(), credentials_context(channel_id))
             await merchant_store.set_channel_credentials(connection, channel_id, sealed)
         channel = await merchant_store.channel_by_id(connection, merchant_id, channel_id)
     assert channel is not None
@@ -94,7 +94,7 @@ def channel_context(runtime: Runtime, channel: Channel) -> ChannelContext:
     """The channel with its credentials opened from the vault, for one connector call."""
     if channel.credentials is None:
         return ChannelContext(channel=channel)
-    credentials = json.loads(runtime.vault.open(channel.credentials, _credentials_context(channel.id)))
+    credentials = json.loads(runtime.vault.open(channel.credentials, credentials_context(channel.id)))
     return ChannelContext(channel=channel, credentials=credentials)
 
 

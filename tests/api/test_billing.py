@@ -194,3 +194,37 @@ def test_live_channel_answers_not_available_yet(gateway: GatewayServer) -> None:
     merchant.add_channel("html5_inicis", "api", mid="MYLIVEMID", mode="live")
     reply = merchant.issue_key(unique("cust"))
     assert reply.code == -1 and "live mode" in reply.message and "not available yet" in reply.message
+
+
+PAYMENT_FIELD_TYPES: dict[str, tuple[type, ...]] = {
+    **dict.fromkeys(
+        ("amount", "cancel_amount", "card_quota", "vbank_date", "vbank_issued_at", "started_at", "paid_at",
+         "failed_at", "cancelled_at"),
+        (int,),
+    ),
+    **dict.fromkeys(("escrow", "cash_receipt_issued"), (bool,)),
+    **dict.fromkeys(("cancel_history", "cancel_receipt_urls"), (list,)),
+    **dict.fromkeys(("imp_uid", "merchant_uid", "pay_method", "channel", "pg_provider", "currency", "status"), (str,)),
+    **dict.fromkeys(
+        ("emb_pg_provider", "pg_tid", "pg_id", "apply_num", "bank_code", "bank_name", "card_code", "card_name",
+         "card_number", "vbank_code", "vbank_name", "vbank_num", "vbank_holder", "name", "buyer_name", "buyer_email",
+         "buyer_tel", "buyer_addr", "buyer_postcode", "custom_data", "user_agent", "fail_reason", "cancel_reason",
+         "receipt_url", "customer_uid", "customer_uid_usage"),
+        (str, type(None)),
+    ),
+    "card_type": (int, type(None)),
+}
+
+
+def test_payment_object_has_every_contract_field_with_its_type(shop: TestMerchant) -> None:
+    uid = unique("cust")
+    shop.issue_key(uid).expect_ok()
+    paid = shop.again(uid, unique("order"), 5_000).expect_ok()
+    cancelled = shop.api("POST", "/payments/cancel", json={"imp_uid": paid["imp_uid"], "amount": 1_000}).expect_ok()
+    for payment in (paid, cancelled):
+        assert set(payment) == set(PAYMENT_FIELD_TYPES)
+        for name, types in PAYMENT_FIELD_TYPES.items():
+            assert isinstance(payment[name], types) and not (isinstance(payment[name], bool) and bool not in types), name
+    entry = cancelled["cancel_history"][0]
+    assert set(entry) == {"pg_tid", "amount", "cancelled_at", "reason", "receipt_url", "cancellation_id"}
+    assert isinstance(entry["amount"], int) and isinstance(entry["cancelled_at"], int)
