@@ -52,6 +52,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
         description="i'mport (PortOne) V1 compatible payment gateway. Bodies may be JSON or form-encoded.",
         lifespan=lifespan,
         default_response_class=EnvelopeResponse,
+        redirect_slashes=False,  # a trailing slash is a 404 envelope, not a bodiless redirect
     )
     app.state.runtime = runtime
     app.state.authenticator = Authenticator(runtime)

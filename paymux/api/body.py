@@ -17,6 +17,8 @@ MAX_BODY_BYTES = 1 << 20
 
 
 def form_to_object(body: bytes) -> dict[str, object]:
+    """Bytes that are not UTF-8 (e.g. EUC-KR) become U+FFFD here, which every text parameter
+    refuses by name (api/params.py), so distinct ids can never collide through replacement."""
     result: dict[str, object] = {}
     for key, value in parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True):
         is_list = key.endswith("[]")
@@ -40,7 +42,10 @@ class RequestBodyMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if scope["method"] in ("GET", "HEAD", "OPTIONS", "DELETE"):
             await self.app(scope, receive, send)
             return
         headers = dict(scope["headers"])

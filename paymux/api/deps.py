@@ -21,7 +21,7 @@ def client_ip(request: Request) -> str | None:
 
 async def current_merchant(
     request: Request,
-    authorization: Annotated[str | None, Header(max_length=2000)] = None,
+    authorization: Annotated[str | None, Header()] = None,
     tier: Annotated[str | None, Header(max_length=40)] = None,
 ) -> Merchant:
     authenticator: Authenticator = request.app.state.authenticator

@@ -23,6 +23,8 @@ MAX_UNIX_SECONDS = 1 << 40
 def _clean_text(value: str) -> str:
     if any(ord(ch) < 32 and ch not in "\t\r\n" for ch in value) or "\x7f" in value:
         raise ValueError("must not contain control characters")
+    if "\ufffd" in value:  # what URL and form decoding leave of bytes that were not UTF-8
+        raise ValueError("must be valid UTF-8 text")
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
@@ -36,6 +38,8 @@ def Text(max_length: int) -> Any:  # noqa: N802 - reads as a type in annotations
 
 def _identifier(value: str) -> str:
     value = _clean_text(value)
+    if any(ord(ch) < 32 for ch in value):
+        raise ValueError("must not contain control characters")
     if not value.strip():
         raise ValueError("must not be empty")
     if "/" in value:
@@ -206,6 +210,12 @@ class CancelBody(Body):
     refund_account: Text(40) | None = None
 
 
+def _positive(value: int) -> int:
+    if value <= 0:
+        raise ValueError("must be greater than 0")
+    return value
+
+
 class PrepareBody(Body):
     merchant_uid: Uid
-    amount: Amount = Field(description="integer KRW the order must be paid")
+    amount: Annotated[Amount, AfterValidator(_positive)] = Field(description="integer KRW the order must be paid")

@@ -29,7 +29,7 @@ def _uid_list(request: Request, name: str) -> list[str]:
     if len(values) > 100:
         raise InvalidParameter(f"{name}[]", "at most 100 values per request")
     for value in values:
-        if not value or len(value) > 100 or any(ord(ch) < 32 for ch in value):
+        if not value or len(value) > 100 or any(ord(ch) < 32 for ch in value) or "\ufffd" in value:
             raise InvalidParameter(f"{name}[]", "each value must be 1-100 printable characters")
     return values
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 
-from paymux.domain.errors import InvalidParameter
+from paymux.domain.errors import InvalidParameter, Refused
+
+_DECIMAL_TEXT = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
 
 MAX_AMOUNT = 9_999_999_999_999  # fits a signed 64-bit column with room for sums
 INSTALLMENT_MINIMUM = 50_000
@@ -21,14 +24,23 @@ def parse_amount(value: object, field: str = "amount") -> int:
         raise InvalidParameter(field, "must be an integer amount, not a boolean")
     if isinstance(value, int):
         number = Decimal(value)
-    elif isinstance(value, (float, str)):
+    elif isinstance(value, str):
+        text = value.strip()
+        if not _DECIMAL_TEXT.match(text) or len(text) > 40:  # no exponents, no non-ASCII digits
+            raise InvalidParameter(field, "must be an integer amount written in digits")
+        number = Decimal(text)
+    elif isinstance(value, float):
         try:
-            number = Decimal(str(value).strip())
+            number = Decimal(str(value))
         except InvalidOperation:
             raise InvalidParameter(field, "must be an integer amount") from None
     else:
         raise InvalidParameter(field, "must be an integer amount")
-    if not number.is_finite() or number != number.to_integral_value():
+    if not number.is_finite():
+        raise InvalidParameter(field, "must be an integer amount")
+    if number.adjusted() >= 16:  # before any integer conversion: 1e999999999 must not cost time
+        raise InvalidParameter(field, f"must not exceed {MAX_AMOUNT}")
+    if number != number.to_integral_value():
         raise InvalidParameter(field, "must be an integer amount (KRW has no fractions)")
     amount = int(number)
     if amount < 0:
@@ -45,10 +57,9 @@ def check_installments(amount: int, card_quota: int | None) -> int:
     if card_quota < 0 or card_quota > MAX_INSTALLMENT_MONTHS:
         raise InvalidParameter("card_quota", f"must be between 0 and {MAX_INSTALLMENT_MONTHS} months")
     if amount < INSTALLMENT_MINIMUM:
-        raise InvalidParameter(
-            "card_quota",
-            f"installments are only available for payments of {INSTALLMENT_MINIMUM:,} KRW or more "
-            "(할부결제는 5만원 이상 결제 시에만 가능합니다)",
+        raise Refused(
+            f"card_quota: installments are only available for payments of {INSTALLMENT_MINIMUM:,} KRW or more "
+            "(할부결제는 5만원 이상 결제 시에만 가능합니다)"
         )
     return card_quota
 

@@ -117,6 +117,8 @@ class Authenticator:
         if not authorization or not authorization.strip():
             raise NotAuthenticated("Authorization header with an access token is required (아임포트 API 인증에 실패하였습니다)")
         token = authorization.strip()
+        if len(token) > 1000:
+            raise NotAuthenticated("access token is not valid (유효하지 않은 토큰입니다)")
         if token[:7].lower() == "bearer ":
             token = token[7:].strip()
         merchant_id, version = self.signer.verify(token, self.runtime.now())

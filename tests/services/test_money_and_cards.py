@@ -15,7 +15,9 @@ def test_amounts_accept_integral_values(raw: object, amount: int) -> None:
     assert parse_amount(raw) == amount
 
 
-@pytest.mark.parametrize("raw", [100.5, "100.5", "abc", -1, True, None, float("inf"), "NaN", 10**30, [], {}])
+@pytest.mark.parametrize(
+    "raw", [100.5, "100.5", "abc", -1, True, None, float("inf"), "NaN", 10**30, [], {}, "1e3", "1e999999999", "١٢٣"]
+)
 def test_amounts_refuse_everything_else(raw: object) -> None:
     with pytest.raises(InvalidParameter, match="amount"):
         parse_amount(raw)
@@ -24,8 +26,10 @@ def test_amounts_refuse_everything_else(raw: object) -> None:
 def test_installments_only_from_fifty_thousand() -> None:
     assert check_installments(49_999, 1) == 0
     assert check_installments(50_000, 3) == 3
-    with pytest.raises(InvalidParameter, match="50,000"):
+    with pytest.raises(Refused, match="50,000"):
         check_installments(49_999, 2)
+    with pytest.raises(InvalidParameter, match="card_quota"):
+        check_installments(60_000, 13)
 
 
 def test_vat_defaults_to_a_tenth_of_the_taxable_gross() -> None:
