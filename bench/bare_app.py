@@ -22,7 +22,7 @@ bare_payments = Table(
     Column("amount", BigInteger, nullable=False),
 )
 
-engine = create_async_engine(_normalise_database_url(os.environ["BARE_DATABASE_URL"]), pool_size=10, max_overflow=10)
+engine = create_async_engine(_normalise_database_url(os.environ["BARE_DATABASE_URL"]), pool_size=20, max_overflow=0)
 app = FastAPI()
 
 

@@ -34,6 +34,7 @@ class Settings:
     connector_timeout_seconds: float = 10.0
     pending_outcome_grace_seconds: int = 60
     run_workers: bool = True
+    database_pool_size: int = 20
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -55,4 +56,5 @@ class Settings:
             connector_timeout_seconds=float(env.get("PAYMUX_CONNECTOR_TIMEOUT_SECONDS", "10")),
             pending_outcome_grace_seconds=int(env.get("PAYMUX_PENDING_GRACE_SECONDS", "60")),
             run_workers=env.get("PAYMUX_RUN_WORKERS", "1") not in ("0", "false", "no"),
+            database_pool_size=int(env.get("PAYMUX_DB_POOL_SIZE", "20")),
         )

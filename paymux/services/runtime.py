@@ -23,7 +23,7 @@ class Runtime:
     @classmethod
     def build(cls, settings: Settings, clock: Clock | None = None) -> Runtime:
         clock = clock or SystemClock()
-        database = Database(settings.database_url)
+        database = Database(settings.database_url, pool_size=settings.database_pool_size)
         vault = Vault.load(settings.vault_keys, settings.data_dir)
         connectors = ConnectorRegistry(DatabaseSandboxLedger(database, clock))
         return cls(settings=settings, database=database, vault=vault, connectors=connectors, clock=clock)

@@ -48,7 +48,9 @@ def _install_sqlite_transactions(engine: AsyncEngine) -> None:
 
 
 class Database:
-    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+    def __init__(self, url: str, *, pool_size: int = 20) -> None:
+        """``pool_size`` connections stay open; requests beyond them wait for one rather than open
+        and close a connection each (a connect costs more than the query)."""
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:
@@ -59,13 +61,11 @@ class Database:
             _install_sqlite_transactions(self.engine)
             self.attempt_engine = self.engine
         else:
-            self.engine = create_async_engine(
-                url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False, pool_timeout=60
-            )
+            self.engine = create_async_engine(url, pool_size=pool_size, max_overflow=0, pool_timeout=60)
             self.attempt_engine = create_async_engine(
                 url,
-                pool_size=pool_size,
-                max_overflow=pool_size,
+                pool_size=max(2, pool_size // 2),
+                max_overflow=0,
                 pool_timeout=60,
                 connect_args={"server_settings": {"synchronous_commit": "off"}},
             )
