@@ -70,7 +70,7 @@ async def _preload(database_url: str, merchant_id: int, count: int) -> None:
                 "imp_uid": f"imp_9{i:011d}", "merchant_id": merchant_id, "merchant_uid": f"preload_{i}",
                 "status": "paid", "amount": 1_000 + i % 50_000, "pay_method": "card", "channel": "api",
                 "pg_provider": "html5_inicis", "started_at": now, "paid_at": now, "updated_at": now,
-                "status_at": now, "claims_order": True,
+                "status_at": now,
             }
             for i in range(start, min(count, start + batch))
         ]

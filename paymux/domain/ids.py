@@ -8,16 +8,16 @@ import string
 
 def new_imp_uid() -> str:
     """``imp_`` + 12 digits, the shape i'mport clients expect."""
-    return "imp_" + "".join(secrets.choice(string.digits) for _ in range(12))
+    return f"imp_{secrets.randbelow(10**12):012d}"
 
 
 def new_user_code() -> str:
     """``imp`` + 8 digits, the merchant identity passed to ``IMP.init``."""
-    return "imp" + "".join(secrets.choice(string.digits) for _ in range(8))
+    return f"imp{secrets.randbelow(10**8):08d}"
 
 
 def new_imp_key() -> str:
-    return "".join(secrets.choice(string.digits) for _ in range(16))
+    return f"{secrets.randbelow(10**16):016d}"
 
 
 def new_imp_secret() -> str:

@@ -111,7 +111,6 @@ class Payment:
     customer_uid: str | None = None
     customer_uid_usage: str | None = None
     notice_url: list[str] | None = None
-    claims_order: bool = False
     outcome_pending: bool = False
     cancel_history: list[Cancellation] = field(default_factory=list)
 
@@ -120,7 +119,7 @@ class Payment:
         return self.amount - self.cancel_amount
 
     def approve(self, approval: Approval, now: int) -> None:
-        """Record the PG's approval: ``ready`` → ``paid``. The order stays claimed for good."""
+        """Record the PG's approval: ``ready`` → ``paid``."""
         if self.status is not PaymentStatus.READY:
             raise Refused(f"payment {self.imp_uid} is {self.status.value}, it cannot be approved")
         self.status = PaymentStatus.PAID
@@ -135,18 +134,16 @@ class Payment:
         self.bank_name = approval.bank_name or self.bank_name
         self.emb_pg_provider = approval.emb_pg_provider or self.emb_pg_provider
         self.paid_at = self.status_at = self.updated_at = now
-        self.claims_order = True
         self.outcome_pending = False
 
     def fail(self, reason: str, now: int, *, card_number: str | None = None) -> None:
-        """Record a decline: ``ready`` → ``failed``; the order is free for a new attempt."""
+        """Record a decline: ``ready`` → ``failed``."""
         if self.status is not PaymentStatus.READY:
             raise Refused(f"payment {self.imp_uid} is {self.status.value}, it cannot fail")
         self.status = PaymentStatus.FAILED
         self.fail_reason = reason
         self.card_number = card_number or self.card_number
         self.failed_at = self.status_at = self.updated_at = now
-        self.claims_order = False
         self.outcome_pending = False
 
     def plan_cancel(self, amount: int | None, tax_free: int, checksum: int | None) -> int:

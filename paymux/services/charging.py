@@ -1,13 +1,15 @@
 """The write-ahead charge, shared by every path that takes money (again, onetime, schedules, window).
 
-1. Record the attempt as ``ready`` with ``claims_order`` set, in its own transaction. The partial
-   unique index lets only one claim per order exist, so a retried or concurrent request for the same
-   ``merchant_uid`` is refused here, before any PG is called.
+1. Journal the attempt and claim its order (``order_claims``), one statement. The claim's primary key
+   admits one claim per order, so a retried or concurrent request for the same ``merchant_uid`` is
+   refused here, before any PG is called.
 2. Call the PG outside any transaction.
-3. Record the outcome (paid, failed, or still pending when the PG's answer was lost) and its webhook
-   in one transaction.
+3. Write the payment with its outcome (paid, or failed and the claim released) and its webhook
+   atomically — one statement on PostgreSQL. When the PG's answer was lost, the payment is written as
+   ``ready`` with its outcome pending and the claim stays.
 
-A crash between 1 and 3 leaves a pending attempt that ``reconcile`` settles by asking the PG.
+A crash between 1 and 3 leaves a charging claim that ``reconcile`` settles by asking the PG. The
+payment row is written once in the common case, which keeps the hot path cheap for the database.
 """
 
 from __future__ import annotations
@@ -21,10 +23,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paymux.connectors.base import ChargeResult, Outcome
-from paymux.domain import ids
 from paymux.domain.errors import Refused
 from paymux.domain.payment import Payment, PaymentStatus
 from paymux.services.runtime import Runtime
+from paymux.store import claims as claim_store
 from paymux.store import orders as order_store
 from paymux.store import payments as payment_store
 
@@ -60,17 +62,12 @@ async def check_prepared_amount(
 
 
 async def record_attempt(runtime: Runtime, payment: Payment) -> None:
-    """Step 1: write the attempt and claim its order. Refused if the order is paid or in flight."""
-    for _ in range(3):
-        try:
-            async with runtime.database.recording_attempt() as connection:
-                await payment_store.insert_payment(connection, payment)
-            return
-        except IntegrityError as error:
-            if "order_claim" in str(error.orig) or "merchant_uid" in str(error.orig):
-                raise Refused(ALREADY_PAID.format(uid=payment.merchant_uid)) from None
-            payment.imp_uid = ids.new_imp_uid()  # an imp_uid collision: draw again
-    raise Refused("could not allocate a payment id; try again")
+    """Step 1: journal the attempt and claim its order. Refused if the order is paid or in flight."""
+    try:
+        async with runtime.database.recording_attempt() as connection:
+            await claim_store.claim_order(connection, payment, runtime.now())
+    except IntegrityError:
+        raise Refused(ALREADY_PAID.format(uid=payment.merchant_uid)) from None
 
 
 def webhook_payload(payment: Payment, **extra: Any) -> dict[str, Any]:
@@ -96,36 +93,46 @@ async def enqueue_status_webhook(connection: AsyncConnection, payment: Payment, 
 
 
 async def record_outcome(
-    runtime: Runtime, payment: Payment, result: ChargeResult, on_approved: OnApproved | None = None
+    runtime: Runtime,
+    payment: Payment,
+    result: ChargeResult,
+    on_approved: OnApproved | None = None,
+    *,
+    payment_row_exists: bool = False,
 ) -> Payment:
-    """Step 3: apply the PG's answer atomically with its webhook."""
+    """Step 3: write the PG's answer atomically with its webhook; return the payment as stored."""
     now = runtime.now()
+    if result.outcome is Outcome.UNKNOWN:
+        if not payment_row_exists:
+            payment.updated_at = now
+            async with runtime.database.autocommit() as connection:
+                await payment_store.insert_payment(connection, payment)
+        return payment
     if result.outcome is Outcome.APPROVED:
         assert result.approval is not None
         payment.approve(result.approval, now)
-    elif result.outcome is Outcome.DECLINED:
-        payment.fail(result.reason, now, card_number=result.card_number)
     else:
-        payment.updated_at = now
-    webhook = None
-    if payment.status is not PaymentStatus.READY:
-        webhook = order_store.webhook_row(payment.merchant_id, webhook_payload(payment), payment.notice_url, now)
-    needs_transaction = runtime.database.is_sqlite or (on_approved is not None and payment.status is PaymentStatus.PAID)
-    opened = runtime.database.transaction() if needs_transaction else runtime.database.autocommit()
+        payment.fail(result.reason, now, card_number=result.card_number)
+    webhook = order_store.webhook_row(payment.merchant_id, webhook_payload(payment), payment.notice_url, now)
+    hook = on_approved if payment.status is PaymentStatus.PAID else None
+    single_statement = not (runtime.database.is_sqlite or payment_row_exists or hook)
+    opened = runtime.database.autocommit() if single_statement else runtime.database.transaction()
     async with opened as connection:
-        settled = await payment_store.settle_payment(connection, payment, webhook)
-        if settled and on_approved is not None and payment.status is PaymentStatus.PAID:
-            await on_approved(connection, payment)
+        settle = claim_store.settle_existing if payment_row_exists else claim_store.settle_new
+        settled = await settle(connection, payment, webhook, now)
+        if settled and hook is not None:
+            await hook(connection, payment)
     if settled:
         return payment
-    async with runtime.database.reading() as connection:  # the reconciler settled it meanwhile
+    async with runtime.database.reading() as connection:  # settled meanwhile; that answer stands
         return await payment_store.get_payment(connection, payment.merchant_id, payment.imp_uid) or payment
 
 
 async def call_pg(runtime: Runtime, call: Callable[[], Awaitable[ChargeResult]]) -> ChargeResult:
     """Step 2: the PG call. A timeout or a broken connector means 'unknown', never 'declined'."""
     try:
-        return await asyncio.wait_for(call(), runtime.settings.connector_timeout_seconds)
+        async with asyncio.timeout(runtime.settings.connector_timeout_seconds):  # no extra task per call
+            return await call()
     except TimeoutError:
         return ChargeResult.unknown("PG call timed out")
     except Refused as refusal:
@@ -147,7 +154,6 @@ async def charge(
     Raises Refused carrying the payment when it was declined or its outcome is still pending, so the
     API answers with a non-zero code and the recorded payment, as i'mport does.
     """
-    payment.claims_order = True
     payment.outcome_pending = True
     await check_prepared_amount(runtime, payment.merchant_id, payment.merchant_uid, payment.amount, prepared_amount)
     await record_attempt(runtime, payment)

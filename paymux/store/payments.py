@@ -10,10 +10,9 @@ from sqlalchemy import Select, and_, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paymux.domain.payment import Cancellation, Payment, PaymentStatus
-from paymux.store.orders import WEBHOOK_COLUMNS
-from paymux.store.schema import cancellations, payments, webhook_events
+from paymux.store.schema import cancellations, payments
 
-_PAYMENT_COLUMNS = tuple(f.name for f in fields(Payment) if f.name != "cancel_history")
+PAYMENT_COLUMNS = _PAYMENT_COLUMNS = tuple(f.name for f in fields(Payment) if f.name != "cancel_history")
 _CANCELLATION_COLUMNS = tuple(f.name for f in fields(Cancellation))
 
 # sorting parameter → ORDER BY; the row id breaks ties, so same-second payments keep their order
@@ -34,6 +33,15 @@ class Page:
     items: list[Payment]
 
 
+def payment_row(payment: Payment) -> dict[str, object]:
+    """The payment as column values (JSON-safe: the journal stores it as JSON too)."""
+    return _to_row(payment)
+
+
+def payment_from_mapping(data: dict[str, object]) -> Payment:
+    return _from_mapping(dict(data))
+
+
 def _to_row(payment: Payment) -> dict[str, object]:
     row = {name: getattr(payment, name) for name in _PAYMENT_COLUMNS}
     row["status"] = payment.status.value
@@ -42,7 +50,10 @@ def _to_row(payment: Payment) -> dict[str, object]:
 
 
 def _from_row(row: object) -> Payment:
-    data = dict(row._mapping)  # type: ignore[attr-defined]
+    return _from_mapping(dict(row._mapping))  # type: ignore[attr-defined]
+
+
+def _from_mapping(data: dict) -> Payment:  # type: ignore[type-arg]
     data["status"] = PaymentStatus(data["status"])
     data["notice_url"] = json.loads(data["notice_url"]) if data["notice_url"] else None
     return Payment(**data)
@@ -58,15 +69,6 @@ _UPDATE = (
     .values({name: bindparam("set_" + name) for name in _SETTABLE})
 )
 _UPDATE_PENDING = _UPDATE.where(payments.c.outcome_pending)
-_SETTLED = _UPDATE_PENDING.returning(payments.c.id).cte("settled")
-_HOOK_VALUES = [bindparam("hook_" + name, type_=webhook_events.c[name].type) for name in WEBHOOK_COLUMNS]
-_SETTLE_WITH_WEBHOOK = (
-    insert(webhook_events)
-    .from_select(list(WEBHOOK_COLUMNS), select(*_HOOK_VALUES).select_from(_SETTLED))
-    .add_cte(_SETTLED)
-)
-
-
 def _update_params(payment: Payment) -> dict[str, object]:
     row = _to_row(payment)
     params = {"set_" + name: row[name] for name in _SETTABLE}
@@ -84,25 +86,6 @@ async def save_payment(connection: AsyncConnection, payment: Payment, *, only_if
     so a late PG answer cannot overwrite what the reconciler already settled."""
     result = await connection.execute(_UPDATE_PENDING if only_if_pending else _UPDATE, _update_params(payment))
     return result.rowcount > 0
-
-
-async def settle_payment(
-    connection: AsyncConnection, payment: Payment, webhook: dict[str, object] | None
-) -> bool:
-    """Write a charge's outcome and its webhook row atomically, only while the outcome is open.
-
-    On PostgreSQL this is one statement (a data-modifying CTE), so the hot path pays one round trip
-    and one commit; on SQLite the caller's transaction holds the two statements together.
-    """
-    if webhook is None:
-        return await save_payment(connection, payment, only_if_pending=True)
-    if connection.dialect.name == "postgresql":
-        params = _update_params(payment) | {"hook_" + name: webhook[name] for name in WEBHOOK_COLUMNS}
-        return (await connection.execute(_SETTLE_WITH_WEBHOOK, params)).rowcount > 0
-    if not await save_payment(connection, payment, only_if_pending=True):
-        return False
-    await connection.execute(insert(webhook_events), webhook)
-    return True
 
 
 async def insert_cancellation(connection: AsyncConnection, cancellation: Cancellation) -> None:
@@ -216,14 +199,3 @@ async def list_for_customer(
 ) -> Page:
     query = _select(merchant_id).where(payments.c.customer_uid == customer_uid)
     return await _page(connection, query, "-started", page, limit)
-
-
-async def pending_outcomes(connection: AsyncConnection, older_than: int, limit: int) -> list[Payment]:
-    """Attempts whose PG outcome is unknown (timeout or crash mid-call), oldest first."""
-    rows = await connection.execute(
-        select(*_SELECTED)
-        .where(payments.c.outcome_pending, payments.c.updated_at <= older_than)
-        .order_by(payments.c.updated_at)
-        .limit(limit)
-    )
-    return [_from_row(r) for r in rows]

@@ -150,23 +150,11 @@ payments = Table(
     Column("customer_uid", String(100)),
     Column("customer_uid_usage", String(20)),
     Column("notice_url", Text),
-    # True while a server-side charge is in flight and for good once paid: at most one such row per
-    # order, enforced by the partial unique index below. This is what makes a retried or concurrent
-    # charge of one merchant_uid pay at most once.
-    Column("claims_order", Boolean, nullable=False, server_default=text("false")),
-    # True when the PG's answer is unknown (timeout after sending); the reconciler asks the PG.
+    # True while the PG's answer is unknown (timeout after sending); the reconciler asks the PG.
     Column("outcome_pending", Boolean, nullable=False, server_default=text("false")),
     Index(None, "merchant_id", "merchant_uid", "started_at"),
     Index(None, "merchant_id", "status", "status_at"),
     Index(None, "merchant_id", "started_at"),
-    Index(
-        "uq_payments_order_claim",
-        "merchant_id",
-        "merchant_uid",
-        unique=True,
-        sqlite_where=text("claims_order"),
-        postgresql_where=text("claims_order"),
-    ),
     Index(
         "ix_payments_customer",
         "merchant_id",
@@ -175,11 +163,28 @@ payments = Table(
         sqlite_where=text("customer_uid IS NOT NULL"),
         postgresql_where=text("customer_uid IS NOT NULL"),
     ),
+)
+
+# The write-ahead journal of charges, and the record that an order is paid. A charge claims its order
+# here before any PG is called; the primary key lets one claim per order exist, so a retried or
+# concurrent charge of the same merchant_uid is refused by the database. A declined attempt releases
+# its claim; a paid one keeps it for good. ``attempt`` holds the payment as first recorded, so an
+# attempt interrupted by a crash can be settled by the reconciler from the journal alone.
+order_claims = Table(
+    "order_claims",
+    metadata,
+    Column("merchant_id", Integer, primary_key=True),
+    Column("merchant_uid", String(100), primary_key=True),
+    Column("imp_uid", String(20), nullable=False),
+    Column("state", String(10), nullable=False),  # charging | paid
+    Column("attempt", Text, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
     Index(
-        "ix_payments_outcome_pending",
-        "updated_at",
-        sqlite_where=text("outcome_pending"),
-        postgresql_where=text("outcome_pending"),
+        "ix_order_claims_charging",
+        "created_at",
+        sqlite_where=text("state = 'charging'"),
+        postgresql_where=text("state = 'charging'"),
     ),
 )
 

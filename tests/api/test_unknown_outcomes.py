@@ -71,12 +71,16 @@ def test_attempt_interrupted_before_the_pg_call_is_failed_by_inquiry(gateway: Ga
     attempt = Payment(
         imp_uid=ids.new_imp_uid(), merchant_id=shop.merchant.id, merchant_uid=unique("order"), amount=1_000,
         channel_id=channel.id, pg_provider=channel.pg_provider, started_at=now, updated_at=now, status_at=now,
-        claims_order=True, outcome_pending=True,
+        outcome_pending=True,
     )
     gateway.call(lambda rt: record_attempt(rt, attempt))
-    assert shop.api("GET", f"/payments/{attempt.imp_uid}").expect_ok()["status"] == "ready"
+    retry = shop.issue_key(unique("cust"))
+    customer_uid = retry.expect_ok()["customer_uid"]
+    assert shop.again(customer_uid, attempt.merchant_uid).code == -1  # the journaled claim holds the order
     gateway.call(settle_pending_outcomes)  # within the grace period the PG is not asked yet
-    assert shop.api("GET", f"/payments/{attempt.imp_uid}").expect_ok()["status"] == "ready"
+    assert shop.api("GET", f"/payments/{attempt.imp_uid}").status == 404
     _settle(gateway)
     failed = shop.api("GET", f"/payments/{attempt.imp_uid}").expect_ok()
     assert failed["status"] == "failed" and "no record" in failed["fail_reason"]
+    assert _webhook_statuses(gateway, attempt.imp_uid) == ["failed"]
+    assert shop.again(customer_uid, attempt.merchant_uid).expect_ok()["status"] == "paid"  # released

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 22:44:57.416051
+Create Date: 2026-11-22 23:14:26.048708
 """
 from alembic import op
 import sqlalchemy as sa
@@ -34,6 +34,19 @@ def upgrade() -> None:
     sa.UniqueConstraint('parent_id', 'tier_code', name=op.f('uq_merchants_parent_id_tier_code')),
     sa.UniqueConstraint('user_code', name=op.f('uq_merchants_user_code'))
     )
+    op.create_table('order_claims',
+    sa.Column('merchant_id', sa.Integer(), nullable=False),
+    sa.Column('merchant_uid', sa.String(length=100), nullable=False),
+    sa.Column('imp_uid', sa.String(length=20), nullable=False),
+    sa.Column('state', sa.String(length=10), nullable=False),
+    sa.Column('attempt', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.BigInteger(), nullable=False),
+    sa.Column('updated_at', sa.BigInteger(), nullable=False),
+    sa.PrimaryKeyConstraint('merchant_id', 'merchant_uid', name=op.f('pk_order_claims'))
+    )
+    with op.batch_alter_table('order_claims', schema=None) as batch_op:
+        batch_op.create_index('ix_order_claims_charging', ['created_at'], unique=False, sqlite_where=sa.text("state = 'charging'"), postgresql_where=sa.text("state = 'charging'"))
+
     op.create_table('sandbox_ledger',
     sa.Column('key', sa.String(length=200), nullable=False),
     sa.Column('value', sa.Text(), nullable=False),
@@ -168,7 +181,6 @@ def upgrade() -> None:
     sa.Column('customer_uid', sa.String(length=100), nullable=True),
     sa.Column('customer_uid_usage', sa.String(length=20), nullable=True),
     sa.Column('notice_url', sa.Text(), nullable=True),
-    sa.Column('claims_order', sa.Boolean(), server_default=sa.text('false'), nullable=False),
     sa.Column('outcome_pending', sa.Boolean(), server_default=sa.text('false'), nullable=False),
     sa.ForeignKeyConstraint(['channel_id'], ['channels.id'], name=op.f('fk_payments_channel_id_channels')),
     sa.ForeignKeyConstraint(['merchant_id'], ['merchants.id'], name=op.f('fk_payments_merchant_id_merchants')),
@@ -180,8 +192,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_payments_merchant_id_merchant_uid_started_at'), ['merchant_id', 'merchant_uid', 'started_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_payments_merchant_id_started_at'), ['merchant_id', 'started_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_payments_merchant_id_status_status_at'), ['merchant_id', 'status', 'status_at'], unique=False)
-        batch_op.create_index('ix_payments_outcome_pending', ['updated_at'], unique=False, sqlite_where=sa.text('outcome_pending'), postgresql_where=sa.text('outcome_pending'))
-        batch_op.create_index('uq_payments_order_claim', ['merchant_id', 'merchant_uid'], unique=True, sqlite_where=sa.text('claims_order'), postgresql_where=sa.text('claims_order'))
 
     op.create_table('cancellations',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
@@ -213,8 +223,6 @@ def downgrade() -> None:
 
     op.drop_table('cancellations')
     with op.batch_alter_table('payments', schema=None) as batch_op:
-        batch_op.drop_index('uq_payments_order_claim', sqlite_where=sa.text('claims_order'), postgresql_where=sa.text('claims_order'))
-        batch_op.drop_index('ix_payments_outcome_pending', sqlite_where=sa.text('outcome_pending'), postgresql_where=sa.text('outcome_pending'))
         batch_op.drop_index(batch_op.f('ix_payments_merchant_id_status_status_at'))
         batch_op.drop_index(batch_op.f('ix_payments_merchant_id_started_at'))
         batch_op.drop_index(batch_op.f('ix_payments_merchant_id_merchant_uid_started_at'))
@@ -233,5 +241,9 @@ def downgrade() -> None:
 
     op.drop_table('channels')
     op.drop_table('sandbox_ledger')
+    with op.batch_alter_table('order_claims', schema=None) as batch_op:
+        batch_op.drop_index('ix_order_claims_charging', sqlite_where=sa.text("state = 'charging'"), postgresql_where=sa.text("state = 'charging'"))
+
+    op.drop_table('order_claims')
     op.drop_table('merchants')
     # ### end Alembic commands ###

@@ -1,0 +1,116 @@
+"""The order-claims journal: the write-ahead record of charges (see ``schema.order_claims``)."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import and_, bindparam, delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from paymux.domain.payment import Payment
+from paymux.store.orders import WEBHOOK_COLUMNS
+from paymux.store.payments import PAYMENT_COLUMNS, payment_from_mapping, payment_row, save_payment
+from paymux.store.schema import order_claims, payments, webhook_events
+
+CHARGING, PAID = "charging", "paid"
+
+_CLAIM = and_(
+    order_claims.c.merchant_id == bindparam("claim_merchant_id"),
+    order_claims.c.merchant_uid == bindparam("claim_merchant_uid"),
+    order_claims.c.imp_uid == bindparam("claim_imp_uid"),
+    order_claims.c.state == CHARGING,
+)
+_MARK_PAID = update(order_claims).where(_CLAIM).values(state=PAID, updated_at=bindparam("claim_now"))
+_RELEASE = delete(order_claims).where(_CLAIM)
+_PAYMENT_VALUES = [bindparam("pay_" + name, type_=payments.c[name].type) for name in PAYMENT_COLUMNS]
+_HOOK_VALUES = [bindparam("hook_" + name, type_=webhook_events.c[name].type) for name in WEBHOOK_COLUMNS]
+
+
+def _settle_in_one_statement(claim_change):  # type: ignore[no-untyped-def]
+    """claim change → payment row → webhook row, each only if the one before happened (PostgreSQL)."""
+    claim = claim_change.returning(order_claims.c.imp_uid).cte("claim")
+    payment = (
+        insert(payments)
+        .from_select(list(PAYMENT_COLUMNS), select(*_PAYMENT_VALUES).select_from(claim))
+        .returning(payments.c.id)
+        .cte("payment")
+    )
+    hook = select(*_HOOK_VALUES).select_from(payment)
+    return insert(webhook_events).from_select(list(WEBHOOK_COLUMNS), hook).add_cte(claim).add_cte(payment)
+
+
+_SETTLE_PAID = _settle_in_one_statement(_MARK_PAID)
+_SETTLE_RELEASED = _settle_in_one_statement(_RELEASE)
+
+
+def _claim_params(payment: Payment, now: int) -> dict[str, object]:
+    return {
+        "claim_merchant_id": payment.merchant_id,
+        "claim_merchant_uid": payment.merchant_uid,
+        "claim_imp_uid": payment.imp_uid,
+        "claim_now": now,
+    }
+
+
+async def claim_order(connection: AsyncConnection, payment: Payment, now: int) -> None:
+    """Journal the attempt and claim its order. IntegrityError if the order is paid or in flight."""
+    await connection.execute(
+        insert(order_claims),
+        {
+            "merchant_id": payment.merchant_id,
+            "merchant_uid": payment.merchant_uid,
+            "imp_uid": payment.imp_uid,
+            "state": CHARGING,
+            "attempt": json.dumps(payment_row(payment), ensure_ascii=False),
+            "created_at": now,
+            "updated_at": now,
+        },
+    )
+
+
+async def settle_new(connection: AsyncConnection, payment: Payment, webhook: dict[str, object], now: int) -> bool:
+    """Write a settled attempt (paid or failed) that has no payment row yet, with its webhook.
+
+    Paid keeps the claim for good; failed releases it. Nothing is written unless the claim is still
+    this attempt's and still charging, so a late answer cannot overwrite the reconciler's.
+    """
+    paid = payment.status.value == "paid"
+    if connection.dialect.name == "postgresql":
+        params = _claim_params(payment, now)
+        params.update({"pay_" + k: v for k, v in payment_row(payment).items()})
+        params.update({"hook_" + k: webhook[k] for k in WEBHOOK_COLUMNS})
+        result = await connection.execute(_SETTLE_PAID if paid else _SETTLE_RELEASED, params)
+        return result.rowcount > 0
+    changed = await connection.execute(_MARK_PAID if paid else _RELEASE, _claim_params(payment, now))
+    if changed.rowcount == 0:
+        return False
+    await connection.execute(insert(payments), payment_row(payment))
+    await connection.execute(insert(webhook_events), webhook)
+    return True
+
+
+async def settle_existing(connection: AsyncConnection, payment: Payment, webhook: dict[str, object], now: int) -> bool:
+    """Settle an attempt whose payment row exists as pending (its PG answer was lost). In a transaction."""
+    paid = payment.status.value == "paid"
+    changed = await connection.execute(_MARK_PAID if paid else _RELEASE, _claim_params(payment, now))
+    if changed.rowcount == 0 or not await save_payment(connection, payment, only_if_pending=True):
+        return False
+    await connection.execute(insert(webhook_events), webhook)
+    return True
+
+
+async def charging_attempts(connection: AsyncConnection, older_than: int, limit: int) -> list[tuple[Payment, bool]]:
+    """Attempts still charging, oldest first, each with whether its payment row exists yet."""
+    rows = await connection.execute(
+        select(order_claims.c.attempt, payments.c.id)
+        .select_from(
+            order_claims.outerjoin(
+                payments,
+                and_(payments.c.imp_uid == order_claims.c.imp_uid, payments.c.merchant_id == order_claims.c.merchant_id),
+            )
+        )
+        .where(order_claims.c.state == CHARGING, order_claims.c.created_at <= older_than)
+        .order_by(order_claims.c.created_at)
+        .limit(limit)
+    )
+    return [(payment_from_mapping(json.loads(row.attempt)), row.id is not None) for row in rows]
