@@ -26,27 +26,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.loadgen import build_request, run  # noqa: E402
-from tests.harness import free_port  # noqa: E402
+from tests.harness import free_port, wait_until_healthy  # noqa: E402
 from tests.postgres import create_database, drop_database, find_postgres  # noqa: E402
-
-
-def _wait_healthy(url: str, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url, timeout=2).status_code < 500:
-                return
-        except httpx.TransportError:
-            pass
-        if process.poll() is not None:
-            raise SystemExit(f"server exited: {process.stdout.read() if process.stdout else ''}")
-        time.sleep(0.2)
-    raise SystemExit(f"{url} did not come up")
 
 
 def _start(args: list[str], env: dict[str, str], health: str) -> subprocess.Popen:
     process = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
-    _wait_healthy(health, process)
+    wait_until_healthy(health, process)
     return process
 
 

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import secrets
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -41,6 +44,39 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def start_paymux_process(data_dir: Path, *args: str) -> tuple[subprocess.Popen, str]:
+    """``python -m paymux.cli ARGS --port P`` on SQLite in ``data_dir``; returns once /healthz answers."""
+    port = free_port()
+    env = {**os.environ, "PAYMUX_DATA_DIR": str(data_dir)}
+    env.pop("PAYMUX_DATABASE_URL", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "paymux.cli", *args, "--port", str(port)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    wait_until_healthy(f"{base}/healthz", process)
+    return process, base
+
+
+def wait_until_healthy(url: str, process: subprocess.Popen, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if httpx.get(url, timeout=2).status_code < 500:
+                return
+        except httpx.TransportError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            output = process.stdout.read() if process.stdout and process.poll() is not None else ""
+            raise RuntimeError(f"{url} did not come up: {output[-2000:]}")
+        time.sleep(0.2)
+
+
+def stop_process(process: subprocess.Popen) -> None:
+    process.terminate()
+    process.wait(timeout=30)
 
 
 class GatewayServer:

@@ -7,13 +7,12 @@ import os
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.harness import free_port
+from tests.harness import start_paymux_process, stop_process
 
 
 def paymux(data_dir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -52,30 +51,13 @@ def test_merchant_and_channel_commands(tmp_path: Path) -> None:
 
 def test_serve_answers_health_and_the_api(tmp_path: Path) -> None:
     created = json.loads(paymux(tmp_path, "merchant", "create", "--name", "Shop", "--json").stdout)
-    port = free_port()
-    env = {**os.environ, "PAYMUX_DATA_DIR": str(tmp_path)}
-    env.pop("PAYMUX_DATABASE_URL", None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "paymux.cli", "serve", "--port", str(port)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
+    process, base = start_paymux_process(tmp_path, "serve")
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert process.poll() is None and time.monotonic() < deadline, "server did not come up"
-            time.sleep(0.2)
         token = httpx.post(f"{base}/users/getToken", json={"imp_key": created["imp_key"], "imp_secret": created["imp_secret"]})
         assert token.json()["code"] == 0
         assert httpx.get(f"{base}/openapi.json").json()["paths"]["/subscribe/payments/again"]
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        stop_process(process)
 
 
 def test_demo_seeds_fixed_sandbox_credentials(tmp_path: Path) -> None:

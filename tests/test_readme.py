@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-import sys
-import time
 from pathlib import Path
 
-import httpx
-
-from tests.harness import free_port
+from tests.harness import start_paymux_process, stop_process
 
 README = Path(__file__).parent.parent / "README.md"
 
@@ -24,24 +19,9 @@ def _example_block() -> str:
 
 
 def test_readme_curl_example_against_demo(tmp_path: Path) -> None:
-    port = free_port()
-    env = {**os.environ, "PAYMUX_DATA_DIR": str(tmp_path)}
-    env.pop("PAYMUX_DATABASE_URL", None)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "paymux.cli", "demo", "--port", str(port)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
+    server, base = start_paymux_process(tmp_path, "demo")
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert server.poll() is None and time.monotonic() < deadline, "demo did not start"
-            time.sleep(0.2)
-        script = _example_block().replace("http://127.0.0.1:8000", f"http://127.0.0.1:{port}")
+        script = _example_block().replace("http://127.0.0.1:8000", base)
         result = subprocess.run(["bash", "-e", "-c", script], capture_output=True, text=True, timeout=60)
         assert result.returncode == 0, result.stderr
         replies, decoder, rest = [], json.JSONDecoder(), result.stdout.strip()
@@ -55,5 +35,4 @@ def test_readme_curl_example_against_demo(tmp_path: Path) -> None:
         assert (paid["status"], paid["amount"], paid["merchant_uid"]) == ("paid", 3000, "order_id_8237352")
         assert found["imp_uid"] == paid["imp_uid"]
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop_process(server)
