@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -16,22 +15,10 @@ from paymux.api.envelope import EnvelopeResponse, install_error_handlers
 from paymux.clock import Clock
 from paymux.config import Settings
 from paymux.services.auth import Authenticator
-from paymux.services.reconcile import settle_pending_outcomes
 from paymux.services.runtime import Runtime
+from paymux.workers import start_workers
 
 log = logging.getLogger("paymux")
-
-RECONCILE_EVERY_SECONDS = 15
-
-
-async def _reconcile_forever(runtime: Runtime) -> None:
-    while True:
-        await asyncio.sleep(RECONCILE_EVERY_SECONDS)
-        try:
-            await settle_pending_outcomes(runtime)
-        except Exception:
-            log.exception("reconciler pass failed; retrying next pass")
-
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None, runtime: Runtime | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
@@ -39,7 +26,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        workers = [asyncio.create_task(_reconcile_forever(runtime))] if settings.run_workers else []
+        workers = start_workers(runtime) if settings.run_workers else []
         app.state.ready = True
         yield
         for task in workers:

@@ -105,6 +105,27 @@ def _serve(settings: Settings, host: str, port: int, workers: int, access_log: b
     )
 
 
+@main.command()
+@click.pass_obj
+def worker(settings: Settings) -> None:
+    """Run only the background jobs (webhook delivery, schedules, reconciliation), no HTTP."""
+    from paymux.workers import registered_jobs, run_job_forever
+
+    upgrade_to_head(settings.database_url)
+    names = ", ".join(job.name for job in registered_jobs())
+    click.echo(f"paymux worker: {names} ({_describe_db(settings)})")
+
+    async def work(runtime: Runtime) -> None:
+        import asyncio
+
+        await asyncio.gather(*(run_job_forever(runtime, job) for job in registered_jobs()))
+
+    try:
+        _run(settings, work)
+    except KeyboardInterrupt:
+        pass
+
+
 @main.group()
 def merchant() -> None:
     """Merchants and sub-merchants."""

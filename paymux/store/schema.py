@@ -44,6 +44,9 @@ merchants = Table(
     Column("credentials_version", Integer, nullable=False, server_default="1"),
     Column("ip_whitelist", Text, nullable=False, server_default="[]"),
     Column("webhook_url", Text, nullable=True),
+    # The Standard Webhooks signing secret ("whsec_…"), sealed by the vault.
+    Column("webhook_secret_key_id", String(40), nullable=True),
+    Column("webhook_secret_ciphertext", LargeBinary, nullable=True),
     Column("created_at", BigInteger, nullable=False),
     UniqueConstraint("parent_id", "tier_code"),
 )
@@ -156,6 +159,12 @@ payments = Table(
     Index(None, "merchant_id", "status", "status_at"),
     Index(None, "merchant_id", "started_at"),
     Index(
+        "ix_payments_vbank_due",
+        "vbank_date",
+        sqlite_where=text("status = 'ready' AND pay_method = 'vbank'"),
+        postgresql_where=text("status = 'ready' AND pay_method = 'vbank'"),
+    ),
+    Index(
         "ix_payments_customer",
         "merchant_id",
         "customer_uid",
@@ -225,13 +234,67 @@ webhook_events = Table(
     Column("merchant_uid", String(100)),
     Column("payload", Text, nullable=False),
     Column("target_urls", Text),
-    Column("state", String(12), nullable=False, server_default="pending"),
+    Column("state", String(12), nullable=False, server_default="pending"),  # pending | delivered | dead
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("created_at", BigInteger, nullable=False),
     Column("next_attempt_at", BigInteger, nullable=False),
     Column("delivered_at", BigInteger),
+    # A worker that takes an event holds it until lease_until; another instance skips it meanwhile.
+    Column("lease_until", BigInteger),
+    Column("last_error", String(500)),
     Index(None, "state", "next_attempt_at"),
     Index(None, "merchant_id", "created_at"),
+)
+
+# Every delivery attempt of a webhook, for the console's delivery log.
+webhook_attempts = Table(
+    "webhook_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("event_id", Integer, ForeignKey("webhook_events.id"), nullable=False),
+    Column("merchant_id", Integer, nullable=False),
+    Column("url", Text, nullable=False),
+    Column("attempted_at", BigInteger, nullable=False),
+    Column("status_code", Integer),
+    Column("latency_ms", Integer, nullable=False, server_default="0"),
+    Column("response_excerpt", String(500)),
+    Column("error", String(500)),
+    Index(None, "event_id", "id"),
+    Index(None, "merchant_id", "attempted_at"),
+)
+
+# Scheduled charges of a billing key (``/subscribe/payments/schedule``).
+schedules = Table(
+    "schedules",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("merchant_id", Integer, ForeignKey("merchants.id"), nullable=False),
+    Column("customer_uid", String(100), nullable=False),
+    Column("merchant_uid", String(100), nullable=False),
+    Column("schedule_at", BigInteger, nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Column("tax_free", BigInteger, nullable=False, server_default="0"),
+    Column("name", String(200)),
+    Column("buyer_name", String(200)),
+    Column("buyer_email", String(200)),
+    Column("buyer_tel", String(40)),
+    Column("buyer_addr", String(500)),
+    Column("buyer_postcode", String(20)),
+    Column("custom_data", Text),
+    Column("notice_url", Text),
+    Column("schedule_status", String(12), nullable=False),  # scheduled | executed | revoked
+    Column("imp_uid", String(20)),
+    Column("payment_status", String(12)),
+    Column("fail_reason", String(500)),
+    Column("executed_at", BigInteger, nullable=False, server_default="0"),
+    Column("revoked_at", BigInteger, nullable=False, server_default="0"),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    Column("lease_until", BigInteger),  # see webhook_events.lease_until
+    UniqueConstraint("merchant_id", "merchant_uid"),
+    Index(None, "schedule_status", "schedule_at"),
+    Index(None, "merchant_id", "customer_uid", "schedule_at"),
+    Index(None, "merchant_id", "schedule_at"),
 )
 
 # The sandbox PGs' own memory (the test server's side of the wire): billing rules that depend on

@@ -1,0 +1,69 @@
+"""Background work: the jobs ``paymux serve`` runs beside the API and ``paymux worker`` runs alone.
+
+Each job is ``async def job(runtime) -> int`` (how many items it handled) and runs every few seconds.
+Jobs take their items through the database (``FOR UPDATE SKIP LOCKED`` and leases), never through
+in-process state, so N instances against one PostgreSQL share the work and never do an item twice.
+A job that handled a full batch runs again at once instead of sleeping.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from paymux.services.runtime import Runtime
+
+log = logging.getLogger("paymux.workers")
+
+Job = Callable[[Runtime], Awaitable[int]]
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    name: str
+    run: Job
+    every_seconds: float
+
+
+def registered_jobs() -> list[PeriodicJob]:
+    """The jobs of this version, imported here so that services stay free of scheduling."""
+    from paymux.services.reconcile import settle_pending_outcomes
+
+    jobs = [PeriodicJob("reconcile unknown outcomes", settle_pending_outcomes, 15)]
+    try:
+        from paymux.webhooks.delivery import deliver_due_webhooks
+
+        jobs.append(PeriodicJob("deliver webhooks", deliver_due_webhooks, 1))
+    except ImportError:
+        pass
+    try:
+        from paymux.services.schedules import execute_due_schedules
+
+        jobs.append(PeriodicJob("execute schedules", execute_due_schedules, 1))
+    except ImportError:
+        pass
+    try:
+        from paymux.services.vbanks import expire_due_vbanks
+
+        jobs.append(PeriodicJob("expire virtual accounts", expire_due_vbanks, 30))
+    except ImportError:
+        pass
+    return jobs
+
+
+async def run_job_forever(runtime: Runtime, job: PeriodicJob) -> None:
+    while True:
+        try:
+            busy = await job.run(runtime) > 0
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("%s failed; retrying next round", job.name)
+            busy = False
+        await asyncio.sleep(0 if busy else job.every_seconds)
+
+
+def start_workers(runtime: Runtime) -> list[asyncio.Task[None]]:
+    return [asyncio.create_task(run_job_forever(runtime, job), name=job.name) for job in registered_jobs()]
