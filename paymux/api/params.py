@@ -219,3 +219,36 @@ def _positive(value: int) -> int:
 class PrepareBody(Body):
     merchant_uid: Uid
     amount: Annotated[Amount, AfterValidator(_positive)] = Field(description="integer KRW the order must be paid")
+
+
+def _unix_time(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).strip().isdigit():
+        raise ValueError("must be unix seconds (a whole number)")
+    seconds = int(str(value).strip()[:15])
+    if seconds > MAX_UNIX_SECONDS:
+        raise ValueError("is too far in the future")
+    return seconds
+
+
+UnixTime = Annotated[int, BeforeValidator(_unix_time)]
+
+
+class VbankBody(BuyerFields):
+    merchant_uid: Uid
+    amount: Amount
+    vbank_code: Text(10)
+    vbank_due: UnixTime
+    vbank_holder: Text(100)
+    name: Text(200) | None = None
+    pg: Text(140) | None = None
+    custom_data: CustomData = None
+    notice_url: NoticeUrls = None
+
+
+class VbankChangeBody(Body):
+    amount: OptionalAmount = None
+    vbank_due: Annotated[int | None, BeforeValidator(lambda v: None if v in (None, "") else _unix_time(v))] = None
+
+
+class DepositBody(Body):
+    amount: OptionalAmount = None

@@ -86,6 +86,17 @@ class CancelResult:
 
 
 @dataclass(frozen=True)
+class VbankIssued:
+    """A virtual account the PG opened for one order; the buyer pays by transfer before ``due``."""
+
+    pg_tid: str
+    bank_code: str
+    bank_name: str
+    account_number: str
+    holder: str
+
+
+@dataclass(frozen=True)
 class ChannelContext:
     """A channel with its decrypted credentials, handed to a connector for one call."""
 
@@ -136,3 +147,13 @@ class Connector(ABC):
     @abstractmethod
     async def inquire(self, context: ChannelContext, order_id: str, now: int) -> ChargeResult:
         """Ask the PG what became of an order whose outcome we do not know."""
+
+    async def issue_vbank(
+        self, context: ChannelContext, request: ChargeRequest, bank_code: str, due: int, holder: str
+    ) -> VbankIssued:
+        """Open a virtual account for an order. The deposit arrives later as a PG notification."""
+        raise Refused(f"{self.display_name} does not issue virtual accounts (가상계좌를 지원하지 않는 PG사입니다)")
+
+    async def account_holder(self, context: ChannelContext, bank_code: str, account_number: str) -> str:
+        """The name on a bank account (for refunds to a buyer's account)."""
+        raise Refused(f"{self.display_name} does not look up account holders")

@@ -9,6 +9,7 @@ from paymux.connectors.base import (
     ChargeResult,
     Connector,
     IssuedBillingKey,
+    VbankIssued,
 )
 from paymux.connectors.inicis import InicisSandbox
 from paymux.connectors.kakaopay import KakaoPaySandbox
@@ -61,6 +62,12 @@ class LiveNotAvailable(Connector):
         raise self._refuse()
 
     async def inquire(self, context: ChannelContext, order_id: str, now: int) -> ChargeResult:
+        raise self._refuse()
+
+    async def issue_vbank(self, context: ChannelContext, request: ChargeRequest, bank_code: str, due: int, holder: str) -> VbankIssued:
+        raise self._refuse()
+
+    async def account_holder(self, context: ChannelContext, bank_code: str, account_number: str) -> str:
         raise self._refuse()
 
 

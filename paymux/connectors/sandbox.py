@@ -24,8 +24,9 @@ from paymux.connectors.base import (
     Connector,
     IssuedBillingKey,
     Outcome,
+    VbankIssued,
 )
-from paymux.domain.card import CARD_COMPANIES, CardDetails
+from paymux.domain.card import BANKS, CARD_COMPANIES, CardDetails
 from paymux.domain.errors import Refused
 from paymux.domain.payment import Approval, Payment
 
@@ -194,3 +195,23 @@ class SandboxConnector(Connector):
         if recorded["approved"]:
             return ChargeResult.approved(Approval(**recorded["approval"]))
         return ChargeResult.declined(recorded["reason"])
+
+    async def issue_vbank(
+        self, context: ChannelContext, request: ChargeRequest, bank_code: str, due: int, holder: str
+    ) -> VbankIssued:
+        if "vbank" not in self.pay_methods:
+            return await super().issue_vbank(context, request, bank_code, due, holder)
+        if bank_code not in BANKS:
+            raise Refused(f"vbank_code '{bank_code}' is not a bank this PG issues accounts at")
+        if due <= request.now:
+            raise Refused("vbank_due must be in the future (입금기한이 이미 지났습니다)")
+        number = f"{secrets.randbelow(10**14):014d}"
+        return VbankIssued(self.new_tid(request.now), bank_code, BANKS[bank_code], number, holder)
+
+    async def account_holder(self, context: ChannelContext, bank_code: str, account_number: str) -> str:
+        """Sandbox accounts all belong to 홍길동, except numbers ending 0000, which do not exist."""
+        if bank_code not in BANKS:
+            raise Refused(f"bank_code '{bank_code}' is not a known bank")
+        if account_number.endswith("0000"):
+            raise Refused("계좌정보가 올바르지 않습니다 (no such account)")
+        return "홍길동"

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 
 from paymux.domain import ids
-from paymux.domain.errors import NotFound, Refused
+from paymux.domain.card import BANKS
+from paymux.domain.errors import InvalidParameter, NotFound, Refused
 from paymux.domain.merchant import Merchant
 from paymux.domain.payment import Cancellation, Payment, PaymentStatus
 from paymux.services import channels as channel_service
@@ -101,6 +102,8 @@ async def cancel_payment(runtime: Runtime, merchant: Merchant, request: CancelRe
         if payment is None:
             raise Refused(NO_PAYMENT_TO_CANCEL, code=1)
         amount = payment.plan_cancel(request.amount, request.tax_free, request.checksum)
+        if payment.pay_method == "vbank":
+            _check_refund_account(request)
         channel = (
             await merchant_store.channel_by_id(connection, merchant.id, payment.channel_id)
             if payment.channel_id
@@ -130,6 +133,15 @@ async def cancel_payment(runtime: Runtime, merchant: Merchant, request: CancelRe
         await payment_store.save_payment(connection, payment)
         await enqueue_status_webhook(connection, payment, now, cancellation_id=cancellation.cancellation_id)
     return payment
+
+
+def _check_refund_account(request: CancelRequest) -> None:
+    """A virtual-account payment is refunded by transfer, so the buyer's account is required."""
+    for name in ("refund_holder", "refund_bank", "refund_account"):
+        if not getattr(request, name):
+            raise InvalidParameter(name, "is required to refund a virtual-account payment (가상계좌 환불정보 필수)")
+    if request.refund_bank not in BANKS:
+        raise InvalidParameter("refund_bank", "must be a KFTC bank code such as 004, 088, 020")
 
 
 async def prepare(runtime: Runtime, merchant: Merchant, merchant_uid: str, amount: int) -> None:

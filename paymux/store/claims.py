@@ -13,12 +13,13 @@ from paymux.store.payments import PAYMENT_COLUMNS, payment_from_mapping, payment
 from paymux.store.schema import order_claims, payments, webhook_events
 
 CHARGING, PAID = "charging", "paid"
+AWAITING_DEPOSIT = "awaiting"  # a virtual account was issued; the reconciler leaves these alone
 
 _CLAIM = and_(
     order_claims.c.merchant_id == bindparam("claim_merchant_id"),
     order_claims.c.merchant_uid == bindparam("claim_merchant_uid"),
     order_claims.c.imp_uid == bindparam("claim_imp_uid"),
-    order_claims.c.state == CHARGING,
+    order_claims.c.state == bindparam("claim_state"),
 )
 _MARK_PAID = update(order_claims).where(_CLAIM).values(state=PAID, updated_at=bindparam("claim_now"))
 _RELEASE = delete(order_claims).where(_CLAIM)
@@ -43,16 +44,17 @@ _SETTLE_PAID = _settle_in_one_statement(_MARK_PAID)
 _SETTLE_RELEASED = _settle_in_one_statement(_RELEASE)
 
 
-def _claim_params(payment: Payment, now: int) -> dict[str, object]:
+def _claim_params(payment: Payment, now: int, state: str = CHARGING) -> dict[str, object]:
     return {
         "claim_merchant_id": payment.merchant_id,
         "claim_merchant_uid": payment.merchant_uid,
         "claim_imp_uid": payment.imp_uid,
+        "claim_state": state,
         "claim_now": now,
     }
 
 
-async def claim_order(connection: AsyncConnection, payment: Payment, now: int) -> None:
+async def claim_order(connection: AsyncConnection, payment: Payment, now: int, state: str = CHARGING) -> None:
     """Journal the attempt and claim its order. IntegrityError if the order is paid or in flight."""
     await connection.execute(
         insert(order_claims),
@@ -60,7 +62,7 @@ async def claim_order(connection: AsyncConnection, payment: Payment, now: int) -
             "merchant_id": payment.merchant_id,
             "merchant_uid": payment.merchant_uid,
             "imp_uid": payment.imp_uid,
-            "state": CHARGING,
+            "state": state,
             "attempt": json.dumps(payment_row(payment), ensure_ascii=False),
             "created_at": now,
             "updated_at": now,
@@ -89,10 +91,13 @@ async def settle_new(connection: AsyncConnection, payment: Payment, webhook: dic
     return True
 
 
-async def settle_existing(connection: AsyncConnection, payment: Payment, webhook: dict[str, object], now: int) -> bool:
-    """Settle an attempt whose payment row exists as pending (its PG answer was lost). In a transaction."""
+async def settle_existing(
+    connection: AsyncConnection, payment: Payment, webhook: dict[str, object], now: int, from_state: str = CHARGING
+) -> bool:
+    """Settle an attempt whose payment row exists as pending: a PG answer that was lost, or a
+    virtual account's deposit or expiry. In the caller's transaction."""
     paid = payment.status.value == "paid"
-    changed = await connection.execute(_MARK_PAID if paid else _RELEASE, _claim_params(payment, now))
+    changed = await connection.execute(_MARK_PAID if paid else _RELEASE, _claim_params(payment, now, from_state))
     if changed.rowcount == 0 or not await save_payment(connection, payment, only_if_pending=True):
         return False
     await connection.execute(insert(webhook_events), webhook)

@@ -153,7 +153,8 @@ payments = Table(
     Column("customer_uid", String(100)),
     Column("customer_uid_usage", String(20)),
     Column("notice_url", Text),
-    # True while the PG's answer is unknown (timeout after sending); the reconciler asks the PG.
+    # True while the outcome is open: a PG answer lost in transit (the reconciler asks the PG), or a
+    # virtual account awaiting its deposit.
     Column("outcome_pending", Boolean, nullable=False, server_default=text("false")),
     Index(None, "merchant_id", "merchant_uid", "started_at"),
     Index(None, "merchant_id", "status", "status_at"),

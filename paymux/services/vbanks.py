@@ -1,0 +1,183 @@
+"""Virtual accounts: issue one for an order, change or revoke it, take its deposit, let it expire.
+
+An issued account claims its order (state ``awaiting`` in the order-claims journal) and leaves the
+payment ``ready``; the deposit makes it ``paid``, the deadline or a revoke makes it ``failed``. Each
+change is one transaction with its webhook, and each is conditional on the payment still awaiting,
+so a deposit racing an expiry — or two instances expiring the same account — settle it once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import and_, select
+from sqlalchemy.exc import IntegrityError
+
+from paymux.connectors.base import Buyer, ChargeRequest
+from paymux.domain import ids
+from paymux.domain.channel import ChannelMode, Purpose
+from paymux.domain.errors import InvalidParameter, NotFound, Refused
+from paymux.domain.merchant import Merchant
+from paymux.domain.money import split_tax
+from paymux.domain.payment import Approval, Payment, PaymentStatus
+from paymux.services import channels as channel_service
+from paymux.services.charging import ALREADY_PAID, check_prepared_amount, webhook_payload
+from paymux.services.runtime import Runtime
+from paymux.store import claims as claim_store
+from paymux.store import merchants as merchant_store
+from paymux.store import orders as order_store
+from paymux.store import payments as payment_store
+from paymux.store.schema import payments
+
+EXPIRED_REASON = "가상계좌 입금기한이 만료되었습니다 (the deposit deadline passed)"
+REVOKED_REASON = "가상계좌 발급이 취소되었습니다 (the virtual account was revoked)"
+
+
+@dataclass(frozen=True)
+class VbankRequest:
+    merchant_uid: str
+    amount: int
+    bank_code: str
+    due: int
+    holder: str
+    pg: str | None = None
+    name: str | None = None
+    buyer: Buyer = field(default_factory=Buyer)
+    custom_data: str | None = None
+    notice_url: list[str] | None = None
+
+
+async def issue(runtime: Runtime, merchant: Merchant, request: VbankRequest) -> Payment:
+    """``POST /vbanks``: open an account at the PG and record the order as awaiting its deposit."""
+    if request.amount <= 0:
+        raise InvalidParameter("amount", "must be greater than 0")
+    now = runtime.now()
+    if request.due <= now:
+        raise InvalidParameter("vbank_due", "must be in the future (unix seconds)")
+    channel = await channel_service.resolve(runtime, merchant.id, request.pg, Purpose.PAYMENT_WINDOW)
+    connector = runtime.connectors.for_channel(channel)
+    await check_prepared_amount(runtime, merchant.id, request.merchant_uid, request.amount)
+    tax_free, vat = split_tax(request.amount, None)
+    payment = Payment(
+        imp_uid=ids.new_imp_uid(), merchant_id=merchant.id, merchant_uid=request.merchant_uid,
+        amount=request.amount, tax_free=tax_free, vat=vat, channel_id=channel.id, pay_method="vbank",
+        channel="api", pg_provider=channel.pg_provider, pg_id=channel.mid, name=request.name,
+        buyer_name=request.buyer.name, buyer_email=request.buyer.email, buyer_tel=request.buyer.tel,
+        buyer_addr=request.buyer.addr, buyer_postcode=request.buyer.postcode, custom_data=request.custom_data,
+        notice_url=request.notice_url, started_at=now, updated_at=now, status_at=now, outcome_pending=True,
+    )
+    charge_request = ChargeRequest(order_id=payment.imp_uid, merchant_uid=payment.merchant_uid, amount=payment.amount, now=now)
+    context = channel_service.channel_context(runtime, channel)
+    account = await connector.issue_vbank(context, charge_request, request.bank_code, request.due, request.holder)
+    payment.pg_tid = account.pg_tid
+    payment.vbank_code, payment.vbank_name = account.bank_code, account.bank_name
+    payment.vbank_num, payment.vbank_holder = account.account_number, account.holder
+    payment.vbank_date, payment.vbank_issued_at = request.due, now
+    try:
+        async with runtime.database.transaction() as connection:
+            await claim_store.claim_order(connection, payment, now, state=claim_store.AWAITING_DEPOSIT)
+            await payment_store.insert_payment(connection, payment)
+            await order_store.enqueue_webhook(
+                connection, merchant_id=merchant.id, payload=webhook_payload(payment), target_urls=payment.notice_url, now=now
+            )
+    except IntegrityError:
+        raise Refused(ALREADY_PAID.format(uid=payment.merchant_uid)) from None
+    return payment
+
+
+async def _awaiting(runtime: Runtime, merchant: Merchant, imp_uid: str) -> Payment:
+    async with runtime.database.reading() as connection:
+        payment = await payment_store.get_payment(connection, merchant.id, imp_uid)
+    if payment is None or payment.pay_method != "vbank":
+        raise NotFound(f"imp_uid '{imp_uid}' is not a virtual-account payment (존재하지 않는 가상계좌 결제건입니다)")
+    if payment.status is not PaymentStatus.READY:
+        raise Refused(f"virtual account of {imp_uid} is {payment.status.value}, no longer awaiting a deposit")
+    return payment
+
+
+async def _settle(runtime: Runtime, payment: Payment, now: int) -> bool:
+    webhook = order_store.webhook_row(payment.merchant_id, webhook_payload(payment), payment.notice_url, now)
+    async with runtime.database.transaction() as connection:
+        return await claim_store.settle_existing(connection, payment, webhook, now, claim_store.AWAITING_DEPOSIT)
+
+
+async def deposit(runtime: Runtime, merchant: Merchant, imp_uid: str, amount: int | None) -> Payment:
+    """The PG's deposit notification; in the sandbox, the console button or the test endpoint."""
+    payment = await _awaiting(runtime, merchant, imp_uid)
+    async with runtime.database.reading() as connection:
+        channel = await merchant_store.channel_by_id(connection, merchant.id, payment.channel_id or 0)
+    if channel is None or channel.mode is not ChannelMode.TEST:
+        raise Refused("deposits can be simulated only for test-mode channels; live deposits come from the PG")
+    if amount is not None and amount != payment.amount:
+        raise Refused(f"deposit of {amount} does not match the amount due {payment.amount} (입금액 불일치)")
+    now = runtime.now()
+    payment.approve(
+        Approval(pg_tid=payment.pg_tid or "", bank_code=payment.vbank_code, bank_name=payment.vbank_name), now
+    )
+    if not await _settle(runtime, payment, now):
+        raise Refused(f"virtual account of {imp_uid} was settled meanwhile")
+    return payment
+
+
+async def revoke(runtime: Runtime, merchant: Merchant, imp_uid: str) -> Payment:
+    """``DELETE /vbanks/{imp_uid}``: close the account before any deposit; the order is free again."""
+    payment = await _awaiting(runtime, merchant, imp_uid)
+    now = runtime.now()
+    payment.fail(REVOKED_REASON, now)
+    if not await _settle(runtime, payment, now):
+        raise Refused(f"virtual account of {imp_uid} was settled meanwhile")
+    return payment
+
+
+async def change(runtime: Runtime, merchant: Merchant, imp_uid: str, amount: int | None, due: int | None) -> Payment:
+    """``PUT /vbanks/{imp_uid}``: a new amount or deadline while the deposit is awaited."""
+    if amount is None and due is None:
+        raise InvalidParameter("amount", "give amount or vbank_due to change")
+    payment = await _awaiting(runtime, merchant, imp_uid)
+    now = runtime.now()
+    if amount is not None:
+        if amount <= 0:
+            raise InvalidParameter("amount", "must be greater than 0")
+        payment.amount = amount
+        payment.tax_free, payment.vat = split_tax(amount, None)
+    if due is not None:
+        if due <= now:
+            raise InvalidParameter("vbank_due", "must be in the future (unix seconds)")
+        payment.vbank_date = due
+    payment.updated_at = now
+    async with runtime.database.transaction() as connection:
+        if not await payment_store.save_payment(connection, payment, only_if_pending=True):
+            raise Refused(f"virtual account of {imp_uid} was settled meanwhile")
+    return payment
+
+
+async def account_holder(runtime: Runtime, merchant: Merchant, bank_code: str, account_number: str) -> str:
+    """``GET /vbanks/holder``: asked of the first channel whose PG offers virtual accounts."""
+    for channel in await channel_service.list_channels(runtime, merchant.id):
+        connector = runtime.connectors.for_channel(channel)
+        if "vbank" in connector.pay_methods:
+            return await connector.account_holder(channel_service.channel_context(runtime, channel), bank_code, account_number)
+    raise Refused("no channel of this merchant offers virtual accounts")
+
+
+async def expire_due_vbanks(runtime: Runtime, *, batch: int = 100) -> int:
+    """Fail every account whose deadline passed without a deposit. Safe on N instances: each
+    settlement is conditional on the account still awaiting, so only one instance wins."""
+    now = runtime.now()
+    async with runtime.database.reading() as connection:
+        rows = await connection.execute(
+            select(payments.c.merchant_id, payments.c.imp_uid)
+            .where(and_(payments.c.status == "ready", payments.c.pay_method == "vbank", payments.c.vbank_date <= now))
+            .order_by(payments.c.vbank_date)
+            .limit(batch)
+        )
+        due = [(row.merchant_id, row.imp_uid) for row in rows]
+    expired = 0
+    for merchant_id, imp_uid in due:
+        async with runtime.database.reading() as connection:
+            payment = await payment_store.get_payment(connection, merchant_id, imp_uid)
+        if payment is None or payment.status is not PaymentStatus.READY:
+            continue
+        payment.fail(EXPIRED_REASON, now)
+        expired += await _settle(runtime, payment, now)
+    return expired
