@@ -16,7 +16,7 @@ from paymux.domain.merchant import Merchant
 from paymux.domain.money import check_installments, split_tax
 from paymux.domain.payment import CustomerUidUsage, Payment
 from paymux.services import channels as channel_service
-from paymux.services.charging import charge
+from paymux.services.charging import charge, finish_charge, start_charge
 from paymux.services.runtime import Runtime
 from paymux.store import customers as customer_store
 from paymux.store import payments as payment_store
@@ -186,26 +186,28 @@ async def charge_again(
     runtime: Runtime, merchant: Merchant, customer_uid: str, details: PaymentDetails,
     usage: CustomerUidUsage = CustomerUidUsage.PAYMENT,
 ) -> Payment:
-    """``POST /subscribe/payments/again``: charge a stored billing key."""
-    async with runtime.database.reading() as connection:
+    """``POST /subscribe/payments/again``: charge a stored billing key.
+
+    The context read and the order claim share one connection: two statements, one checkout.
+    """
+    async with runtime.database.recording_attempt() as connection:
         found = await customer_store.charge_context(connection, merchant.id, customer_uid, details.merchant_uid)
-    if found is None:
-        raise Refused(f"customer_uid '{customer_uid}' has no billing key (등록되지 않은 구매자입니다)")
-    customer, channel, prepared_amount = found
-    if channel is None:
-        raise Refused(f"the PG channel of customer_uid '{customer_uid}' was removed; issue a new billing key")
-    payment = _new_payment(runtime, merchant, channel, details)
-    payment.customer_uid = customer_uid
-    payment.customer_uid_usage = usage.value
-    payment.card_code, payment.card_name = customer.card_code, customer.card_name
-    payment.card_number, payment.card_type = customer.card_number, customer.card_type
+        if found is None:
+            raise Refused(f"customer_uid '{customer_uid}' has no billing key (등록되지 않은 구매자입니다)")
+        customer, channel, prepared_amount = found
+        if channel is None:
+            raise Refused(f"the PG channel of customer_uid '{customer_uid}' was removed; issue a new billing key")
+        payment = _new_payment(runtime, merchant, channel, details)
+        payment.customer_uid = customer_uid
+        payment.customer_uid_usage = usage.value
+        payment.card_code, payment.card_name = customer.card_code, customer.card_name
+        payment.card_number, payment.card_type = customer.card_number, customer.card_type
+        await start_charge(runtime, payment, prepared_amount, connection)
     billing_key = runtime.vault.open(customer.billing_key, billing_key_context(merchant.id, customer_uid)).decode()
     connector = runtime.connectors.for_channel(channel)
     context = channel_service.channel_context(runtime, channel)
     request = _charge_request(payment, runtime.now())
-    return await charge(
-        runtime, payment, lambda: connector.charge_billing_key(context, billing_key, request), prepared_amount=prepared_amount
-    )
+    return await finish_charge(runtime, payment, lambda: connector.charge_billing_key(context, billing_key, request))
 
 
 async def charge_onetime(

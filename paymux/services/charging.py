@@ -61,11 +61,18 @@ async def check_prepared_amount(
         )
 
 
-async def record_attempt(runtime: Runtime, payment: Payment) -> None:
-    """Step 1: journal the attempt and claim its order. Refused if the order is paid or in flight."""
+async def record_attempt(runtime: Runtime, payment: Payment, connection: AsyncConnection | None = None) -> None:
+    """Step 1: journal the attempt and claim its order. Refused if the order is paid or in flight.
+
+    ``connection``: an attempt connection the caller already holds (it read the charge's context
+    on it), saving a pool checkout on the hot path.
+    """
     try:
-        async with runtime.database.recording_attempt() as connection:
+        if connection is not None:
             await claim_store.claim_order(connection, payment, runtime.now())
+            return
+        async with runtime.database.recording_attempt() as own:
+            await claim_store.claim_order(own, payment, runtime.now())
     except IntegrityError:
         raise Refused(ALREADY_PAID.format(uid=payment.merchant_uid)) from None
 
@@ -142,21 +149,26 @@ async def call_pg(runtime: Runtime, call: Callable[[], Awaitable[ChargeResult]])
         return ChargeResult.unknown("PG call failed")
 
 
-async def charge(
+async def start_charge(
+    runtime: Runtime, payment: Payment, prepared_amount: object = NOT_LOADED, connection: AsyncConnection | None = None
+) -> None:
+    """Steps before the PG: the prepare guard and the journaled claim."""
+    payment.outcome_pending = True
+    await check_prepared_amount(runtime, payment.merchant_id, payment.merchant_uid, payment.amount, prepared_amount)
+    await record_attempt(runtime, payment, connection)
+
+
+async def finish_charge(
     runtime: Runtime,
     payment: Payment,
     call: Callable[[], Awaitable[ChargeResult]],
     on_approved: OnApproved | None = None,
-    prepared_amount: object = NOT_LOADED,
 ) -> Payment:
-    """Run one charge through the three steps and return the recorded payment.
+    """Call the PG and record its answer; return the payment.
 
     Raises Refused carrying the payment when it was declined or its outcome is still pending, so the
     API answers with a non-zero code and the recorded payment, as i'mport does.
     """
-    payment.outcome_pending = True
-    await check_prepared_amount(runtime, payment.merchant_id, payment.merchant_uid, payment.amount, prepared_amount)
-    await record_attempt(runtime, payment)
     result = await call_pg(runtime, call)
     payment = await record_outcome(runtime, payment, result, on_approved)
     if payment.status is PaymentStatus.FAILED:
@@ -164,3 +176,14 @@ async def charge(
     if payment.status is PaymentStatus.READY:
         raise Refused(PENDING_MESSAGE, response=payment)
     return payment
+
+
+async def charge(
+    runtime: Runtime,
+    payment: Payment,
+    call: Callable[[], Awaitable[ChargeResult]],
+    on_approved: OnApproved | None = None,
+) -> Payment:
+    """Run one charge through the three steps and return the recorded payment."""
+    await start_charge(runtime, payment)
+    return await finish_charge(runtime, payment, call, on_approved)
