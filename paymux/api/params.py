@@ -7,6 +7,7 @@ amounts accept JSON numbers and form strings but never a fraction; every length 
 from __future__ import annotations
 
 import json
+import re
 from typing import Annotated, Any
 
 from fastapi import Path, Query
@@ -20,8 +21,12 @@ from paymux.services.billing import CustomerInfo, PaymentDetails
 MAX_UNIX_SECONDS = 1 << 40
 
 
+_CONTROL_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL_IN_IDENTIFIER = re.compile("[\x00-\x1f\x7f]")
+
+
 def _clean_text(value: str) -> str:
-    if any(ord(ch) < 32 and ch not in "\t\r\n" for ch in value) or "\x7f" in value:
+    if _CONTROL_IN_TEXT.search(value):
         raise ValueError("must not contain control characters")
     if "\ufffd" in value:  # what URL and form decoding leave of bytes that were not UTF-8
         raise ValueError("must be valid UTF-8 text")
@@ -38,7 +43,7 @@ def Text(max_length: int) -> Any:  # noqa: N802 - reads as a type in annotations
 
 def _identifier(value: str) -> str:
     value = _clean_text(value)
-    if any(ord(ch) < 32 for ch in value):
+    if _CONTROL_IN_IDENTIFIER.search(value):
         raise ValueError("must not contain control characters")
     if not value.strip():
         raise ValueError("must not be empty")
