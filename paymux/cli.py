@@ -217,6 +217,63 @@ def vault_rotate(settings: Settings) -> None:
     click.echo(f"re-sealed {count} record(s) under key {Vault.load(settings.vault_keys, settings.data_dir).current_key_id}")
 
 
+@main.group()
+def webhook() -> None:
+    """Webhooks of a merchant: the signing secret, the delivery log, resending."""
+
+
+def _with_merchant(user_code: str, work: Callable[[Runtime, int], Awaitable[T]]) -> Callable[[Runtime], Awaitable[T]]:
+    async def run(runtime: Runtime) -> T:
+        owner = await merchant_service.get_merchant(runtime, user_code)
+        return await work(runtime, owner.id)
+
+    return run
+
+
+@webhook.command("secret")
+@click.option("--merchant", "user_code", required=True, help="merchant user code (imp########)")
+@click.pass_obj
+def webhook_secret(settings: Settings, user_code: str) -> None:
+    """Print the Standard Webhooks signing secret (whsec_…) receivers verify with."""
+    from paymux.webhooks.outbox import webhook_secret as get_secret
+
+    click.echo(_run(settings, _with_merchant(user_code, get_secret)))
+
+
+@webhook.command("resend")
+@click.option("--merchant", "user_code", required=True)
+@click.option("--event", "event_id", required=True, type=int, help="webhook event id (see `paymux webhook list`)")
+@click.pass_obj
+def webhook_resend(settings: Settings, user_code: str, event_id: int) -> None:
+    """Queue a webhook again, due now; the running server's worker sends it."""
+    from paymux.webhooks.outbox import resend_webhook
+
+    event = _run(settings, _with_merchant(user_code, lambda rt, merchant_id: resend_webhook(rt, merchant_id, event_id)))
+    click.echo(f"webhook {event.id} ({event.webhook_id}) queued again for {event.imp_uid or '-'} {event.payload.get('status')}")
+
+
+@webhook.command("list")
+@click.option("--merchant", "user_code", required=True)
+@click.option("--limit", default=20, show_default=True, type=int)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def webhook_list(settings: Settings, user_code: str, limit: int, as_json: bool) -> None:
+    """The newest webhooks with their state and delivery attempts."""
+    from paymux.webhooks.outbox import list_webhook_events
+
+    events = _run(settings, _with_merchant(user_code, lambda rt, merchant_id: list_webhook_events(rt, merchant_id, limit=limit)))
+    if as_json:
+        click.echo(json.dumps([event.as_dict() for event in events], ensure_ascii=False, indent=2))
+        return
+    for event in events:
+        last = event.attempts[-1] if event.attempts else None
+        answer = "-" if last is None else str(last.status_code or last.error)
+        click.echo(
+            f"{event.id:>6}  {event.state:<9} {event.payload.get('status', ''):<10} {event.imp_uid or '-':<18} "
+            f"tries={event.attempt_count:<3} last={answer}"
+        )
+
+
 async def seed_demo(runtime: Runtime) -> dict[str, Any]:
     """The demo merchant with fixed sandbox credentials and one test channel of each kind."""
     try:

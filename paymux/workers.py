@@ -30,24 +30,18 @@ class PeriodicJob:
 def registered_jobs() -> list[PeriodicJob]:
     """The jobs of this version, imported here so that services stay free of scheduling."""
     from paymux.services.reconcile import settle_pending_outcomes
+    from paymux.services.vbanks import expire_due_vbanks
+    from paymux.webhooks.delivery import deliver_due_webhooks
 
-    jobs = [PeriodicJob("reconcile unknown outcomes", settle_pending_outcomes, 15)]
-    try:
-        from paymux.webhooks.delivery import deliver_due_webhooks
-
-        jobs.append(PeriodicJob("deliver webhooks", deliver_due_webhooks, 1))
-    except ImportError:
-        pass
+    jobs = [
+        PeriodicJob("reconcile unknown outcomes", settle_pending_outcomes, 15),
+        PeriodicJob("deliver webhooks", deliver_due_webhooks, 1),
+        PeriodicJob("expire virtual accounts", expire_due_vbanks, 30),
+    ]
     try:
         from paymux.services.schedules import execute_due_schedules
 
         jobs.append(PeriodicJob("execute schedules", execute_due_schedules, 1))
-    except ImportError:
-        pass
-    try:
-        from paymux.services.vbanks import expire_due_vbanks
-
-        jobs.append(PeriodicJob("expire virtual accounts", expire_due_vbanks, 30))
     except ImportError:
         pass
     return jobs
