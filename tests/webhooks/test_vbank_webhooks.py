@@ -47,4 +47,5 @@ def test_expiry_reaches_the_receiver_as_failed(gateway: GatewayServer, hooked: H
     assert gateway.call(expire_due_vbanks) >= 1
     drain(gateway)
     assert [p["status"] for p in _received(receiver, hooked, imp_uid)] == ["ready", "failed"]
+    hooked.shop._token = None  # an hour passed: the old access token expired
     assert hooked.shop.api("GET", f"/payments/{imp_uid}").expect_ok()["status"] == "failed"
