@@ -63,7 +63,7 @@ async def claim_order(connection: AsyncConnection, payment: Payment, now: int, s
             "merchant_uid": payment.merchant_uid,
             "imp_uid": payment.imp_uid,
             "state": state,
-            "attempt": json.dumps(payment_row(payment), ensure_ascii=False),
+            "attempt": json.dumps({k: v for k, v in payment_row(payment).items() if v is not None}, ensure_ascii=False),
             "created_at": now,
             "updated_at": now,
         },
