@@ -55,7 +55,7 @@ def _from_row(row: object) -> Payment:
 
 def _from_mapping(data: dict) -> Payment:  # type: ignore[type-arg]
     data["status"] = PaymentStatus(data["status"])
-    data["notice_url"] = json.loads(data["notice_url"]) if data["notice_url"] else None
+    data["notice_url"] = json.loads(data["notice_url"]) if data.get("notice_url") else None
     return Payment(**data)
 
 
