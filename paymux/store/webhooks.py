@@ -34,6 +34,26 @@ async def lease_due_events(database: Database, *, now: int, lease_seconds: int, 
     )
 
 
+async def give_up_targetless(database: Database, *, now: int, reason: str) -> int:
+    """Mark dead, in one statement, every due event that has nowhere to go: no notice_url of its own
+    and a merchant without a webhook URL. Shops that use no webhooks then cost the worker one
+    statement a round, not a lease and an update per payment. A resend revives such an event."""
+    has_no_url = select(merchants.c.id).where(merchants.c.webhook_url.is_(None)).scalar_subquery()
+    statement = (
+        update(webhook_events)
+        .where(
+            webhook_events.c.state == PENDING,
+            webhook_events.c.next_attempt_at <= now,
+            webhook_events.c.target_urls.is_(None),
+            webhook_events.c.lease_until.is_(None),
+            webhook_events.c.merchant_id.in_(has_no_url),
+        )
+        .values(state=DEAD, last_error=reason)
+    )
+    async with database.transaction() as connection:
+        return (await connection.execute(statement)).rowcount
+
+
 async def merchant_webhook_settings(
     connection: AsyncConnection, merchant_ids: Iterable[int]
 ) -> dict[int, tuple[str | None, Sealed | None]]:
