@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 
 from paymux import __version__
-from paymux.api import routes_payments, routes_subscribe, routes_users, routes_vbanks
+from paymux.api import routes_payments, routes_schedules, routes_subscribe, routes_users, routes_vbanks
 from paymux.api.body import RequestBodyMiddleware
 from paymux.api.envelope import EnvelopeResponse, install_error_handlers
 from paymux.clock import Clock
@@ -50,6 +50,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     app.include_router(routes_payments.router)
     app.include_router(routes_subscribe.router)
     app.include_router(routes_vbanks.router)
+    app.include_router(routes_schedules.router)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> EnvelopeResponse:

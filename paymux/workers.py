@@ -30,6 +30,7 @@ class PeriodicJob:
 def registered_jobs() -> list[PeriodicJob]:
     """The jobs of this version, imported here so that services stay free of scheduling."""
     from paymux.services.reconcile import settle_pending_outcomes
+    from paymux.services.schedules import execute_due_schedules
     from paymux.services.vbanks import expire_due_vbanks
     from paymux.webhooks.delivery import deliver_due_webhooks
 
@@ -37,13 +38,8 @@ def registered_jobs() -> list[PeriodicJob]:
         PeriodicJob("reconcile unknown outcomes", settle_pending_outcomes, 15),
         PeriodicJob("deliver webhooks", deliver_due_webhooks, 1),
         PeriodicJob("expire virtual accounts", expire_due_vbanks, 30),
+        PeriodicJob("execute schedules", execute_due_schedules, 1),
     ]
-    try:
-        from paymux.services.schedules import execute_due_schedules
-
-        jobs.append(PeriodicJob("execute schedules", execute_due_schedules, 1))
-    except ImportError:
-        pass
     return jobs
 
 

@@ -20,6 +20,7 @@ from paymux.services.charging import charge, finish_charge, start_charge
 from paymux.services.runtime import Runtime
 from paymux.store import customers as customer_store
 from paymux.store import payments as payment_store
+from paymux.store import schedules as schedule_store
 from paymux.store.payments import Page
 
 
@@ -167,12 +168,13 @@ async def list_customers(runtime: Runtime, merchant: Merchant, page: int, limit:
 
 
 async def delete_customer(runtime: Runtime, merchant: Merchant, customer_uid: str) -> Customer:
-    """Delete the billing key for good. Its scheduled payments are revoked with it."""
+    """Delete the billing key for good. Its scheduled payments are revoked with it, atomically."""
     async with runtime.database.transaction() as connection:
         customer = await customer_store.get_customer(connection, merchant.id, customer_uid, for_update=True)
         if customer is None:
             raise NotFound(f"customer_uid '{customer_uid}' has no billing key (등록되지 않은 구매자입니다)")
         await customer_store.delete_customer(connection, merchant.id, customer_uid)
+        await schedule_store.revoke(connection, merchant.id, customer_uid, None, runtime.now())
     return customer
 
 

@@ -1,0 +1,148 @@
+"""``/subscribe/payments/schedule``: scheduled charges of billing keys."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from pydantic import Field
+
+from paymux.api.deps import MerchantDep, RuntimeDep
+from paymux.api.envelope import EnvelopeResponse, ok
+from paymux.api.params import (
+    MAX_UNIX_SECONDS,
+    Amount,
+    Body,
+    BuyerFields,
+    CustomData,
+    Limit,
+    NoticeUrls,
+    OptionalAmount,
+    Page,
+    Text,
+    Uid,
+    UidPath,
+    UnixTime,
+)
+from paymux.domain.schedule import Schedule, ScheduleStatus
+from paymux.services import schedules as schedule_service
+from paymux.store.schedules import SchedulePage
+
+router = APIRouter(tags=["schedules"])
+
+StatusName = Literal["scheduled", "executed", "revoked"]
+Seconds = Annotated[int, Query(ge=0, le=MAX_UNIX_SECONDS)]
+
+
+class ScheduleItem(BuyerFields):
+    merchant_uid: Uid
+    schedule_at: UnixTime
+    amount: Amount
+    tax_free: OptionalAmount = None
+    name: Text(200) | None = None
+    custom_data: CustomData = None
+    notice_url: NoticeUrls = None
+
+    def schedule(self) -> Schedule:
+        return Schedule(
+            id=None, merchant_id=0, customer_uid="", merchant_uid=self.merchant_uid, schedule_at=self.schedule_at,
+            amount=self.amount, tax_free=self.tax_free or 0, name=self.name, buyer_name=self.buyer_name,
+            buyer_email=self.buyer_email, buyer_tel=self.buyer_tel, buyer_addr=self.buyer_addr,
+            buyer_postcode=self.buyer_postcode, custom_data=self.custom_data, notice_url=self.notice_url,
+        )
+
+
+class ScheduleBody(Body):
+    customer_uid: Uid
+    schedules: list[ScheduleItem] = Field(min_length=1, max_length=1000)
+
+
+class UnscheduleBody(Body):
+    customer_uid: Uid
+    merchant_uid: Uid | list[Uid] | None = None
+
+
+def schedule_view(schedule: Schedule) -> dict[str, object]:
+    return {
+        "customer_uid": schedule.customer_uid,
+        "merchant_uid": schedule.merchant_uid,
+        "imp_uid": schedule.imp_uid,
+        "schedule_at": schedule.schedule_at,
+        "executed_at": schedule.executed_at,
+        "revoked_at": schedule.revoked_at,
+        "amount": schedule.amount,
+        "name": schedule.name,
+        "buyer_name": schedule.buyer_name,
+        "buyer_email": schedule.buyer_email,
+        "buyer_tel": schedule.buyer_tel,
+        "buyer_addr": schedule.buyer_addr,
+        "buyer_postcode": schedule.buyer_postcode,
+        "custom_data": schedule.custom_data,
+        "schedule_status": schedule.schedule_status.value,
+        "payment_status": schedule.payment_status,
+        "fail_reason": schedule.fail_reason,
+    }
+
+
+def _page_view(found: SchedulePage, page: int, limit: int) -> dict[str, object]:
+    last = (found.total + limit - 1) // limit
+    return {
+        "total": found.total,
+        "previous": page - 1 if page > 1 else 0,
+        "next": page + 1 if page < last else 0,
+        "list": [schedule_view(s) for s in found.items],
+    }
+
+
+@router.post("/subscribe/payments/schedule", summary="Schedule charges of a billing key")
+async def schedule(body: ScheduleBody, runtime: RuntimeDep, merchant: MerchantDep) -> EnvelopeResponse:
+    created = await schedule_service.schedule_payments(runtime, merchant, body.customer_uid, [i.schedule() for i in body.schedules])
+    return ok([schedule_view(s) for s in created])
+
+
+@router.get("/subscribe/payments/schedule/{merchant_uid}", summary="One scheduled charge")
+async def get_schedule(merchant_uid: UidPath, runtime: RuntimeDep, merchant: MerchantDep) -> EnvelopeResponse:
+    return ok(schedule_view(await schedule_service.get_schedule(runtime, merchant, merchant_uid)))
+
+
+@router.get("/subscribe/payments/schedule", summary="Scheduled charges in a time range")
+async def list_schedules(
+    runtime: RuntimeDep,
+    merchant: MerchantDep,
+    schedule_from: Seconds,
+    schedule_to: Seconds,
+    schedule_status: StatusName | None = None,
+    page: Page = 1,
+    limit: Limit = 20,
+) -> EnvelopeResponse:
+    found = await schedule_service.list_schedules(
+        runtime, merchant, time_from=schedule_from, time_to=schedule_to,
+        status=ScheduleStatus(schedule_status) if schedule_status else None, page_number=page, limit=limit,
+    )
+    return ok(_page_view(found, page, limit))
+
+
+@router.post("/subscribe/payments/unschedule", summary="Revoke scheduled charges")
+async def unschedule(body: UnscheduleBody, runtime: RuntimeDep, merchant: MerchantDep) -> EnvelopeResponse:
+    uids = [body.merchant_uid] if isinstance(body.merchant_uid, str) else body.merchant_uid
+    revoked = await schedule_service.unschedule(runtime, merchant, body.customer_uid, uids)
+    return ok([schedule_view(s) for s in revoked])
+
+
+@router.get("/subscribe/customers/{customer_uid}/schedules", summary="A billing key's scheduled charges")
+async def customer_schedules(
+    customer_uid: UidPath,
+    runtime: RuntimeDep,
+    merchant: MerchantDep,
+    time_from: Annotated[int, Query(alias="from", ge=0, le=MAX_UNIX_SECONDS)],
+    time_to: Annotated[int, Query(alias="to", ge=0, le=MAX_UNIX_SECONDS)],
+    schedule_status: Annotated[StatusName | None, Query(alias="schedule-status")] = None,
+    page: Page = 1,
+    limit: Limit = 20,
+) -> EnvelopeResponse:
+    found = await schedule_service.list_schedules(
+        runtime, merchant, time_from=time_from, time_to=time_to,
+        status=ScheduleStatus(schedule_status) if schedule_status else None,
+        customer_uid=customer_uid, page_number=page, limit=limit,
+    )
+    return ok(_page_view(found, page, limit))

@@ -1,0 +1,126 @@
+"""Queries on scheduled payments. Every query is scoped to one merchant, except taking due work."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from typing import Any
+
+from sqlalchemy import Select, func, insert, select, update
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from paymux.domain.schedule import Schedule, ScheduleStatus
+from paymux.store.database import Database
+from paymux.store.leases import lease_due_rows
+from paymux.store.schema import schedules
+
+_COLUMNS = tuple(f.name for f in fields(Schedule) if f.name != "id")
+
+
+@dataclass(frozen=True)
+class SchedulePage:
+    total: int
+    items: list[Schedule]
+
+
+def schedule_from_row(row: Row[Any]) -> Schedule:
+    data = {name: getattr(row, name) for name in _COLUMNS}
+    data["schedule_status"] = ScheduleStatus(data["schedule_status"])
+    data["notice_url"] = json.loads(data["notice_url"]) if data["notice_url"] else None
+    return Schedule(id=row.id, **data)
+
+
+def _row(schedule: Schedule) -> dict[str, Any]:
+    row = {name: getattr(schedule, name) for name in _COLUMNS}
+    row["schedule_status"] = schedule.schedule_status.value
+    row["notice_url"] = json.dumps(schedule.notice_url) if schedule.notice_url else None
+    return row
+
+
+async def insert_schedules(connection: AsyncConnection, items: Sequence[Schedule]) -> None:
+    """All or nothing: IntegrityError if any merchant_uid is already scheduled."""
+    await connection.execute(insert(schedules), [_row(item) for item in items])
+
+
+def _of(merchant_id: int) -> Select:
+    return select(schedules).where(schedules.c.merchant_id == merchant_id)
+
+
+async def by_merchant_uids(connection: AsyncConnection, merchant_id: int, merchant_uids: Sequence[str]) -> list[Schedule]:
+    """In the order asked for."""
+    rows = await connection.execute(_of(merchant_id).where(schedules.c.merchant_uid.in_(list(merchant_uids))))
+    found = {row.merchant_uid: schedule_from_row(row) for row in rows}
+    return [found[uid] for uid in merchant_uids if uid in found]
+
+
+async def page(
+    connection: AsyncConnection,
+    merchant_id: int,
+    *,
+    time_from: int,
+    time_to: int,
+    status: ScheduleStatus | None,
+    customer_uid: str | None,
+    page_number: int,
+    limit: int,
+) -> SchedulePage:
+    query = _of(merchant_id).where(schedules.c.schedule_at.between(time_from, time_to))
+    if status is not None:
+        query = query.where(schedules.c.schedule_status == status.value)
+    if customer_uid is not None:
+        query = query.where(schedules.c.customer_uid == customer_uid)
+    total = (await connection.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
+    rows = await connection.execute(
+        query.order_by(schedules.c.schedule_at, schedules.c.id).limit(limit).offset((page_number - 1) * limit)
+    )
+    return SchedulePage(total, [schedule_from_row(row) for row in rows])
+
+
+async def revoke(
+    connection: AsyncConnection, merchant_id: int, customer_uid: str, merchant_uids: Sequence[str] | None, now: int
+) -> list[Schedule]:
+    """Revoke the still-scheduled ones (all of the customer's, or only the named orders)."""
+    query = (
+        update(schedules)
+        .where(
+            schedules.c.merchant_id == merchant_id,
+            schedules.c.customer_uid == customer_uid,
+            schedules.c.schedule_status == ScheduleStatus.SCHEDULED.value,
+        )
+        .values(schedule_status=ScheduleStatus.REVOKED.value, revoked_at=now, updated_at=now)
+        .returning(*schedules.c)
+    )
+    if merchant_uids is not None:
+        query = query.where(schedules.c.merchant_uid.in_(list(merchant_uids)))
+    return [schedule_from_row(row) for row in await connection.execute(query)]
+
+
+async def lease_due(database: Database, *, now: int, lease_seconds: int, limit: int) -> list[Schedule]:
+    rows = await lease_due_rows(
+        database,
+        schedules,
+        due_column="schedule_at",
+        now=now,
+        lease_seconds=lease_seconds,
+        limit=limit,
+        conditions=(schedules.c.schedule_status == ScheduleStatus.SCHEDULED.value,),
+    )
+    return [schedule_from_row(row) for row in rows]
+
+
+async def record_execution(
+    database: Database, schedule_id: int, *, imp_uid: str | None, payment_status: str, fail_reason: str | None, now: int
+) -> bool:
+    """Mark executed, only if still scheduled (a revoke that came first wins)."""
+    async with database.transaction() as connection:
+        result = await connection.execute(
+            update(schedules)
+            .where(schedules.c.id == schedule_id, schedules.c.schedule_status == ScheduleStatus.SCHEDULED.value)
+            .values(
+                schedule_status=ScheduleStatus.EXECUTED.value, imp_uid=imp_uid, payment_status=payment_status,
+                fail_reason=fail_reason, executed_at=now, updated_at=now, lease_until=None,
+            )
+        )
+        return result.rowcount > 0
