@@ -35,6 +35,7 @@ class Settings:
     pending_outcome_grace_seconds: int = 60
     run_workers: bool = True
     database_pool_size: int = 20
+    job_lease_seconds: int = 120
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -57,4 +58,5 @@ class Settings:
             pending_outcome_grace_seconds=int(env.get("PAYMUX_PENDING_GRACE_SECONDS", "60")),
             run_workers=env.get("PAYMUX_RUN_WORKERS", "1") not in ("0", "false", "no"),
             database_pool_size=int(env.get("PAYMUX_DB_POOL_SIZE", "20")),
+            job_lease_seconds=int(env.get("PAYMUX_JOB_LEASE_SECONDS", "120")),
         )

@@ -41,6 +41,10 @@ PENDING_MESSAGE = (
 OnApproved = Callable[[AsyncConnection, Payment], Awaitable[None]]
 
 
+class OrderClaimed(Refused):
+    """The order is paid, or another attempt of it is in flight: nothing was charged."""
+
+
 NOT_LOADED = object()
 
 
@@ -74,7 +78,7 @@ async def record_attempt(runtime: Runtime, payment: Payment, connection: AsyncCo
         async with runtime.database.recording_attempt() as own:
             await claim_store.claim_order(own, payment, runtime.now())
     except IntegrityError:
-        raise Refused(ALREADY_PAID.format(uid=payment.merchant_uid)) from None
+        raise OrderClaimed(ALREADY_PAID.format(uid=payment.merchant_uid)) from None
 
 
 def webhook_payload(payment: Payment, **extra: Any) -> dict[str, Any]:

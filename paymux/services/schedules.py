@@ -21,6 +21,7 @@ from paymux.domain.payment import CustomerUidUsage, Payment, PaymentStatus
 from paymux.domain.schedule import Schedule, ScheduleStatus
 from paymux.services import billing
 from paymux.services.billing import PaymentDetails
+from paymux.services.charging import OrderClaimed
 from paymux.services.runtime import Runtime
 from paymux.store import customers as customer_store
 from paymux.store import merchants as merchant_store
@@ -31,7 +32,6 @@ from paymux.store.schedules import SchedulePage
 log = logging.getLogger("paymux.schedules")
 
 UNKNOWN_CUSTOMER = "등록되지 않은 구매자입니다. (no billing key for customer_uid '{uid}')"
-LEASE_SECONDS = 120
 
 
 async def schedule_payments(runtime: Runtime, merchant: Merchant, customer_uid: str, items: Sequence[Schedule]) -> list[Schedule]:
@@ -122,6 +122,8 @@ async def _execute(runtime: Runtime, schedule: Schedule) -> bool:
             payment = await billing.charge_again(
                 runtime, merchant, schedule.customer_uid, _details(schedule), usage=CustomerUidUsage.SCHEDULED
             )
+        except OrderClaimed:
+            return False  # another attempt is in flight (or a crashed one awaits the reconciler): later
         except Refused as refusal:
             if isinstance(refusal.response, Payment):
                 payment = refusal.response
@@ -141,7 +143,8 @@ async def _execute(runtime: Runtime, schedule: Schedule) -> bool:
 
 async def execute_due_schedules(runtime: Runtime, *, batch: int = 50) -> int:
     """Lease due schedules and charge them; return how many were taken."""
-    due = await schedule_store.lease_due(runtime.database, now=runtime.now(), lease_seconds=LEASE_SECONDS, limit=batch)
+    lease = runtime.settings.job_lease_seconds
+    due = await schedule_store.lease_due(runtime.database, now=runtime.now(), lease_seconds=lease, limit=batch)
     for schedule in due:
         try:
             await _execute(runtime, schedule)
