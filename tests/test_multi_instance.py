@@ -19,6 +19,7 @@ import pytest
 
 from tests.harness import free_port, wait_until_healthy
 from tests.postgres import create_database, drop_database, find_postgres
+from tests.webhooks.receiver import Receiver
 
 SCHEDULES = 1_000
 
@@ -52,6 +53,7 @@ def test_two_instances_execute_every_schedule_exactly_once_despite_a_sigkill(tmp
     }
     cli = [sys.executable, "-m", "paymux.cli"]
     processes: list[subprocess.Popen] = []
+    receiver = Receiver(lambda: int(time.time())).start()
     try:
         created = json.loads(subprocess.run([*cli, "merchant", "create", "--name", "multi", "--json"], env=env, capture_output=True, text=True, check=True).stdout)
         subprocess.run([*cli, "channel", "add", "--merchant", created["user_code"], "--pg", "kcp", "--type", "api"], env=env, check=True, capture_output=True)
@@ -69,7 +71,7 @@ def test_two_instances_execute_every_schedule_exactly_once_despite_a_sigkill(tmp
         start = int(time.time()) + 3
         orders = [f"multi_{n:04d}" for n in range(SCHEDULES)]
         for first in range(0, SCHEDULES, 250):  # spread over ~10 s so the kill lands mid-way
-            batch = [{"merchant_uid": uid, "schedule_at": start + n // 100, "amount": 1_000 + n}
+            batch = [{"merchant_uid": uid, "schedule_at": start + n // 100, "amount": 1_000 + n, "notice_url": receiver.url()}
                      for n, uid in enumerate(orders[first:first + 250], start=first)]
             reply = http.post("/subscribe/payments/schedule", json={"customer_uid": "multi", "schedules": batch}).json()
             assert reply["code"] == 0, reply
@@ -95,7 +97,23 @@ def test_two_instances_execute_every_schedule_exactly_once_despite_a_sigkill(tmp
         assert all(row["payment_status"] == "paid" == row["status"] and row["amount"] == row["paid_amount"] for row in schedules)
         webhooks = _count(raw_url, "SELECT count(*) AS n FROM webhook_events e JOIN payments p ON p.imp_uid = e.imp_uid WHERE p.status = 'paid'")
         assert webhooks[0]["n"] == SCHEDULES  # one 'paid' notification per charge, none lost
+
+        # and the receiver: every paid payment announced, each under one webhook-id (delivery is
+        # at-least-once, so a send cut by the SIGKILL may repeat, but never as another event)
+        paid_uids = {row["imp_uid"] for row in _count(raw_url, "SELECT imp_uid FROM payments WHERE status = 'paid'")}
+        deadline = time.monotonic() + 200  # events the dead instance had taken wait out its lease (~2 min)
+        while True:
+            arrived = [r for r in receiver.about(paid_uids) if r.payload["status"] == "paid" and r.answered == 200]
+            if {r.payload["imp_uid"] for r in arrived} == paid_uids or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        assert {r.payload["imp_uid"] for r in arrived} == paid_uids
+        ids_per_payment: dict[str, set[str]] = {}
+        for request in arrived:
+            ids_per_payment.setdefault(request.payload["imp_uid"], set()).add(request.webhook_id)
+        assert all(len(ids) == 1 for ids in ids_per_payment.values())
     finally:
+        receiver.close()
         for process in processes:
             if process.poll() is None:
                 process.terminate()
