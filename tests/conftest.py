@@ -9,20 +9,10 @@ from pathlib import Path
 import pytest
 
 from tests.harness import GatewayServer, TestMerchant, standard_merchant
-from tests.postgres import PostgresServer, create_database, drop_database, find_postgres
+from tests.postgres import create_database, drop_database, find_postgres
 
 BACKENDS = ["sqlite", "postgresql"]
-_postgres: PostgresServer | None = None
-_postgres_looked_up = False
 _ran: set[str] = set()
-
-
-def _postgres_server() -> PostgresServer | None:
-    global _postgres, _postgres_looked_up
-    if not _postgres_looked_up:
-        _postgres_looked_up = True
-        _postgres = find_postgres()
-    return _postgres
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -35,7 +25,7 @@ def gateway(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
         yield server
         server.stop()
         return
-    postgres = _postgres_server()
+    postgres = find_postgres()
     if postgres is None:
         if os.environ.get("CI"):
             pytest.fail("PostgreSQL is required in CI but none is reachable or startable")
@@ -59,8 +49,8 @@ def other_shop(gateway: GatewayServer) -> TestMerchant:
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    if _postgres is not None:
-        _postgres.stop()
+    if find_postgres.cache_info().currsize and (server := find_postgres()) is not None:
+        server.stop()  # only a throwaway server is actually stopped
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -8,6 +8,8 @@ has the server package installed.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import glob
 import os
 import shutil
@@ -15,9 +17,11 @@ import socket
 import subprocess
 import tempfile
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import asyncpg
+import pytest
 
 DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -33,7 +37,8 @@ class PostgresServer:
 
     def stop(self) -> None:
         if self.data_dir and self.pg_ctl:
-            subprocess.run([self.pg_ctl, "-D", self.data_dir, "-m", "immediate", "stop"], capture_output=True)
+            run_as = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+            subprocess.run(run_as + [self.pg_ctl, "-D", self.data_dir, "-m", "immediate", "stop"], capture_output=True)
             shutil.rmtree(self.data_dir, ignore_errors=True)
 
 
@@ -65,15 +70,20 @@ def _start_throwaway() -> PostgresServer | None:
         shutil.chown(data_dir, "postgres")
         run_as = ["runuser", "-u", "postgres", "--"]
     subprocess.run(run_as + [f"{bin_dir}/initdb", "-D", data_dir, "-U", user, "-A", "trust"], check=True, capture_output=True)
+    # The server inherits pg_ctl's output: send it to a log file, or waiting on a pipe never ends.
     subprocess.run(
-        run_as + [f"{bin_dir}/pg_ctl", "-D", data_dir, "-w", "-o", f"-p {port} -k {data_dir} -c listen_addresses=127.0.0.1", "start"],
+        run_as + [f"{bin_dir}/pg_ctl", "-D", data_dir, "-w", "-l", f"{data_dir}/server.log",
+                  "-o", f"-p {port} -k {data_dir} -c listen_addresses=127.0.0.1", "start"],
         check=True,
-        capture_output=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     return PostgresServer(f"postgresql://{user}@127.0.0.1:{port}/postgres", data_dir, f"{bin_dir}/pg_ctl")
 
 
+@functools.cache
 def find_postgres() -> PostgresServer | None:
+    """Looked up once per test session; conftest stops a throwaway server at the end."""
     url = os.environ.get("PAYMUX_TEST_POSTGRES_URL", DEFAULT_ADMIN_URL)
     if asyncio.run(_reachable(url)):
         return PostgresServer(url)
@@ -104,3 +114,19 @@ def drop_database(server: PostgresServer, url: str) -> None:
         await connection.close()
 
     asyncio.run(drop())
+
+
+@contextlib.contextmanager
+def fresh_database() -> Iterator[str]:
+    """A new, empty PostgreSQL database for one test, dropped afterwards; skips (fails in CI) when
+    no server can be reached or started."""
+    server = find_postgres()
+    if server is None:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL is required in CI but none is reachable or startable")
+        pytest.skip("no PostgreSQL reachable on 127.0.0.1:5432 and none could be started")
+    url = create_database(server)
+    try:
+        yield url
+    finally:
+        drop_database(server, url)

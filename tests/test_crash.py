@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from tests.harness import free_port, wait_until_healthy
-from tests.postgres import create_database, drop_database, find_postgres
+from tests.postgres import fresh_database
 
 CARD = {"card_number": "5361-4812-3456-1234", "expiry": "2030-12", "birth": "820213"}
 
@@ -27,14 +27,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'paymux.db'}"
         return
-    server = find_postgres()
-    if server is None:
-        if os.environ.get("CI"):
-            pytest.fail("PostgreSQL is required in CI")
-        pytest.skip("no PostgreSQL")
-    url = create_database(server)
-    yield url
-    drop_database(server, url)
+    with fresh_database() as url:
+        yield url
 
 
 def _serve(env: dict[str, str], port: int) -> subprocess.Popen:

@@ -15,10 +15,9 @@ from pathlib import Path
 
 import asyncpg
 import httpx
-import pytest
 
 from tests.harness import free_port, wait_until_healthy
-from tests.postgres import create_database, drop_database, find_postgres
+from tests.postgres import fresh_database
 from tests.webhooks.receiver import Receiver
 
 SCHEDULES = 1_000
@@ -36,12 +35,11 @@ def _count(url: str, sql: str) -> list[asyncpg.Record]:
 
 
 def test_two_instances_execute_every_schedule_exactly_once_despite_a_sigkill(tmp_path: Path) -> None:
-    server = find_postgres()
-    if server is None:
-        if os.environ.get("CI"):
-            pytest.fail("PostgreSQL is required in CI")
-        pytest.skip("no PostgreSQL")
-    database_url = create_database(server)
+    with fresh_database() as database_url:
+        _run_two_instances(database_url, tmp_path)
+
+
+def _run_two_instances(database_url: str, tmp_path: Path) -> None:
     raw_url = database_url
     env = {
         **os.environ,
@@ -118,4 +116,3 @@ def test_two_instances_execute_every_schedule_exactly_once_despite_a_sigkill(tmp
             if process.poll() is None:
                 process.terminate()
                 process.wait(timeout=30)
-        drop_database(server, database_url)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import json
+import re
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from paymux.api.deps import MerchantDep, RuntimeDep
 from paymux.api.envelope import EnvelopeResponse, ok
@@ -24,6 +26,7 @@ from paymux.api.params import (
     UidPath,
     UnixTime,
 )
+from paymux.api.views import paged
 from paymux.domain.schedule import Schedule, ScheduleStatus
 from paymux.services import schedules as schedule_service
 from paymux.store.schedules import SchedulePage
@@ -52,9 +55,36 @@ class ScheduleItem(BuyerFields):
         )
 
 
+_FORM_ITEM_KEY = re.compile(r"schedules\[(\d{1,4})\]\[(\w+)\](\[\])?")
+
+
+def _schedules_from_form(data: dict[str, Any]) -> list[Any] | None:
+    """A form body carries the list as ``schedules[0][merchant_uid]=…`` keys (PHP and qs style), or as
+    one ``schedules`` field holding its JSON text."""
+    if isinstance(data.get("schedules"), str):
+        try:
+            return json.loads(data["schedules"])
+        except ValueError:
+            return None  # left as it is: validation names the field
+    items: dict[int, dict[str, Any]] = {}
+    for key, value in data.items():
+        if match := _FORM_ITEM_KEY.fullmatch(key):
+            items.setdefault(int(match[1]), {})[match[2]] = value
+    return [items[index] for index in sorted(items)] if items else None
+
+
 class ScheduleBody(Body):
     customer_uid: Uid
     schedules: list[ScheduleItem] = Field(min_length=1, max_length=1000)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _form_fields(cls, data: Any) -> Any:
+        if isinstance(data, dict) and not isinstance(data.get("schedules"), list):
+            folded = _schedules_from_form(data)
+            if folded is not None:
+                return {**data, "schedules": folded}
+        return data
 
 
 class UnscheduleBody(Body):
@@ -85,13 +115,7 @@ def schedule_view(schedule: Schedule) -> dict[str, object]:
 
 
 def _page_view(found: SchedulePage, page: int, limit: int) -> dict[str, object]:
-    last = (found.total + limit - 1) // limit
-    return {
-        "total": found.total,
-        "previous": page - 1 if page > 1 else 0,
-        "next": page + 1 if page < last else 0,
-        "list": [schedule_view(s) for s in found.items],
-    }
+    return paged(found.total, [schedule_view(s) for s in found.items], page, limit)
 
 
 @router.post("/subscribe/payments/schedule", summary="Schedule charges of a billing key")

@@ -46,12 +46,16 @@ def customer_view(customer: Customer) -> dict[str, Any]:
     return {name: getattr(customer, name) for name in _CUSTOMER_FIELDS}
 
 
-def page_view(page: Page, page_number: int, limit: int) -> dict[str, Any]:
+def paged(total: int, items: list[dict[str, Any]], page_number: int, limit: int) -> dict[str, Any]:
     """``{total, previous, next, list}``; previous/next are page numbers, 0 when there is none."""
-    last_page = (page.total + limit - 1) // limit
+    last_page = (total + limit - 1) // limit
     return {
-        "total": page.total,
+        "total": total,
         "previous": page_number - 1 if page_number > 1 else 0,
         "next": page_number + 1 if page_number < last_page else 0,
-        "list": [payment_view(p) for p in page.items],
+        "list": items,
     }
+
+
+def page_view(page: Page, page_number: int, limit: int) -> dict[str, Any]:
+    return paged(page.total, [payment_view(p) for p in page.items], page_number, limit)

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Sequence
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paymux.connectors.base import Buyer
 from paymux.domain.errors import InvalidParameter, NotFound, Refused
@@ -32,6 +33,8 @@ from paymux.store.schedules import SchedulePage
 log = logging.getLogger("paymux.schedules")
 
 UNKNOWN_CUSTOMER = "등록되지 않은 구매자입니다. (no billing key for customer_uid '{uid}')"
+ALREADY_SCHEDULED = "이미 예약된 merchant_uid입니다 (already scheduled: {uids})"
+NOTHING_TO_REVOKE = "취소할 예약결제 건이 없습니다 (nothing scheduled to revoke for customer_uid '{uid}')"
 
 
 async def schedule_payments(runtime: Runtime, merchant: Merchant, customer_uid: str, items: Sequence[Schedule]) -> list[Schedule]:
@@ -48,13 +51,16 @@ async def schedule_payments(runtime: Runtime, merchant: Merchant, customer_uid: 
         async with runtime.database.transaction() as connection:
             if await customer_store.get_customer(connection, merchant.id, customer_uid) is None:
                 raise Refused(UNKNOWN_CUSTOMER.format(uid=customer_uid), code=1)
+            taken = await schedule_store.by_merchant_uids(connection, merchant.id, [i.merchant_uid for i in items])
+            if taken:
+                raise Refused(ALREADY_SCHEDULED.format(uids=", ".join(s.merchant_uid for s in taken[:10])))
             for item in items:
                 item.merchant_id, item.customer_uid = merchant.id, customer_uid
                 item.created_at = item.updated_at = now
             await schedule_store.insert_schedules(connection, items)
             return await schedule_store.by_merchant_uids(connection, merchant.id, [i.merchant_uid for i in items])
-    except IntegrityError:
-        raise Refused("a merchant_uid in schedules is already scheduled (이미 예약된 merchant_uid입니다)") from None
+    except IntegrityError:  # scheduled by a concurrent request between our check and our insert
+        raise Refused(ALREADY_SCHEDULED.format(uids="one of schedules[].merchant_uid")) from None
 
 
 async def get_schedule(runtime: Runtime, merchant: Merchant, merchant_uid: str) -> Schedule:
@@ -78,20 +84,27 @@ async def list_schedules(
 ) -> SchedulePage:
     if time_from > time_to:
         raise InvalidParameter("schedule_from", "must not be later than schedule_to")
-    if customer_uid is not None:
-        await billing.get_customer(runtime, merchant, customer_uid)  # 404 for an unknown customer
     async with runtime.database.reading() as connection:
+        if customer_uid is not None and not await _customer_known(connection, merchant.id, customer_uid):
+            raise NotFound(f"customer_uid '{customer_uid}' has no billing key and no schedules (등록되지 않은 구매자입니다)")
         return await schedule_store.page(
             connection, merchant.id, time_from=time_from, time_to=time_to, status=status,
             customer_uid=customer_uid, page_number=page_number, limit=limit,
         )
 
 
+async def _customer_known(connection: AsyncConnection, merchant_id: int, customer_uid: str) -> bool:
+    """A key, or schedules left from a deleted key (revoked with it, and still worth listing)."""
+    if await customer_store.get_customer(connection, merchant_id, customer_uid) is not None:
+        return True
+    return await schedule_store.customer_has_schedules(connection, merchant_id, customer_uid)
+
+
 async def unschedule(runtime: Runtime, merchant: Merchant, customer_uid: str, merchant_uids: Sequence[str] | None) -> list[Schedule]:
     async with runtime.database.transaction() as connection:
         revoked = await schedule_store.revoke(connection, merchant.id, customer_uid, merchant_uids, runtime.now())
     if not revoked:
-        raise Refused("취소할 예약결제 건이 없습니다 (nothing scheduled to revoke for this customer_uid)", code=1)
+        raise Refused(NOTHING_TO_REVOKE.format(uid=customer_uid), code=1)
     return revoked
 
 
@@ -107,47 +120,73 @@ def _details(schedule: Schedule) -> PaymentDetails:
     )
 
 
-async def _execute(runtime: Runtime, schedule: Schedule) -> bool:
+def _settled_by_earlier_attempt(earlier: Payment | None) -> bool:
+    """An earlier payment of the order that this execution should record instead of charging.
+
+    Paid (or pending) means the order is taken: a previous run charged it and crashed before
+    recording, or the merchant was paid another way. A failed one counts only if it was this
+    schedule's own attempt (a merchant_uid is scheduled once, so a ``payment.scheduled`` attempt of
+    it is ours); a merchant's own failed attempt leaves the order free to be charged.
+    """
+    if earlier is None:
+        return False
+    if earlier.status is PaymentStatus.FAILED:
+        return earlier.customer_uid_usage == CustomerUidUsage.SCHEDULED.value
+    return earlier.status is not PaymentStatus.READY or earlier.outcome_pending
+
+
+async def _record(runtime: Runtime, schedule: Schedule, payment: Payment) -> bool:
+    if payment.status is PaymentStatus.READY:
+        return False  # outcome pending: the lease runs out and a later round records the answer
+    failed = payment.status is PaymentStatus.FAILED
+    return await schedule_store.record_execution(
+        runtime.database, schedule.id or 0, imp_uid=payment.imp_uid,
+        payment_status=PaymentStatus.FAILED.value if failed else PaymentStatus.PAID.value,
+        fail_reason=payment.fail_reason if failed else None, now=runtime.now(),
+    )
+
+
+async def _execute(runtime: Runtime, schedule: Schedule, held_until: int) -> bool:
     """Charge one schedule; True when it got recorded as executed."""
+    lease = runtime.settings.job_lease_seconds
+    if not await schedule_store.hold(runtime.database, schedule.id or 0, held_until=held_until, now=runtime.now(), lease_seconds=lease):
+        return False  # revoked meanwhile, or our lease ran out and another instance has it
     async with runtime.database.reading() as connection:
         merchant = await merchant_store.merchant_by_id(connection, schedule.merchant_id)
         earlier = await payment_store.find_latest(connection, schedule.merchant_id, schedule.merchant_uid)
     if merchant is None:
         return False
-    payment: Payment | None = None
-    if earlier is not None and earlier.status is not PaymentStatus.FAILED:
-        payment = earlier  # a previous run charged it (and crashed before recording)
-    else:
-        try:
-            payment = await billing.charge_again(
-                runtime, merchant, schedule.customer_uid, _details(schedule), usage=CustomerUidUsage.SCHEDULED
+    if _settled_by_earlier_attempt(earlier):
+        assert earlier is not None
+        return await _record(runtime, schedule, earlier)
+    try:
+        payment = await billing.charge_again(
+            runtime, merchant, schedule.customer_uid, _details(schedule), usage=CustomerUidUsage.SCHEDULED
+        )
+    except OrderClaimed:
+        return False  # another attempt is in flight (or a crashed one awaits the reconciler): later
+    except Refused as refusal:
+        if not isinstance(refusal.response, Payment):  # refused before any PG call: no key, no channel
+            return await schedule_store.record_execution(
+                runtime.database, schedule.id or 0, imp_uid=None, payment_status=PaymentStatus.FAILED.value,
+                fail_reason=refusal.message, now=runtime.now(),
             )
-        except OrderClaimed:
-            return False  # another attempt is in flight (or a crashed one awaits the reconciler): later
-        except Refused as refusal:
-            if isinstance(refusal.response, Payment):
-                payment = refusal.response
-            else:
-                return await schedule_store.record_execution(
-                    runtime.database, schedule.id or 0, imp_uid=None, payment_status=PaymentStatus.FAILED.value,
-                    fail_reason=refusal.message, now=runtime.now(),
-                )
-    if payment.status is PaymentStatus.READY:
-        return False  # outcome pending: the lease runs out and a later round records the answer
-    return await schedule_store.record_execution(
-        runtime.database, schedule.id or 0, imp_uid=payment.imp_uid,
-        payment_status=PaymentStatus.PAID.value if payment.status is not PaymentStatus.FAILED else PaymentStatus.FAILED.value,
-        fail_reason=payment.fail_reason, now=runtime.now(),
-    )
+        payment = refusal.response
+    return await _record(runtime, schedule, payment)
 
 
 async def execute_due_schedules(runtime: Runtime, *, batch: int = 50) -> int:
-    """Lease due schedules and charge them; return how many were taken."""
+    """Lease due schedules and charge them one by one; return how many were taken.
+
+    Each row is held again just before its charge, so a batch that outlives its lease skips the rows
+    another instance has taken meanwhile instead of racing it to the order claim.
+    """
     lease = runtime.settings.job_lease_seconds
-    due = await schedule_store.lease_due(runtime.database, now=runtime.now(), lease_seconds=lease, limit=batch)
+    now = runtime.now()
+    due = await schedule_store.lease_due(runtime.database, now=now, lease_seconds=lease, limit=batch)
     for schedule in due:
         try:
-            await _execute(runtime, schedule)
+            await _execute(runtime, schedule, held_until=now + lease)
         except Exception:  # its lease runs out and a later round tries again
             log.exception("schedule %s of merchant %s could not be executed", schedule.merchant_uid, schedule.merchant_id)
     return len(due)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
-from sqlalchemy import Select, func, insert, select, update
+from sqlalchemy import ColumnElement, Select, exists, func, insert, or_, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -78,16 +78,30 @@ async def page(
     return SchedulePage(total, [schedule_from_row(row) for row in rows])
 
 
+async def customer_has_schedules(connection: AsyncConnection, merchant_id: int, customer_uid: str) -> bool:
+    """Whether the customer ever had a schedule: its list stays readable after its key is deleted."""
+    query = select(exists().where(schedules.c.merchant_id == merchant_id, schedules.c.customer_uid == customer_uid))
+    return bool((await connection.execute(query)).scalar())
+
+
+def _not_in_flight(now: int) -> ColumnElement[bool]:
+    """No worker holds the row: a leased schedule may be charging right now, and revoking it then
+    would tell the merchant 'revoked' about an order the customer is being charged for."""
+    return or_(schedules.c.lease_until.is_(None), schedules.c.lease_until < now)
+
+
 async def revoke(
     connection: AsyncConnection, merchant_id: int, customer_uid: str, merchant_uids: Sequence[str] | None, now: int
 ) -> list[Schedule]:
-    """Revoke the still-scheduled ones (all of the customer's, or only the named orders)."""
+    """Revoke the still-scheduled ones (all of the customer's, or only the named orders) that no
+    worker is executing at this moment."""
     query = (
         update(schedules)
         .where(
             schedules.c.merchant_id == merchant_id,
             schedules.c.customer_uid == customer_uid,
             schedules.c.schedule_status == ScheduleStatus.SCHEDULED.value,
+            _not_in_flight(now),
         )
         .values(schedule_status=ScheduleStatus.REVOKED.value, revoked_at=now, updated_at=now)
         .returning(*schedules.c)
@@ -108,6 +122,23 @@ async def lease_due(database: Database, *, now: int, lease_seconds: int, limit: 
         conditions=(schedules.c.schedule_status == ScheduleStatus.SCHEDULED.value,),
     )
     return [schedule_from_row(row) for row in rows]
+
+
+async def hold(database: Database, schedule_id: int, *, held_until: int, now: int, lease_seconds: int) -> bool:
+    """Renew this worker's lease on one schedule just before charging it, if it is still scheduled
+    and still ours (``lease_until`` as we set it). False when a revoke came first, or the lease ran
+    out while the batch was being worked through and another instance took the row."""
+    async with database.transaction() as connection:
+        result = await connection.execute(
+            update(schedules)
+            .where(
+                schedules.c.id == schedule_id,
+                schedules.c.schedule_status == ScheduleStatus.SCHEDULED.value,
+                schedules.c.lease_until == held_until,
+            )
+            .values(lease_until=now + lease_seconds)
+        )
+        return result.rowcount > 0
 
 
 async def record_execution(
