@@ -9,7 +9,13 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 
 from paymux import __version__
-from paymux.api import routes_payments, routes_schedules, routes_subscribe, routes_users, routes_vbanks
+from paymux.api import (
+    routes_payments,
+    routes_schedules,
+    routes_subscribe,
+    routes_users,
+    routes_vbanks,
+)
 from paymux.api.body import RequestBodyMiddleware
 from paymux.api.envelope import EnvelopeResponse, install_error_handlers
 from paymux.clock import Clock

@@ -16,22 +16,6 @@ class SystemClock:
         return int(time.time())
 
 
-class ManualClock:
-    """A clock that stands still until told to move; tests use it for expiry and day-of-month rules."""
-
-    def __init__(self, start: int | None = None) -> None:
-        self._now = int(time.time()) if start is None else start
-
-    def now(self) -> int:
-        return self._now
-
-    def set(self, unix_seconds: int) -> None:
-        self._now = unix_seconds
-
-    def advance(self, seconds: int) -> None:
-        self._now += seconds
-
-
 class OffsetClock:
     """The system clock shifted by an offset: a running server whose 'now' a test can push forward."""
 

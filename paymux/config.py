@@ -7,7 +7,7 @@ file. Operators point ``PAYMUX_DATABASE_URL`` at PostgreSQL to run several insta
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -36,7 +36,6 @@ class Settings:
     run_workers: bool = True
     database_pool_size: int = 20
     job_lease_seconds: int = 120
-    extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def is_sqlite(self) -> bool:

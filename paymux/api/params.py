@@ -10,8 +10,15 @@ import json
 import re
 from typing import Annotated, Any
 
-from fastapi import Path, Query
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from fastapi import Path, Query, Request
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
 
 from paymux.connectors.base import Buyer
 from paymux.domain.errors import InvalidParameter
@@ -257,3 +264,16 @@ class VbankChangeBody(Body):
 
 class DepositBody(Body):
     amount: OptionalAmount = None
+
+
+def uid_list(request: Request, name: str) -> list[str]:
+    """``name[]=a&name[]=b`` (or repeated ``name``) from the query string, bounded and checked."""
+    values = request.query_params.getlist(f"{name}[]") + request.query_params.getlist(name)
+    if not values:
+        raise InvalidParameter(f"{name}[]", "at least one value is required")
+    if len(values) > 100:
+        raise InvalidParameter(f"{name}[]", "at most 100 values per request")
+    for value in values:
+        if not value or len(value) > 100 or any(ord(ch) < 32 for ch in value) or "\ufffd" in value:
+            raise InvalidParameter(f"{name}[]", "each value must be 1-100 printable characters")
+    return values

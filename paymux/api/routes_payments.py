@@ -8,7 +8,15 @@ from fastapi import APIRouter, Query, Request
 
 from paymux.api.deps import MerchantDep, RuntimeDep
 from paymux.api.envelope import EnvelopeResponse, ok
-from paymux.api.params import CancelBody, Limit, Page, PrepareBody, UidPath, UnixSeconds
+from paymux.api.params import (
+    CancelBody,
+    Limit,
+    Page,
+    PrepareBody,
+    UidPath,
+    UnixSeconds,
+    uid_list,
+)
 from paymux.api.views import page_view, payment_view
 from paymux.domain.errors import InvalidParameter
 from paymux.domain.payment import PaymentStatus
@@ -22,21 +30,9 @@ StatusName = Literal["ready", "paid", "cancelled", "failed"]
 NINETY_DAYS = 90 * 24 * 3600
 
 
-def _uid_list(request: Request, name: str) -> list[str]:
-    values = request.query_params.getlist(f"{name}[]") + request.query_params.getlist(name)
-    if not values:
-        raise InvalidParameter(f"{name}[]", "at least one value is required")
-    if len(values) > 100:
-        raise InvalidParameter(f"{name}[]", "at most 100 values per request")
-    for value in values:
-        if not value or len(value) > 100 or any(ord(ch) < 32 for ch in value) or "\ufffd" in value:
-            raise InvalidParameter(f"{name}[]", "each value must be 1-100 printable characters")
-    return values
-
-
 @router.get("/payments", summary="Several payments by imp_uid[]")
 async def get_payments(request: Request, runtime: RuntimeDep, merchant: MerchantDep) -> EnvelopeResponse:
-    found = await payment_service.get_payments(runtime, merchant, _uid_list(request, "imp_uid"))
+    found = await payment_service.get_payments(runtime, merchant, uid_list(request, "imp_uid"))
     return ok([payment_view(p) for p in found])
 
 

@@ -6,8 +6,15 @@ from fastapi import APIRouter, Request
 
 from paymux.api.deps import MerchantDep, RuntimeDep
 from paymux.api.envelope import EnvelopeResponse, ok
-from paymux.api.params import AgainBody, IssueBillingKeyBody, Limit, OnetimeBody, Page, UidPath
-from paymux.api.routes_payments import _uid_list
+from paymux.api.params import (
+    AgainBody,
+    IssueBillingKeyBody,
+    Limit,
+    OnetimeBody,
+    Page,
+    UidPath,
+    uid_list,
+)
 from paymux.api.views import customer_view, page_view, payment_view
 from paymux.domain.card import CardDetails
 from paymux.services import billing
@@ -17,7 +24,7 @@ router = APIRouter(tags=["subscribe"])
 
 @router.get("/subscribe/customers", summary="Several billing keys by customer_uid[]")
 async def get_customers(request: Request, runtime: RuntimeDep, merchant: MerchantDep) -> EnvelopeResponse:
-    found = await billing.get_customers(runtime, merchant, _uid_list(request, "customer_uid"))
+    found = await billing.get_customers(runtime, merchant, uid_list(request, "customer_uid"))
     return ok([customer_view(c) for c in found])
 
 

@@ -82,9 +82,6 @@ class MerchantCache:
                 self._entries.clear()
             self._entries[key] = (time.monotonic() + self._ttl, merchant)
 
-    def clear(self) -> None:
-        self._entries.clear()
-
 
 class Authenticator:
     def __init__(self, runtime: Runtime) -> None:

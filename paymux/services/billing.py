@@ -162,11 +162,6 @@ async def get_customers(runtime: Runtime, merchant: Merchant, customer_uids: lis
         return await customer_store.get_customers(connection, merchant.id, customer_uids)
 
 
-async def list_customers(runtime: Runtime, merchant: Merchant, page: int, limit: int) -> list[Customer]:
-    async with runtime.database.reading() as connection:
-        return await customer_store.list_customers(connection, merchant.id, page, limit)
-
-
 async def delete_customer(runtime: Runtime, merchant: Merchant, customer_uid: str) -> Customer:
     """Delete the billing key for good. Its scheduled payments are revoked with it, atomically."""
     async with runtime.database.transaction() as connection:

@@ -8,8 +8,15 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from paymux.connectors.base import ChannelContext
-from paymux.domain.channel import Channel, ChannelMode, PayType, Purpose, resolve_channel, validate_pg_code
-from paymux.domain.errors import Conflict, InvalidParameter, NotFound
+from paymux.domain.channel import (
+    Channel,
+    ChannelMode,
+    PayType,
+    Purpose,
+    resolve_channel,
+    validate_pg_code,
+)
+from paymux.domain.errors import Conflict, InvalidParameter
 from paymux.services.runtime import Runtime
 from paymux.store import merchants as merchant_store
 
@@ -96,11 +103,3 @@ def channel_context(runtime: Runtime, channel: Channel) -> ChannelContext:
         return ChannelContext(channel=channel)
     credentials = json.loads(runtime.vault.open(channel.credentials, credentials_context(channel.id)))
     return ChannelContext(channel=channel, credentials=credentials)
-
-
-async def get_channel(runtime: Runtime, merchant_id: int, channel_id: int) -> Channel:
-    async with runtime.database.reading() as connection:
-        channel = await merchant_store.channel_by_id(connection, merchant_id, channel_id)
-    if channel is None:
-        raise NotFound(f"no channel {channel_id}")
-    return channel

@@ -15,8 +15,8 @@ from paymux.connectors.base import Outcome
 from paymux.services import channels as channel_service
 from paymux.services.charging import call_pg, record_outcome
 from paymux.services.runtime import Runtime
-from paymux.store import merchants as merchant_store
 from paymux.store import claims as claim_store
+from paymux.store import merchants as merchant_store
 
 log = logging.getLogger("paymux.reconcile")
 

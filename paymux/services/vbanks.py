@@ -21,7 +21,11 @@ from paymux.domain.merchant import Merchant
 from paymux.domain.money import split_tax
 from paymux.domain.payment import Approval, Payment, PaymentStatus
 from paymux.services import channels as channel_service
-from paymux.services.charging import ALREADY_PAID, check_prepared_amount, webhook_payload
+from paymux.services.charging import (
+    ALREADY_PAID,
+    check_prepared_amount,
+    webhook_payload,
+)
 from paymux.services.runtime import Runtime
 from paymux.store import claims as claim_store
 from paymux.store import merchants as merchant_store

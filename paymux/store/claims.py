@@ -9,7 +9,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paymux.domain.payment import Payment
 from paymux.store.orders import WEBHOOK_COLUMNS
-from paymux.store.payments import PAYMENT_COLUMNS, payment_from_mapping, payment_row, save_payment
+from paymux.store.payments import (
+    PAYMENT_COLUMNS,
+    payment_from_mapping,
+    payment_row,
+    save_payment,
+)
 from paymux.store.schema import order_claims, payments, webhook_events
 
 CHARGING, PAID = "charging", "paid"

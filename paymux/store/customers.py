@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import fields
-from typing import Any
-
 from types import SimpleNamespace
+from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -51,17 +50,6 @@ async def get_customers(connection: AsyncConnection, merchant_id: int, customer_
     )
     by_uid = {c.customer_uid: c for c in map(_customer, rows)}
     return [by_uid[uid] for uid in dict.fromkeys(customer_uids) if uid in by_uid]
-
-
-async def list_customers(connection: AsyncConnection, merchant_id: int, page: int, limit: int) -> list[Customer]:
-    rows = await connection.execute(
-        select(customers)
-        .where(customers.c.merchant_id == merchant_id)
-        .order_by(customers.c.inserted.desc(), customers.c.id.desc())
-        .limit(limit)
-        .offset((page - 1) * limit)
-    )
-    return [_customer(r) for r in rows]
 
 
 async def save_customer(connection: AsyncConnection, customer: Customer) -> None:

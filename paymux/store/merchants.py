@@ -9,8 +9,8 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paymux.domain.channel import Channel, ChannelMode, PayType
-from paymux.domain.sealed import Sealed
 from paymux.domain.merchant import Merchant
+from paymux.domain.sealed import Sealed
 from paymux.store.schema import channels, merchants
 
 
@@ -55,11 +55,6 @@ async def sub_merchant(connection: AsyncConnection, parent_id: int, tier_code: s
         )
     ).first()
     return _merchant(row) if row else None
-
-
-async def sub_merchants(connection: AsyncConnection, parent_id: int) -> list[Merchant]:
-    rows = await connection.execute(select(merchants).where(merchants.c.parent_id == parent_id).order_by(merchants.c.id))
-    return [_merchant(r) for r in rows]
 
 
 async def update_merchant(connection: AsyncConnection, merchant_id: int, **values: Any) -> None:
