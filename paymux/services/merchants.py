@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from sqlalchemy.exc import IntegrityError
 
@@ -99,8 +100,11 @@ async def set_ip_whitelist(runtime: Runtime, merchant_id: int, blocks: list[str]
 
 
 async def set_webhook_url(runtime: Runtime, merchant_id: int, url: str | None) -> None:
-    if url and not url.startswith(("http://", "https://")):
-        raise InvalidParameter("webhook_url", "must be an http:// or https:// URL")
+    url = (url or "").strip() or None
+    if url:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in url) or len(url) > 2000:
+            raise InvalidParameter("webhook_url", "must be an http:// or https:// URL such as https://shop.example/webhook")
     async with runtime.database.transaction() as connection:
         await merchant_store.update_merchant(connection, merchant_id, webhook_url=url or None)
 
@@ -119,3 +123,25 @@ async def regenerate_secret(runtime: Runtime, merchant_id: int) -> str:
             credentials_version=merchant.credentials_version + 1,
         )
     return secret
+
+
+async def merchant_by_id(runtime: Runtime, merchant_id: int) -> Merchant:
+    async with runtime.database.reading() as connection:
+        merchant = await merchant_store.merchant_by_id(connection, merchant_id)
+    if merchant is None:
+        raise NotFound("no such merchant")
+    return merchant
+
+
+async def list_sub_merchants(runtime: Runtime, parent_id: int) -> list[Merchant]:
+    async with runtime.database.reading() as connection:
+        return await merchant_store.list_sub_merchants(connection, parent_id)
+
+
+async def get_sub_merchant(runtime: Runtime, parent_id: int, user_code: str) -> Merchant:
+    """A sub-merchant of this parent by user code; any other merchant is simply not found."""
+    async with runtime.database.reading() as connection:
+        merchant = await merchant_store.merchant_by_user_code(connection, user_code)
+    if merchant is None or merchant.parent_id != parent_id:
+        raise NotFound(f"no sub-merchant {user_code}")
+    return merchant

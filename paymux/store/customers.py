@@ -7,7 +7,7 @@ from dataclasses import fields
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, insert, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paymux.domain.channel import Channel
@@ -103,3 +103,14 @@ async def charge_context(
     if data[_CHANNEL_PREFIX + "id"] is not None:
         channel = channel_from_row(SimpleNamespace(**{c.name: data[_CHANNEL_PREFIX + c.name] for c in channels.c}))
     return _customer(row), channel, data["prepared_amount"]
+
+
+async def list_customer_page(connection: AsyncConnection, merchant_id: int, page: int, limit: int) -> tuple[int, list[Customer]]:
+    """The merchant's billing keys, newest first, one page (the console's list)."""
+    where = customers.c.merchant_id == merchant_id
+    total = (await connection.execute(select(func.count()).select_from(customers).where(where))).scalar_one()
+    rows = await connection.execute(
+        select(customers).where(where).order_by(customers.c.inserted.desc(), customers.c.id.desc())
+        .limit(limit).offset((page - 1) * limit)
+    )
+    return total, [_customer(r) for r in rows]

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import delete, exists, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paymux.domain.channel import Channel, ChannelMode, PayType
 from paymux.domain.merchant import Merchant
 from paymux.domain.sealed import Sealed
-from paymux.store.schema import channels, merchants
+from paymux.store.schema import channels, customers, merchants, payments
 
 
 def _merchant(row: Any) -> Merchant:
@@ -81,8 +81,11 @@ def channel_from_row(row: Any) -> Channel:
 
 
 async def list_channels(connection: AsyncConnection, merchant_id: int) -> list[Channel]:
+    """The merchant's channels in matching order; deleted ones are not listed."""
     rows = await connection.execute(
-        select(channels).where(channels.c.merchant_id == merchant_id).order_by(channels.c.position, channels.c.id)
+        select(channels)
+        .where(channels.c.merchant_id == merchant_id, channels.c.deleted_at.is_(None))
+        .order_by(channels.c.position, channels.c.id)
     )
     return [channel_from_row(r) for r in rows]
 
@@ -120,3 +123,56 @@ async def clear_default_channel(connection: AsyncConnection, merchant_id: int) -
     await connection.execute(
         update(channels).where(channels.c.merchant_id == merchant_id).values(is_default=False)
     )
+
+
+async def listed_channel_by_id(connection: AsyncConnection, merchant_id: int, channel_id: int) -> Channel | None:
+    """A channel still in the merchant's list (not deleted)."""
+    row = (
+        await connection.execute(
+            select(channels).where(
+                channels.c.merchant_id == merchant_id, channels.c.id == channel_id, channels.c.deleted_at.is_(None)
+            )
+        )
+    ).first()
+    return channel_from_row(row) if row else None
+
+
+async def deleted_channel_id(connection: AsyncConnection, merchant_id: int, pg_provider: str, mid: str, pay_type: str) -> int | None:
+    row = (
+        await connection.execute(
+            select(channels.c.id).where(
+                channels.c.merchant_id == merchant_id,
+                channels.c.pg_provider == pg_provider,
+                channels.c.mid == mid,
+                channels.c.pay_type == pay_type,
+                channels.c.deleted_at.is_not(None),
+            )
+        )
+    ).first()
+    return row.id if row else None
+
+
+async def update_channel(connection: AsyncConnection, channel_id: int, **values: Any) -> None:
+    await connection.execute(update(channels).where(channels.c.id == channel_id).values(**values))
+
+
+async def channel_in_use(connection: AsyncConnection, channel_id: int) -> bool:
+    """Whether a payment or a billing key points at the channel (then it cannot be removed for good)."""
+    query = select(
+        or_(
+            exists().where(payments.c.channel_id == channel_id),
+            exists().where(customers.c.channel_id == channel_id),
+        )
+    )
+    return bool((await connection.execute(query)).scalar_one())
+
+
+async def delete_channel(connection: AsyncConnection, channel_id: int) -> None:
+    await connection.execute(delete(channels).where(channels.c.id == channel_id))
+
+
+async def list_sub_merchants(connection: AsyncConnection, parent_id: int) -> list[Merchant]:
+    rows = await connection.execute(
+        select(merchants).where(merchants.c.parent_id == parent_id).order_by(merchants.c.id)
+    )
+    return [_merchant(r) for r in rows]

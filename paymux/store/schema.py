@@ -67,6 +67,9 @@ channels = Table(
     Column("credentials_ciphertext", LargeBinary, nullable=True),
     Column("created_at", BigInteger, nullable=False),
     Column("updated_at", BigInteger, nullable=False),
+    # A deleted channel that payments or billing keys still point at is kept (their cancels and
+    # charges need its PG credentials) but leaves the list; adding the same MID again revives it.
+    Column("deleted_at", BigInteger, nullable=True),
     UniqueConstraint("merchant_id", "pg_provider", "mid", "pay_type"),
     Index(None, "merchant_id", "position"),
 )
@@ -306,4 +309,34 @@ sandbox_ledger = Table(
     Column("key", String(200), primary_key=True),
     Column("value", Text, nullable=False),
     Column("created_at", BigInteger, nullable=False),
+)
+
+# People who sign in to the merchant console. The password is an argon2id hash; after
+# ``failed_attempts`` reaches the limit the login is refused until ``locked_until``.
+console_users = Table(
+    "console_users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("merchant_id", Integer, ForeignKey("merchants.id"), nullable=False),
+    Column("email", String(254), nullable=False, unique=True),
+    Column("password_hash", String(200), nullable=False),
+    Column("failed_attempts", Integer, nullable=False, server_default="0"),
+    Column("locked_until", BigInteger, nullable=False, server_default="0"),
+    Column("created_at", BigInteger, nullable=False),
+    Column("last_login_at", BigInteger, nullable=False, server_default="0"),
+)
+
+# Console sign-ins. Only the SHA-256 of the cookie's token is stored, so a copy of the database
+# opens no session; the CSRF token every console form carries belongs to the session.
+console_sessions = Table(
+    "console_sessions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("user_id", Integer, ForeignKey("console_users.id"), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+    Index(None, "user_id"),
+    Index(None, "expires_at"),
 )

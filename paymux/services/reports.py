@@ -1,0 +1,146 @@
+"""What the console reads: payment search, CSV export rows, billing keys, the dashboard.
+
+Days are Korean days (UTC+9, no daylight saving): "today" on a Korean merchant's dashboard starts
+at midnight in Seoul, whatever the server's zone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+
+from paymux.domain.customer import Customer
+from paymux.domain.errors import InvalidParameter
+from paymux.domain.merchant import Merchant
+from paymux.domain.payment import Payment, PaymentStatus
+from paymux.services.runtime import Runtime
+from paymux.store import customers as customer_store
+from paymux.store import reports as report_store
+from paymux.store.payments import Page
+from paymux.store.reports import PaymentFilter, Totals
+
+KST = timezone(timedelta(hours=9), "KST")
+DAY = 86400
+PAGE_SIZE = 20
+CSV_BATCH = 500
+
+CSV_HEADER = [
+    "imp_uid", "merchant_uid", "status", "amount", "cancel_amount", "currency", "pay_method", "pg_provider",
+    "pg_id", "name", "buyer_name", "buyer_email", "buyer_tel", "card_name", "card_number",
+    "started_at", "paid_at", "failed_at", "cancelled_at", "fail_reason", "cancel_reason",
+]
+
+
+def local_time(unix_seconds: int) -> str:
+    """``2025-01-31 14:05:09`` in Korean time; empty for 0 (never happened)."""
+    if not unix_seconds:
+        return ""
+    return datetime.fromtimestamp(unix_seconds, KST).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _day_start(day: date) -> int:
+    return int(datetime(day.year, day.month, day.day, tzinfo=KST).timestamp())
+
+
+def _parse_day(text: str, field_name: str) -> date | None:
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidParameter(field_name, "must be a date written YYYY-MM-DD") from None
+
+
+def payment_filter(status: str = "", date_from: str = "", date_to: str = "", merchant_uid: str = "", buyer: str = "") -> PaymentFilter:
+    """The console's search form as a filter; dates are inclusive Korean days."""
+    status = (status or "").strip()
+    if status and status not in {s.value for s in PaymentStatus}:
+        raise InvalidParameter("status", "must be ready, paid, cancelled or failed")
+    first, last = _parse_day(date_from, "date_from"), _parse_day(date_to, "date_to")
+    if first and last and last < first:
+        raise InvalidParameter("date_to", "must not be before date_from")
+    return PaymentFilter(
+        status=status or None,
+        started_from=_day_start(first) if first else None,
+        started_before=_day_start(last + timedelta(days=1)) if last else None,
+        merchant_uid=(merchant_uid or "").strip()[:100],
+        buyer=(buyer or "").strip()[:200],
+    )
+
+
+async def search_payments(runtime: Runtime, merchant: Merchant, wanted: PaymentFilter, page: int = 1) -> Page:
+    async with runtime.database.reading() as connection:
+        return await report_store.search_payments(connection, merchant.id, wanted, max(page, 1), PAGE_SIZE)
+
+
+def _csv_safe(value: object) -> str:
+    """A cell a spreadsheet will not run as a formula (buyer names are typed by buyers)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def csv_row(payment: Payment) -> list[str]:
+    values: dict[str, object] = {name: getattr(payment, name) for name in CSV_HEADER}
+    values["status"] = payment.status.value
+    for name in ("started_at", "paid_at", "failed_at", "cancelled_at"):
+        values[name] = local_time(getattr(payment, name))
+    return [_csv_safe(values[name]) for name in CSV_HEADER]
+
+
+async def csv_rows(runtime: Runtime, merchant: Merchant, wanted: PaymentFilter) -> AsyncIterator[list[str]]:
+    """The header, then every matching payment newest first, read in batches."""
+    yield CSV_HEADER
+    after: int | None = None
+    while True:
+        async with runtime.database.reading() as connection:
+            batch = await report_store.payments_after(connection, merchant.id, wanted, after, CSV_BATCH)
+        for row_id, payment in batch:
+            after = row_id
+            yield csv_row(payment)
+        if len(batch) < CSV_BATCH:
+            return
+
+
+async def list_billing_keys(runtime: Runtime, merchant: Merchant, page: int = 1) -> tuple[int, list[Customer]]:
+    async with runtime.database.reading() as connection:
+        return await customer_store.list_customer_page(connection, merchant.id, max(page, 1), PAGE_SIZE)
+
+
+@dataclass(frozen=True)
+class DayAmount:
+    day: date
+    amount: int
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    today: Totals
+    last_30_days: Totals
+    by_pg: dict[str, Totals]
+    daily: list[DayAmount] = field(default_factory=list)
+
+    @staticmethod
+    def failure_rate(totals: Totals) -> float:
+        attempts = totals.paid_count + totals.failed_count
+        return totals.failed_count / attempts if attempts else 0.0
+
+
+async def dashboard(runtime: Runtime, merchant: Merchant) -> Dashboard:
+    today = datetime.fromtimestamp(runtime.now(), KST).date()
+    today_start = _day_start(today)
+    first_day = today - timedelta(days=29)
+    since = _day_start(first_day)
+    offset = int(KST.utcoffset(None).total_seconds())
+    async with runtime.database.reading() as connection:
+        today_totals = await report_store.totals(connection, merchant.id, today_start)
+        month = await report_store.totals(connection, merchant.id, since)
+        by_pg = await report_store.totals_by_pg(connection, merchant.id, since)
+        per_day = await report_store.paid_by_day(connection, merchant.id, since, offset)
+    epoch_day = date(1970, 1, 1)
+    daily = []
+    for n in range(30):
+        day = first_day + timedelta(days=n)
+        daily.append(DayAmount(day=day, amount=per_day.get((day - epoch_day).days, 0)))
+    return Dashboard(today=today_totals, last_30_days=month, by_pg=by_pg, daily=daily)

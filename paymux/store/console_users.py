@@ -1,0 +1,73 @@
+"""Queries on console users and their sessions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from paymux.domain.console_user import ConsoleSession, ConsoleUser
+from paymux.store.schema import console_sessions, console_users
+
+
+def _user(row: Any) -> ConsoleUser:
+    return ConsoleUser(
+        id=row.id,
+        merchant_id=row.merchant_id,
+        email=row.email,
+        failed_attempts=row.failed_attempts,
+        locked_until=row.locked_until,
+    )
+
+
+async def insert_user(connection: AsyncConnection, **values: Any) -> int:
+    result = await connection.execute(insert(console_users).values(**values).returning(console_users.c.id))
+    return result.scalar_one()
+
+
+async def user_and_hash_by_email(connection: AsyncConnection, email: str) -> tuple[ConsoleUser, str] | None:
+    row = (await connection.execute(select(console_users).where(console_users.c.email == email))).first()
+    return (_user(row), row.password_hash) if row else None
+
+
+async def user_by_id(connection: AsyncConnection, user_id: int, *, for_update: bool = False) -> ConsoleUser | None:
+    query = select(console_users).where(console_users.c.id == user_id)
+    if for_update:
+        query = query.with_for_update()
+    row = (await connection.execute(query)).first()
+    return _user(row) if row else None
+
+
+async def update_user(connection: AsyncConnection, user_id: int, **values: Any) -> None:
+    await connection.execute(update(console_users).where(console_users.c.id == user_id).values(**values))
+
+
+async def insert_session(connection: AsyncConnection, **values: Any) -> None:
+    await connection.execute(insert(console_sessions).values(**values))
+
+
+async def session_by_token_hash(connection: AsyncConnection, token_hash: str, now: int) -> ConsoleSession | None:
+    row = (
+        await connection.execute(
+            select(
+                console_sessions.c.id.label("session_id"),
+                console_sessions.c.csrf_token,
+                console_sessions.c.expires_at,
+                console_users,
+            )
+            .select_from(console_sessions.join(console_users, console_users.c.id == console_sessions.c.user_id))
+            .where(console_sessions.c.token_hash == token_hash, console_sessions.c.expires_at > now)
+        )
+    ).first()
+    if row is None:
+        return None
+    return ConsoleSession(id=row.session_id, user=_user(row), csrf_token=row.csrf_token, expires_at=row.expires_at)
+
+
+async def delete_session(connection: AsyncConnection, token_hash: str) -> None:
+    await connection.execute(delete(console_sessions).where(console_sessions.c.token_hash == token_hash))
+
+
+async def delete_expired_sessions(connection: AsyncConnection, now: int) -> None:
+    await connection.execute(delete(console_sessions).where(console_sessions.c.expires_at <= now))

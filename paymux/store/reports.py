@@ -1,0 +1,124 @@
+"""Read-only queries of the console: payment search, CSV pages and the dashboard's sums."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from paymux.domain.payment import Payment
+from paymux.store.payments import PAYMENT_COLUMNS, Page, payment_from_mapping
+from paymux.store.schema import payments
+
+_SELECTED = [payments.c[name] for name in PAYMENT_COLUMNS]
+
+
+@dataclass(frozen=True)
+class PaymentFilter:
+    status: str | None = None
+    started_from: int | None = None  # unix seconds, inclusive
+    started_before: int | None = None  # unix seconds, exclusive
+    merchant_uid: str = ""
+    buyer: str = ""
+
+
+def _like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _search(merchant_id: int, wanted: PaymentFilter) -> Select:
+    query = select(*_SELECTED).where(payments.c.merchant_id == merchant_id)
+    if wanted.status:
+        query = query.where(payments.c.status == wanted.status)
+    if wanted.started_from is not None:
+        query = query.where(payments.c.started_at >= wanted.started_from)
+    if wanted.started_before is not None:
+        query = query.where(payments.c.started_at < wanted.started_before)
+    if wanted.merchant_uid:
+        query = query.where(payments.c.merchant_uid.like(_like(wanted.merchant_uid) + "%", escape="\\"))
+    if wanted.buyer:
+        pattern = "%" + _like(wanted.buyer) + "%"
+        query = query.where(
+            or_(
+                payments.c.buyer_name.like(pattern, escape="\\"),
+                payments.c.buyer_email.like(pattern, escape="\\"),
+                payments.c.buyer_tel.like(pattern, escape="\\"),
+            )
+        )
+    return query
+
+
+async def search_payments(connection: AsyncConnection, merchant_id: int, wanted: PaymentFilter, page: int, limit: int) -> Page:
+    """Newest first. Cancel history is not attached: the detail page reads it."""
+    query = _search(merchant_id, wanted)
+    total = (await connection.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
+    rows = await connection.execute(
+        query.order_by(payments.c.started_at.desc(), payments.c.id.desc()).limit(limit).offset((page - 1) * limit)
+    )
+    return Page(total=total, items=[payment_from_mapping(dict(r._mapping)) for r in rows])
+
+
+async def payments_after(
+    connection: AsyncConnection, merchant_id: int, wanted: PaymentFilter, after_id: int | None, limit: int
+) -> list[tuple[int, Payment]]:
+    """One batch of the CSV export, by row id (stable while new payments arrive)."""
+    query = _search(merchant_id, wanted).add_columns(payments.c.id)
+    if after_id is not None:
+        query = query.where(payments.c.id < after_id)
+    rows = await connection.execute(query.order_by(payments.c.id.desc()).limit(limit))
+    result = []
+    for row in rows:
+        data = dict(row._mapping)
+        row_id = data.pop("id")
+        result.append((row_id, payment_from_mapping(data)))
+    return result
+
+
+@dataclass(frozen=True)
+class Totals:
+    paid_count: int
+    paid_amount: int
+    failed_count: int
+
+
+async def totals(connection: AsyncConnection, merchant_id: int, since: int) -> Totals:
+    """Payments paid since ``since`` (whatever happened to them after) and attempts failed since."""
+    paid_recently = payments.c.paid_at >= since
+    row = (
+        await connection.execute(
+            select(
+                func.count().filter(paid_recently),
+                func.coalesce(func.sum(case((paid_recently, payments.c.amount), else_=0)), 0),
+                func.count().filter(payments.c.failed_at >= since),
+            ).where(payments.c.merchant_id == merchant_id, or_(paid_recently, payments.c.failed_at >= since))
+        )
+    ).one()
+    return Totals(paid_count=row[0], paid_amount=int(row[1]), failed_count=row[2])
+
+
+async def totals_by_pg(connection: AsyncConnection, merchant_id: int, since: int) -> dict[str, Totals]:
+    paid_recently = payments.c.paid_at >= since
+    rows = await connection.execute(
+        select(
+            payments.c.pg_provider,
+            func.count().filter(paid_recently),
+            func.coalesce(func.sum(case((paid_recently, payments.c.amount), else_=0)), 0),
+            func.count().filter(payments.c.failed_at >= since),
+        )
+        .where(payments.c.merchant_id == merchant_id, or_(paid_recently, payments.c.failed_at >= since))
+        .group_by(payments.c.pg_provider)
+        .order_by(payments.c.pg_provider)
+    )
+    return {r[0]: Totals(paid_count=r[1], paid_amount=int(r[2]), failed_count=r[3]) for r in rows}
+
+
+async def paid_by_day(connection: AsyncConnection, merchant_id: int, since: int, utc_offset: int) -> dict[int, int]:
+    """Paid amount per local day (day number = (unix seconds + offset) // 86400)."""
+    day = ((payments.c.paid_at + utc_offset) // 86400).label("day")
+    rows = await connection.execute(
+        select(day, func.sum(payments.c.amount))
+        .where(payments.c.merchant_id == merchant_id, payments.c.paid_at >= since)
+        .group_by(day)
+    )
+    return {int(r[0]): int(r[1]) for r in rows}
