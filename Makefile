@@ -22,6 +22,7 @@ serve: $(INSTALLED)
 	$(BIN)/paymux serve
 
 test: $(INSTALLED)
+	sh scripts/ensure-chromium.sh
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(INSTALLED)

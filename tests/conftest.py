@@ -11,6 +11,8 @@ import pytest
 from tests.harness import GatewayServer, TestMerchant, standard_merchant
 from tests.postgres import create_database, drop_database, find_postgres
 
+pytest_plugins = ["tests.browser"]
+
 BACKENDS = ["sqlite", "postgresql"]
 _ran: set[str] = set()
 

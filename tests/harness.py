@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
 import os
 import secrets
@@ -98,7 +99,8 @@ class GatewayServer:
                 "PAYMUX_RUN_WORKERS": "0",
             }
         )
-        upgrade_to_head(self.settings.database_url)
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:  # alembic runs its own loop (see run_coroutine)
+            pool.submit(upgrade_to_head, self.settings.database_url).result()
         self.runtime = Runtime.build(self.settings, self.clock)
         self.app = create_app(self.settings, runtime=self.runtime)
         self._server = uvicorn.Server(

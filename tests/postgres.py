@@ -8,6 +8,7 @@ has the server package installed.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import functools
 import glob
@@ -17,7 +18,10 @@ import socket
 import subprocess
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 from dataclasses import dataclass
 
 import asyncpg
@@ -81,11 +85,18 @@ def _start_throwaway() -> PostgresServer | None:
     return PostgresServer(f"postgresql://{user}@127.0.0.1:{port}/postgres", data_dir, f"{bin_dir}/pg_ctl")
 
 
+def run_coroutine(coroutine: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run`` in a thread of its own: the browser tests' Playwright keeps an event loop
+    running in the main thread, where ``asyncio.run`` refuses to start."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 @functools.cache
 def find_postgres() -> PostgresServer | None:
     """Looked up once per test session; conftest stops a throwaway server at the end."""
     url = os.environ.get("PAYMUX_TEST_POSTGRES_URL", DEFAULT_ADMIN_URL)
-    if asyncio.run(_reachable(url)):
+    if run_coroutine(_reachable(url)):
         return PostgresServer(url)
     try:
         return _start_throwaway()
@@ -101,7 +112,7 @@ def create_database(server: PostgresServer) -> str:
         await connection.execute(f'CREATE DATABASE "{name}"')
         await connection.close()
 
-    asyncio.run(create())
+    run_coroutine(create())
     return server.database_url(name)
 
 
@@ -113,7 +124,7 @@ def drop_database(server: PostgresServer, url: str) -> None:
         await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await connection.close()
 
-    asyncio.run(drop())
+    run_coroutine(drop())
 
 
 @contextlib.contextmanager

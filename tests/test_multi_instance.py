@@ -3,7 +3,6 @@ once, and killing one instance with SIGKILL in the middle loses none."""
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import os
@@ -17,7 +16,7 @@ import asyncpg
 import httpx
 
 from tests.harness import free_port, wait_until_healthy
-from tests.postgres import fresh_database
+from tests.postgres import fresh_database, run_coroutine
 from tests.webhooks.receiver import Receiver
 
 SCHEDULES = 1_000
@@ -31,7 +30,7 @@ def _count(url: str, sql: str) -> list[asyncpg.Record]:
         finally:
             await connection.close()
 
-    return asyncio.run(query())
+    return run_coroutine(query())
 
 
 def test_two_instances_execute_every_schedule_exactly_once_despite_a_sigkill(tmp_path: Path) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import subprocess
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import pytest
 
 from paymux.store import schema
 from tests.harness import GatewayServer, TestMerchant, unique
+from tests.postgres import run_coroutine
 
 SECRET_CARD = "9410-8765-4321-0987"
 SECRET_DIGITS = SECRET_CARD.replace("-", "")
@@ -55,7 +55,7 @@ def test_card_data_is_not_in_responses_logs_or_the_database(gateway: GatewayServ
             # locks the in-process server's SQLite connections hold (locks are per process).
             _assert_clean(subprocess.run(["cat", str(path)], capture_output=True, check=True).stdout, path.name)
     else:
-        _assert_clean(asyncio.run(_dump_postgres(gateway)), "PostgreSQL")
+        _assert_clean(run_coroutine(_dump_postgres(gateway)), "PostgreSQL")
 
 
 async def _dump_postgres(gateway: GatewayServer) -> bytes:

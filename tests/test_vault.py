@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from paymux.vault import Vault, VaultError
+from tests.postgres import run_coroutine
 
 
 def _key() -> str:
@@ -65,11 +66,14 @@ def test_cli_rotation_reseals_billing_keys_and_they_still_charge(tmp_path: Path)
     created = json.loads(cli(f"old:{old_key}", "merchant", "create", "--name", "m", "--json"))
     cli(f"old:{old_key}", "channel", "add", "--merchant", created["user_code"], "--pg", "kcp", "--type", "api")
 
-    import asyncio
-
     from paymux.config import Settings
     from paymux.domain.card import CardDetails
-    from paymux.services.billing import CustomerInfo, PaymentDetails, charge_again, issue_billing_key
+    from paymux.services.billing import (
+        CustomerInfo,
+        PaymentDetails,
+        charge_again,
+        issue_billing_key,
+    )
     from paymux.services.merchants import get_merchant
     from paymux.services.runtime import Runtime
 
@@ -84,7 +88,7 @@ def test_cli_rotation_reseals_billing_keys_and_they_still_charge(tmp_path: Path)
         assert customer.billing_key.key_id == "old"
         await runtime.close()
 
-    asyncio.run(issue())
+    run_coroutine(issue())
     assert "re-sealed 1 record(s) under key new" in cli(f"new:{new_key},old:{old_key}", "vault", "rotate")
 
     async def charge_with_new_key_only() -> str:
@@ -94,4 +98,4 @@ def test_cli_rotation_reseals_billing_keys_and_they_still_charge(tmp_path: Path)
         await runtime.close()
         return paid.status.value
 
-    assert asyncio.run(charge_with_new_key_only()) == "paid"  # the old key is no longer needed
+    assert run_coroutine(charge_with_new_key_only()) == "paid"  # the old key is no longer needed

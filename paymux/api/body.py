@@ -14,6 +14,8 @@ from urllib.parse import parse_qsl
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 MAX_BODY_BYTES = 1 << 20
+# Browser faces (payment window, console, demo shop) read their own HTML forms.
+PAGE_PATH_PREFIXES = ("/checkout", "/console", "/demo")
 
 
 def form_to_object(body: bytes) -> dict[str, object]:
@@ -45,7 +47,7 @@ class RequestBodyMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if scope["method"] in ("GET", "HEAD", "OPTIONS", "DELETE"):
+        if scope["method"] in ("GET", "HEAD", "OPTIONS", "DELETE") or scope["path"].startswith(PAGE_PATH_PREFIXES):
             await self.app(scope, receive, send)
             return
         headers = dict(scope["headers"])
