@@ -18,6 +18,7 @@ from paymux.api import (
 )
 from paymux.api.body import RequestBodyMiddleware
 from paymux.api.envelope import EnvelopeResponse, install_error_handlers
+from paymux.checkout import routes as checkout_routes
 from paymux.clock import Clock
 from paymux.config import Settings
 from paymux.services.auth import Authenticator
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     app.include_router(routes_subscribe.router)
     app.include_router(routes_vbanks.router)
     app.include_router(routes_schedules.router)
+    app.include_router(checkout_routes.router)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> EnvelopeResponse:

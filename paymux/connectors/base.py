@@ -96,6 +96,28 @@ class VbankIssued:
     holder: str
 
 
+class WindowStep(StrEnum):
+    """What the buyer did in a PG's payment window before the server-side approval."""
+
+    CARD = "card"      # entered a card (number, expiry, birth, password digits)
+    BANK = "bank"      # chose a bank for a real-time transfer
+    PHONE = "phone"    # confirmed a phone number with the SMS one-time code
+    WALLET = "wallet"  # tapped "approve" in a simple-pay app (Kakao Pay, or an easy pay inside a window)
+
+
+@dataclass(frozen=True)
+class WindowAuthentication:
+    """The buyer's authentication in the window, handed to the PG for approval (INICIS authUrl,
+    Kakao Pay approve with pg_token …)."""
+
+    step: WindowStep
+    card: CardDetails | None = field(default=None, repr=False)
+    card_company: str | None = None  # the company the buyer picked; the card must be one of its
+    bank_code: str | None = None
+    phone: str | None = field(default=None, repr=False)
+    wallet: str | None = None  # the simple pay used (kakaopay, naverpay …)
+
+
 @dataclass(frozen=True)
 class ChannelContext:
     """A channel with its decrypted credentials, handed to a connector for one call."""
@@ -116,6 +138,7 @@ class Connector(ABC):
     pay_methods: frozenset[str] = frozenset({"card"})
     pay_types: frozenset[PayType] = frozenset({PayType.GENERAL, PayType.SUBSCRIPTION, PayType.API})
     requires_buyer_tel: bool = False
+    billing_window_methods: frozenset[str] = frozenset({"card"})
     test_mids: dict[PayType, str] = {}
     mode: ChannelMode = ChannelMode.TEST
 
@@ -147,6 +170,18 @@ class Connector(ABC):
     @abstractmethod
     async def inquire(self, context: ChannelContext, order_id: str, now: int) -> ChargeResult:
         """Ask the PG what became of an order whose outcome we do not know."""
+
+    async def approve_window(
+        self, context: ChannelContext, request: ChargeRequest, authentication: WindowAuthentication
+    ) -> ChargeResult:
+        """Approve a payment the buyer authenticated in this PG's window."""
+        raise Refused(f"{self.display_name} has no payment window (결제창을 지원하지 않는 PG사입니다)")
+
+    async def issue_window_billing_key(
+        self, context: ChannelContext, authentication: WindowAuthentication, customer_uid: str, now: int
+    ) -> IssuedBillingKey:
+        """Issue a billing key from the non-authenticated (billing) window. Raises CardRefused."""
+        raise Refused(f"{self.display_name} has no billing-key window (비인증 결제창을 지원하지 않는 PG사입니다)")
 
     async def issue_vbank(
         self, context: ChannelContext, request: ChargeRequest, bank_code: str, due: int, holder: str

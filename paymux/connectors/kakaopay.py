@@ -16,5 +16,6 @@ class KakaoPaySandbox(SandboxConnector):
     display_name = "카카오페이"
     pay_methods = frozenset({"kakaopay", "card"})
     pay_types = frozenset({PayType.SIMPLE})
+    billing_window_methods = frozenset({"card", "kakaopay"})  # the first approval issues an SID
     test_mids = {PayType.SIMPLE: "TC0ONETIME"}
     tid_prefix = "T"

@@ -27,6 +27,7 @@ class MobiliansSandbox(SandboxConnector):
     pay_methods = frozenset({"card", "trans", "phone"})
     pay_types = frozenset({PayType.GENERAL, PayType.SUBSCRIPTION})
     requires_buyer_tel = True
+    billing_window_methods = frozenset({"phone"})
     test_mids = {PayType.GENERAL: "mobilians_test", PayType.SUBSCRIPTION: "mobilians_bill_test"}
     tid_prefix = "MCASH"
 

@@ -10,6 +10,7 @@ from paymux.connectors.base import (
     Connector,
     IssuedBillingKey,
     VbankIssued,
+    WindowAuthentication,
 )
 from paymux.connectors.inicis import InicisSandbox
 from paymux.connectors.kakaopay import KakaoPaySandbox
@@ -42,6 +43,7 @@ class LiveNotAvailable(Connector):
         self.pay_methods = sandbox.pay_methods
         self.pay_types = sandbox.pay_types
         self.requires_buyer_tel = sandbox.requires_buyer_tel
+        self.billing_window_methods = sandbox.billing_window_methods
 
     def _refuse(self) -> Refused:
         return Refused(
@@ -62,6 +64,16 @@ class LiveNotAvailable(Connector):
         raise self._refuse()
 
     async def inquire(self, context: ChannelContext, order_id: str, now: int) -> ChargeResult:
+        raise self._refuse()
+
+    async def approve_window(
+        self, context: ChannelContext, request: ChargeRequest, authentication: WindowAuthentication
+    ) -> ChargeResult:
+        raise self._refuse()
+
+    async def issue_window_billing_key(
+        self, context: ChannelContext, authentication: WindowAuthentication, customer_uid: str, now: int
+    ) -> IssuedBillingKey:
         raise self._refuse()
 
     async def issue_vbank(self, context: ChannelContext, request: ChargeRequest, bank_code: str, due: int, holder: str) -> VbankIssued:

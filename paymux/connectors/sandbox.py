@@ -25,6 +25,8 @@ from paymux.connectors.base import (
     IssuedBillingKey,
     Outcome,
     VbankIssued,
+    WindowAuthentication,
+    WindowStep,
 )
 from paymux.domain.card import BANKS, CARD_COMPANIES, CardDetails
 from paymux.domain.errors import Refused
@@ -64,6 +66,12 @@ DECLINE_REASONS: dict[CardBehaviour, str] = {
     CardBehaviour.AUTH_FAILED: "카드정보 인증에 실패하였습니다. (비밀번호/생년월일 불일치: wrong password or birth date)",
     CardBehaviour.TIMEOUT_THEN_DECLINED: "카드사 승인거절 (card company refused the charge)",
 }
+
+# Phone numbers (digits) that the sandbox's phone payments and phone billing keys refuse.
+PHONE_OVER_LIMIT_SUFFIX = "0002"
+PHONE_OVER_LIMIT = "휴대폰 결제 한도를 초과하였습니다 (the phone's monthly micropayment limit is used up)"
+# Billing keys that do not come from a card carry these in place of the card company code.
+NON_CARD_KEY_KINDS = frozenset({"phone", "wallet"})
 
 # Card company by BIN prefix, longest prefix first; anything else is a BC card.
 BIN_TABLE: tuple[tuple[str, str, int], ...] = (
@@ -135,6 +143,8 @@ class SandboxConnector(Connector):
         if len(parts) != 6 or parts[0] != "sbk" or parts[1] != self.pg_provider:
             return ChargeResult.declined("유효하지 않은 빌링키입니다 (billing key not issued by this PG)")
         behaviour, code, card_type = CardBehaviour(parts[2]), parts[3], int(parts[4])
+        if code in NON_CARD_KEY_KINDS:  # a phone or wallet key: no card company on the approval
+            code, card_type = "", None  # type: ignore[assignment]
         refusal = await self.check_billing_charge(billing_key, request)
         if refusal:
             return ChargeResult.declined(refusal)
@@ -154,13 +164,13 @@ class SandboxConnector(Connector):
         behaviour: CardBehaviour,
         request: ChargeRequest,
         code: str,
-        card_type: int,
+        card_type: int | None,
         masked: str | None,
     ) -> ChargeResult:
         approval = Approval(
             pg_tid=self.new_tid(request.now),
-            apply_num=f"{secrets.randbelow(10**8):08d}",
-            card_code=code,
+            apply_num=self._apply_num(),
+            card_code=code or None,
             card_name=CARD_COMPANIES.get(code),
             card_number=masked,
             card_type=card_type,
@@ -176,6 +186,59 @@ class SandboxConnector(Connector):
             )
             return ChargeResult.unknown("PG did not answer in time; the outcome will be confirmed by inquiry")
         return ChargeResult.declined(DECLINE_REASONS[behaviour], card_number=masked)
+
+    async def approve_window(
+        self, context: ChannelContext, request: ChargeRequest, authentication: WindowAuthentication
+    ) -> ChargeResult:
+        """The window's approval step: cards follow the test-card table, phones the limit rule, and
+        bank transfers and simple-pay approvals are approved."""
+        if authentication.step is WindowStep.CARD:
+            card = authentication.card
+            assert card is not None
+            chosen = authentication.card_company
+            if chosen is not None and card_company(card.number)[0] != chosen:
+                return ChargeResult.declined(
+                    f"선택하신 카드사({CARD_COMPANIES.get(chosen, chosen)})의 카드가 아닙니다 "
+                    "(the card does not belong to the chosen card company)",
+                    card_number=card.masked_number,
+                )
+            return await self.charge_card(context, card, request)
+        if authentication.step is WindowStep.PHONE:
+            if (authentication.phone or "").endswith(PHONE_OVER_LIMIT_SUFFIX):
+                return ChargeResult.declined(PHONE_OVER_LIMIT)
+            return ChargeResult.approved(Approval(pg_tid=self.new_tid(request.now), apply_num=self._apply_num()))
+        if authentication.step is WindowStep.BANK:
+            bank = authentication.bank_code or ""
+            if bank not in BANKS:
+                return ChargeResult.declined(f"bank_code '{bank}' is not a bank this PG transfers from")
+            return ChargeResult.approved(
+                Approval(pg_tid=self.new_tid(request.now), bank_code=bank, bank_name=BANKS[bank])
+            )
+        wallet = authentication.wallet if authentication.wallet != self.pg_provider else None
+        return ChargeResult.approved(
+            Approval(pg_tid=self.new_tid(request.now), apply_num=self._apply_num(), emb_pg_provider=wallet)
+        )
+
+    async def issue_window_billing_key(
+        self, context: ChannelContext, authentication: WindowAuthentication, customer_uid: str, now: int
+    ) -> IssuedBillingKey:
+        if authentication.step is WindowStep.CARD:
+            assert authentication.card is not None
+            return await self.issue_billing_key(context, authentication.card, customer_uid, now)
+        if authentication.step is WindowStep.PHONE:
+            if (authentication.phone or "").endswith(PHONE_OVER_LIMIT_SUFFIX):
+                raise CardRefused(PHONE_OVER_LIMIT)
+            kind = "phone"
+        elif authentication.step is WindowStep.WALLET:
+            kind = "wallet"
+        else:
+            raise CardRefused("billing keys are issued from a card, a phone or a simple-pay approval")
+        billing_key = f"sbk.{self.pg_provider}.{CardBehaviour.APPROVE.value}.{kind}.0.{secrets.token_hex(12)}"
+        return IssuedBillingKey(billing_key, None, None, None, None)
+
+    @staticmethod
+    def _apply_num() -> str:
+        return f"{secrets.randbelow(10**8):08d}"
 
     def _outcome_key(self, order_id: str) -> str:
         return f"{self.pg_provider}:outcome:{order_id}"

@@ -100,7 +100,7 @@ def _charge_request(payment: Payment, now: int) -> ChargeRequest:
     )
 
 
-def _customer_record(
+def customer_record(
     runtime: Runtime, merchant: Merchant, customer_uid: str, channel: Channel, issued: IssuedBillingKey, info: CustomerInfo
 ) -> Customer:
     now = runtime.now()
@@ -141,7 +141,7 @@ async def issue_billing_key(
     connector = runtime.connectors.for_channel(channel)
     context = channel_service.channel_context(runtime, channel)
     issued = await connector.issue_billing_key(context, card, customer_uid, runtime.now())
-    customer = _customer_record(runtime, merchant, customer_uid, channel, issued, info)
+    customer = customer_record(runtime, merchant, customer_uid, channel, issued, info)
     async with runtime.database.transaction() as connection:
         await customer_store.save_customer(connection, customer)
         saved = await customer_store.get_customer(connection, merchant.id, customer_uid)
@@ -229,7 +229,7 @@ async def charge_onetime(
         return await charge(runtime, payment, lambda: connector.charge_card(context, card, request))
 
     issued = await connector.issue_billing_key(context, card, customer_uid, runtime.now())
-    customer = _customer_record(runtime, merchant, customer_uid, channel, issued, info)
+    customer = customer_record(runtime, merchant, customer_uid, channel, issued, info)
     payment.customer_uid = customer_uid
     payment.customer_uid_usage = CustomerUidUsage.ISSUE.value
     payment.card_code, payment.card_name, payment.card_type = issued.card_code, issued.card_name, issued.card_type

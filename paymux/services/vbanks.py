@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import and_, select
 from sqlalchemy.exc import IntegrityError
 
-from paymux.connectors.base import Buyer, ChargeRequest
+from paymux.connectors.base import Buyer, ChargeRequest, VbankIssued
 from paymux.domain import ids
 from paymux.domain.channel import ChannelMode, Purpose
 from paymux.domain.errors import InvalidParameter, NotFound, Refused
@@ -51,6 +51,16 @@ class VbankRequest:
     notice_url: list[str] | None = None
 
 
+def attach_account(payment: Payment, account: VbankIssued, due: int, now: int) -> None:
+    """Put an account the PG opened on its payment, which then awaits the deposit."""
+    payment.pg_tid = account.pg_tid
+    payment.vbank_code, payment.vbank_name = account.bank_code, account.bank_name
+    payment.vbank_num, payment.vbank_holder = account.account_number, account.holder
+    payment.vbank_date, payment.vbank_issued_at = due, now
+    payment.outcome_pending = True
+    payment.updated_at = now
+
+
 async def issue(runtime: Runtime, merchant: Merchant, request: VbankRequest) -> Payment:
     """``POST /vbanks``: open an account at the PG and record the order as awaiting its deposit."""
     if request.amount <= 0:
@@ -73,10 +83,7 @@ async def issue(runtime: Runtime, merchant: Merchant, request: VbankRequest) -> 
     charge_request = ChargeRequest(order_id=payment.imp_uid, merchant_uid=payment.merchant_uid, amount=payment.amount, now=now)
     context = channel_service.channel_context(runtime, channel)
     account = await connector.issue_vbank(context, charge_request, request.bank_code, request.due, request.holder)
-    payment.pg_tid = account.pg_tid
-    payment.vbank_code, payment.vbank_name = account.bank_code, account.bank_name
-    payment.vbank_num, payment.vbank_holder = account.account_number, account.holder
-    payment.vbank_date, payment.vbank_issued_at = request.due, now
+    attach_account(payment, account, request.due, now)
     try:
         async with runtime.database.transaction() as connection:
             await claim_store.claim_order(connection, payment, now, state=claim_store.AWAITING_DEPOSIT)

@@ -75,6 +75,16 @@ async def claim_order(connection: AsyncConnection, payment: Payment, now: int, s
     )
 
 
+async def order_is_claimed(connection: AsyncConnection, merchant_id: int, merchant_uid: str) -> bool:
+    """Whether the order is paid, awaiting a deposit, or has a charge in flight."""
+    result = await connection.execute(
+        select(order_claims.c.state).where(
+            order_claims.c.merchant_id == merchant_id, order_claims.c.merchant_uid == merchant_uid
+        )
+    )
+    return result.first() is not None
+
+
 async def settle_new(connection: AsyncConnection, payment: Payment, webhook: dict[str, object], now: int) -> bool:
     """Write a settled attempt (paid or failed) that has no payment row yet, with its webhook.
 

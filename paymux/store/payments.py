@@ -69,6 +69,7 @@ _UPDATE = (
     .values({name: bindparam("set_" + name) for name in _SETTABLE})
 )
 _UPDATE_PENDING = _UPDATE.where(payments.c.outcome_pending)
+_UPDATE_OPEN = _UPDATE.where(payments.c.status == PaymentStatus.READY.value, ~payments.c.outcome_pending)
 def _update_params(payment: Payment) -> dict[str, object]:
     row = _to_row(payment)
     params = {"set_" + name: row[name] for name in _SETTABLE}
@@ -85,6 +86,13 @@ async def save_payment(connection: AsyncConnection, payment: Payment, *, only_if
     """Write the payment's state. With ``only_if_pending``, only while its outcome is still open,
     so a late PG answer cannot overwrite what the reconciler already settled."""
     result = await connection.execute(_UPDATE_PENDING if only_if_pending else _UPDATE, _update_params(payment))
+    return result.rowcount > 0
+
+
+async def save_if_open(connection: AsyncConnection, payment: Payment) -> bool:
+    """Write the payment only while it is an open window payment: ``ready`` with no PG call in
+    flight. A double-clicked approve, or a close racing an approval, changes it once."""
+    result = await connection.execute(_UPDATE_OPEN, _update_params(payment))
     return result.rowcount > 0
 
 

@@ -1,0 +1,171 @@
+"""HTTP face of the payment window: the SDK script, the window pages, the demo shop.
+
+The SDK posts an ordinary HTML form into an overlay iframe (PC) or the page itself (mobile), so no
+cross-origin request is made and no CORS is needed; the result goes back by ``postMessage`` to the
+shop's origin, or by a redirect to ``m_redirect_url``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from paymux.checkout import views
+from paymux.domain.errors import InvalidParameter, NotFound, PaymuxError
+from paymux.domain.payment import Payment
+from paymux.services import checkout
+from paymux.services.charging import OrderClaimed
+from paymux.services.runtime import Runtime
+
+HERE = Path(__file__).parent
+SDK_PATH = HERE / "static" / "iamport.js"
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+router = APIRouter(include_in_schema=False)
+_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.\-\[\]:]+$")
+DEMO_USER_CODE = "imp10000000"
+
+
+def _runtime(request: Request) -> Runtime:
+    return request.app.state.runtime
+
+
+async def _form(request: Request) -> dict[str, str]:
+    form = await request.form()
+    return {key: value for key, value in form.items() if isinstance(value, str)}
+
+
+def _error_code(error: PaymuxError) -> str:
+    if isinstance(error, InvalidParameter):
+        return views.INVALID_PARAMETER
+    if isinstance(error, NotFound):
+        return views.UNKNOWN_MERCHANT
+    if isinstance(error, OrderClaimed):
+        return "F409"
+    return views.REFUSED
+
+
+def _result(request: Request, rsp: dict[str, Any], display: str, origin: str, m_redirect_url: str | None) -> Response:
+    """Hand the result to the shop: redirect to m_redirect_url (mobile) or postMessage (iframe)."""
+    if display == checkout.DisplayMode.REDIRECT.value and m_redirect_url:
+        return RedirectResponse(views.redirect_target(m_redirect_url, rsp), status_code=303)
+    return templates.TemplateResponse(request, "result.html", {"rsp": rsp, "origin": origin})
+
+
+def _redirect_url(param: object) -> str | None:
+    url = param.get("m_redirect_url") if isinstance(param, dict) else None
+    return url if isinstance(url, str) and url.startswith(("http://", "https://")) else None
+
+
+@router.get("/v1/iamport.js")
+@router.get("/js/iamport.payment-1.2.0.js")
+async def sdk() -> FileResponse:
+    return FileResponse(
+        SDK_PATH, media_type="application/javascript; charset=utf-8", headers={"Cache-Control": "public, max-age=300"}
+    )
+
+
+@router.post("/checkout/window")
+async def open_window(request: Request) -> Response:
+    """The SDK's form post: check the request, record the ready payment, show the PG's window."""
+    form = await _form(request)
+    origin = form.get("origin", "")
+    if not _ORIGIN.match(origin):
+        return HTMLResponse("origin: the shop page's origin is required (load /v1/iamport.js)", status_code=400)
+    display = form.get("display", "popup")
+    if display not in {mode.value for mode in checkout.DisplayMode}:
+        display = checkout.DisplayMode.POPUP.value
+    try:
+        param = json.loads(form.get("param") or "null")
+    except ValueError:
+        param = None
+    merchant_uid = param.get("merchant_uid") if isinstance(param, dict) else None
+    merchant_uid = merchant_uid if isinstance(merchant_uid, str) else None
+    runtime = _runtime(request)
+    try:
+        if not isinstance(param, dict):
+            raise InvalidParameter("param", "IMP.request_pay needs an object of parameters")
+        merchant = await checkout.find_merchant(runtime, form.get("user_code"), form.get("tier_code") or None)
+        window = await checkout.open_window(
+            runtime, merchant, param, display=checkout.DisplayMode(display), origin=origin,
+            user_agent=request.headers.get("user-agent"),
+        )
+    except PaymuxError as error:
+        rsp = views.error_rsp(_error_code(error), error.message, merchant_uid)
+        return _result(request, rsp, display, origin, _redirect_url(param))
+    return _window_page(request, window)
+
+
+def _window_page(request: Request, window: checkout.OpenWindow, errors: dict[str, str] | None = None,
+                 values: dict[str, str] | None = None) -> HTMLResponse:
+    return templates.TemplateResponse(
+        request, "window.html", {"w": window, "errors": errors or {}, "values": values or {}},
+        status_code=400 if errors else 200,
+    )
+
+
+def _settled(request: Request, ticket: checkout.WindowTicket, payment: Payment) -> Response:
+    return _result(request, views.payment_rsp(payment), ticket.display.value, ticket.origin, _redirect_url(ticket.param))
+
+
+@router.post("/checkout/approve")
+async def approve(request: Request) -> Response:
+    """The buyer's approve: correctable mistakes re-show the window; anything else ends it."""
+    form = await _form(request)
+    runtime = _runtime(request)
+    ticket_text = form.get("ticket", "")
+    buyer_input = checkout.BuyerInput(
+        card_number=form.get("card_number"), expiry=form.get("expiry"), birth=form.get("birth"),
+        pwd_2digit=form.get("pwd_2digit"), card_company=form.get("card_company"), card_quota=form.get("card_quota"),
+        bank_code=form.get("bank_code"), phone=form.get("phone"), phone_code=form.get("phone_code"),
+    )
+    try:
+        payment = await checkout.submit(runtime, ticket_text, buyer_input)
+    except InvalidParameter as mistake:
+        ticket, window, payment = await checkout.reopen(runtime, ticket_text)
+        if window is None:
+            return _settled(request, ticket, payment)
+        kept = {k: v for k, v in form.items() if k in ("card_company", "card_quota", "bank_code", "phone")}
+        return _window_page(request, window, {mistake.field: mistake.message}, kept)
+    except NotFound as missing:
+        return HTMLResponse(missing.message, status_code=404)
+    ticket = checkout.tickets(runtime).verify(ticket_text)
+    return _settled(request, ticket, payment)
+
+
+@router.post("/checkout/close")
+async def close(request: Request) -> Response:
+    form = await _form(request)
+    runtime = _runtime(request)
+    try:
+        payment = await checkout.close(runtime, form.get("ticket", ""))
+    except NotFound as missing:
+        return HTMLResponse(missing.message, status_code=404)
+    return _settled(request, checkout.tickets(runtime).verify(form.get("ticket", "")), payment)
+
+
+@router.post("/checkout/phone-code")
+async def phone_code(request: Request) -> JSONResponse:
+    """The sandbox's SMS: the window shows the code it 'sent' to the test phone."""
+    form = await _form(request)
+    try:
+        code = await checkout.send_phone_code(_runtime(request), form.get("ticket", ""), form.get("phone"))
+    except InvalidParameter as mistake:
+        return JSONResponse({"field": mistake.field, "message": mistake.message}, status_code=400)
+    except NotFound as missing:
+        return JSONResponse({"field": "ticket", "message": missing.message}, status_code=404)
+    return JSONResponse({"sent": True, "code": code})
+
+
+@router.get("/demo")
+async def demo(request: Request) -> HTMLResponse:
+    """A shop page a merchant can copy: each button is one published i'mport example."""
+    user_code = request.query_params.get("user_code") or DEMO_USER_CODE
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,40}", user_code):
+        user_code = DEMO_USER_CODE
+    return templates.TemplateResponse(request, "demo.html", {"user_code": user_code})
