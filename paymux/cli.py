@@ -304,6 +304,7 @@ def demo(settings: Settings, host: str, port: int, no_serve: bool) -> None:
     click.echo(f"  user code : {credentials['user_code']}")
     click.echo(f"  imp_key   : {credentials['imp_key']}")
     click.echo(f"  imp_secret: {credentials['imp_secret']}")
+    click.echo(f"Demo shop page (IMP.request_pay examples): http://{host}:{port}/demo")
     click.echo("")
     if not no_serve:
         _serve(settings, host, port, 1)

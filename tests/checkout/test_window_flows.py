@@ -426,3 +426,21 @@ def test_certification_answers_not_supported(
     rsp = checkout.result()
     assert (rsp["success"], rsp["error_code"]) == (False, "F501")
     assert "not supported" in rsp["error_msg"]
+
+
+def test_demo_shop_page_runs_a_flow_against_this_gateway(
+    gateway: GatewayServer, page: Any, request: pytest.FixtureRequest
+) -> None:
+    from paymux.cli import seed_demo
+
+    gateway.call(seed_demo)
+    page.goto(gateway.base_url + "/demo")
+    assert page.get_by_test_id("demo-user-code").text_content() == "imp10000000"
+    page.get_by_test_id("demo-flow-6").click()  # Kakao Pay
+    window = page.frame_locator("iframe[data-paymux-window]")
+    window.get_by_test_id("wallet-screen").wait_for()
+    window.get_by_test_id("approve").click()
+    page.wait_for_function("document.getElementById('result').textContent.includes('imp_uid')")
+    screenshot(page, request, "result")
+    rsp = json.loads(page.get_by_test_id("demo-result").text_content())
+    assert (rsp["success"], rsp["pg_provider"], rsp["status"]) == (True, "kakaopay", "paid")
