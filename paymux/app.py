@@ -21,6 +21,7 @@ from paymux.api.envelope import EnvelopeResponse, install_error_handlers
 from paymux.checkout import routes as checkout_routes
 from paymux.clock import Clock
 from paymux.config import Settings
+from paymux.console.router import router as console_router
 from paymux.services.auth import Authenticator
 from paymux.services.runtime import Runtime
 from paymux.workers import start_workers
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     app.include_router(routes_subscribe.router)
     app.include_router(routes_vbanks.router)
     app.include_router(routes_schedules.router)
+    app.include_router(console_router)
     app.include_router(checkout_routes.router)
 
     @app.get("/healthz", include_in_schema=False)

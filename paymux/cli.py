@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import click
 
 from paymux.config import Settings
-from paymux.domain.errors import PaymuxError
+from paymux.domain.errors import Conflict, PaymuxError
 from paymux.services import channels as channel_service
 from paymux.services import merchants as merchant_service
 from paymux.services.runtime import Runtime
@@ -24,6 +24,8 @@ T = TypeVar("T")
 DEMO_USER_CODE = "imp10000000"
 DEMO_IMP_KEY = "2000000000000001"
 DEMO_IMP_SECRET = "demo-secret-for-local-sandbox-use-only"
+DEMO_CONSOLE_EMAIL = "demo@paymux.local"
+DEMO_CONSOLE_PASSWORD = "paymux-demo-console"
 DEMO_CHANNELS = (
     # (pg, type, default): console order is matching order
     ("html5_inicis", "general", True),
@@ -274,6 +276,26 @@ def webhook_list(settings: Settings, user_code: str, limit: int, as_json: bool) 
         )
 
 
+@main.group()
+def user() -> None:
+    """Console users (who signs in at /console)."""
+
+
+@user.command("create")
+@click.option("--merchant", "user_code", required=True, help="merchant user code (imp########)")
+@click.option("--email", required=True)
+@click.option("--password-stdin", "password_stdin", is_flag=True, required=True, help="read the password from standard input")
+@click.pass_obj
+def user_create(settings: Settings, user_code: str, email: str, password_stdin: bool) -> None:
+    """Create a console user of a merchant; the password is read from stdin, never from argv."""
+    from paymux.services.console_users import create_user
+
+    password = sys.stdin.readline().rstrip("\r\n")
+    upgrade_to_head(settings.database_url)
+    created = _run(settings, lambda rt: create_user(rt, user_code, email, password))
+    click.echo(f"console user {created.email} created for {user_code}")
+
+
 async def seed_demo(runtime: Runtime) -> dict[str, Any]:
     """The demo merchant with fixed sandbox credentials and one test channel of each kind."""
     try:
@@ -287,7 +309,16 @@ async def seed_demo(runtime: Runtime) -> dict[str, Any]:
             await channel_service.add_channel(
                 runtime, demo.id, pg=pg, mid=None, pay_type=pay_type, mode="test", default=is_default
             )
-    return {"user_code": DEMO_USER_CODE, "imp_key": DEMO_IMP_KEY, "imp_secret": DEMO_IMP_SECRET}
+    from paymux.services.console_users import create_user
+
+    try:
+        await create_user(runtime, DEMO_USER_CODE, DEMO_CONSOLE_EMAIL, DEMO_CONSOLE_PASSWORD)
+    except Conflict:
+        pass  # seeded by an earlier run
+    return {
+        "user_code": DEMO_USER_CODE, "imp_key": DEMO_IMP_KEY, "imp_secret": DEMO_IMP_SECRET,
+        "console_email": DEMO_CONSOLE_EMAIL, "console_password": DEMO_CONSOLE_PASSWORD,
+    }
 
 
 @main.command()

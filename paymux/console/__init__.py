@@ -1,0 +1,1 @@
+"""The merchant console: server-rendered pages at ``/console`` over the services."""

@@ -1,0 +1,113 @@
+"""Signing in and out, the dashboard, and the console's stylesheet."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from starlette.responses import FileResponse, Response
+
+from paymux.console.web import (
+    LOGIN_CSRF_COOKIE,
+    PREFIX,
+    SESSION_COOKIE,
+    Console,
+    ConsoleRoute,
+    anonymous,
+    is_secure,
+    new_login_csrf,
+    signed_in,
+)
+from paymux.domain.console_user import SESSION_SECONDS, LoginFailed, LoginLocked
+from paymux.domain.errors import NotFound
+from paymux.services import console_users as user_service
+from paymux.services import reports
+
+router = APIRouter(route_class=ConsoleRoute)
+Anonymous = Annotated[Console, Depends(anonymous)]
+SignedIn = Annotated[Console, Depends(signed_in)]
+STATIC = Path(__file__).parent / "static"
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a console path: never an open redirect to another site."""
+    if target and target.startswith(PREFIX) and not target.startswith("//") and "\\" not in target:
+        return target
+    return PREFIX
+
+
+def _login_page(console: Console, status: int = 200, **values: object) -> Response:
+    token = console.request.cookies.get(LOGIN_CSRF_COOKIE) or new_login_csrf()
+    response = console.render("login.html", status=status, login_csrf=token, **values)
+    response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="lax", path=PREFIX,
+                        secure=is_secure(console.request))
+    return response
+
+
+@router.get(PREFIX + "/login")
+async def login_page(console: Anonymous) -> Response:
+    session = await user_service.session_for(console.runtime, console.request.cookies.get(SESSION_COOKIE))
+    if session is not None:
+        return console.redirect(_safe_next(console.request.query_params.get("next")))
+    return _login_page(console, email="", next=console.request.query_params.get("next", ""))
+
+
+@router.post(PREFIX + "/login")
+async def login(console: Anonymous) -> Response:
+    form = await console.form()
+    email, password, target = str(form.get("email", "")), str(form.get("password", "")), str(form.get("next", ""))
+    try:
+        token, _session = await user_service.login(console.runtime, email, password)
+    except LoginLocked as locked:
+        until = reports.local_time(locked.until)[11:16]
+        return _login_page(console, 429, email=email, next=target, error=console.t("login.locked", until=until))
+    except LoginFailed:
+        return _login_page(console, 400, email=email, next=target, error=console.t("login.failed"))
+    response = console.redirect(_safe_next(target))
+    response.set_cookie(SESSION_COOKIE, token, max_age=SESSION_SECONDS, httponly=True, samesite="lax",
+                        path=PREFIX, secure=is_secure(console.request))
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path=PREFIX)
+    return response
+
+
+@router.post(PREFIX + "/logout")
+async def logout(console: SignedIn) -> Response:
+    await console.form()
+    await user_service.logout(console.runtime, console.request.cookies.get(SESSION_COOKIE))
+    response = console.redirect(PREFIX + "/login")
+    response.delete_cookie(SESSION_COOKIE, path=PREFIX)
+    return response
+
+
+def _chart(daily: list[reports.DayAmount]) -> dict[str, object]:
+    """Bars of an inline SVG, 30 days of paid amounts; drawn server-side, no script."""
+    width, height, gap = 600, 160, 4
+    top = max((d.amount for d in daily), default=0) or 1
+    bar = (width - gap * (len(daily) - 1)) / max(len(daily), 1)
+    bars = []
+    for n, day in enumerate(daily):
+        h = round(day.amount / top * (height - 20))
+        bars.append({"x": round(n * (bar + gap), 1), "y": height - h, "w": round(bar, 1), "h": h,
+                     "label": f"{day.day.isoformat()}: {day.amount:,}"})
+    return {"width": width, "height": height, "bars": bars, "top": top if top > 1 else 0,
+            "first": daily[0].day.isoformat() if daily else "", "last": daily[-1].day.isoformat() if daily else ""}
+
+
+@router.get(PREFIX)
+async def dashboard(console: SignedIn) -> Response:
+    merchant = await console.scope(console.request.query_params.get("merchant"))
+    data = await reports.dashboard(console.runtime, merchant)
+    return console.render(
+        "dashboard.html", data=data, chart=_chart(data.daily), failure_rate=data.failure_rate, scope=merchant,
+        today=datetime.fromtimestamp(console.runtime.now(), reports.KST).date().isoformat(),
+    )
+
+
+@router.get(PREFIX + "/static/{name}")
+async def static(name: str, request: Request) -> Response:
+    path = STATIC / name
+    if "/" in name or name.startswith(".") or not path.is_file():
+        raise NotFound("no such file")
+    return FileResponse(path, headers={"cache-control": "public, max-age=3600"})

@@ -1,0 +1,182 @@
+"""PG settings: the channel list in matching order, adding (test or live), editing, deleting,
+moving, the default, and "which channel would ``IMP.request_pay`` open for this ``pg``"."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+from starlette.datastructures import FormData
+from starlette.responses import Response
+
+from paymux.console.web import PREFIX, Console, ConsoleRoute, field_of, signed_in
+from paymux.domain.channel import PayType, Purpose, canonical_pg_code
+from paymux.domain.errors import Conflict, InvalidParameter, NotFound, Refused
+from paymux.domain.merchant import Merchant
+from paymux.services import channels as channel_service
+
+router = APIRouter(route_class=ConsoleRoute)
+SignedIn = Annotated[Console, Depends(signed_in)]
+PAY_TYPES = [t.value for t in PayType]
+
+
+def _channel_id(text: str) -> int:
+    if not text.isdigit() or len(text) > 12:
+        raise NotFound("no such channel")
+    return int(text)
+
+
+def _list_url(merchant: Merchant, own: Merchant) -> str:
+    return PREFIX + "/channels" + ("" if merchant.id == own.id else f"?merchant={merchant.user_code}")
+
+
+def _credentials(form: FormData) -> dict[str, str] | None:
+    values = {name: str(form.get(name, "")).strip() for name in ("api_key", "api_secret")}
+    return {k: v for k, v in values.items() if v} or None
+
+
+def _errors(error: InvalidParameter | Conflict, console: Console) -> dict[str, str]:
+    if isinstance(error, Conflict):
+        return {"mid": console.t("channels.duplicate") + " — " + error.message}
+    return {field_of(error): error.message}
+
+
+def _test_cards(console: Console) -> list[dict[str, Any]]:
+    """One "integration test" card per PG and pay type, with the PG's test MID."""
+    cards = []
+    for code in console.runtime.connectors.pg_codes:
+        connector = console.runtime.connectors.describe(code)
+        for kind in PayType:
+            if kind in connector.pay_types and connector.test_mids.get(kind):
+                cards.append({"pg": code, "name": connector.display_name, "type": kind.value, "mid": connector.test_mids[kind]})
+    return cards
+
+
+def _pg_choices(console: Console) -> list[dict[str, str]]:
+    return [{"code": code, "name": console.runtime.connectors.describe(code).display_name}
+            for code in console.runtime.connectors.pg_codes]
+
+
+async def _resolution(console: Console, merchant: Merchant, pg: str | None, billing: bool) -> dict[str, Any] | None:
+    if pg is None:
+        return None
+    purpose = Purpose.BILLING_WINDOW if billing else None
+    try:
+        channel = await channel_service.resolve(console.runtime, merchant.id, pg, purpose)
+    except Refused as refused:
+        return {"pg": pg, "refused": refused.message}
+    code = canonical_pg_code(pg.partition(".")[0]) if pg.strip() else ""
+    return {"pg": pg, "channel": channel, "fallback": code != channel.pg_provider}
+
+
+async def _list_page(console: Console, merchant: Merchant, status: int = 200, **values: Any) -> Response:
+    params = console.request.query_params
+    return console.render(
+        "channels.html",
+        status=status,
+        scope=merchant,
+        channels=await channel_service.list_channels(console.runtime, merchant.id),
+        resolution=values.pop("resolution", None) or await _resolution(console, merchant, params.get("pg"), params.get("billing") == "1"),
+        pg_value=params.get("pg", ""),
+        billing=params.get("billing") == "1",
+        **values,
+    )
+
+
+@router.get(PREFIX + "/channels")
+async def channel_list(console: SignedIn) -> Response:
+    return await _list_page(console, await console.scope(console.request.query_params.get("merchant")))
+
+
+def _new_page(console: Console, merchant: Merchant, status: int = 200, **values: Any) -> Response:
+    values.setdefault("values", {"mode": "live", "type": "general"})
+    values.setdefault("errors", {})
+    return console.render("channel_new.html", status=status, scope=merchant, cards=_test_cards(console),
+                          pgs=_pg_choices(console), pay_types=PAY_TYPES, **values)
+
+
+@router.get(PREFIX + "/channels/new")
+async def channel_new(console: SignedIn) -> Response:
+    return _new_page(console, await console.scope(console.request.query_params.get("merchant")))
+
+
+@router.post(PREFIX + "/channels")
+async def channel_add(console: SignedIn) -> Response:
+    form = await console.form()
+    merchant = await console.scope(str(form.get("merchant", "")))
+    values = {name: str(form.get(name, "")).strip() for name in ("pg", "type", "mode", "mid", "label")}
+    values["default"] = "1" if form.get("default") else ""
+    if not values["pg"]:
+        return _new_page(console, merchant, 400, values=values, errors={"pg": console.t("channels.pg_required")})
+    try:
+        await channel_service.add_channel(
+            console.runtime, merchant.id, pg=values["pg"], mid=values["mid"] or None, pay_type=values["type"],
+            mode=values["mode"], default=bool(values["default"]), label=values["label"], credentials=_credentials(form),
+        )
+    except (InvalidParameter, Conflict) as error:
+        return _new_page(console, merchant, 400, values=values, errors=_errors(error, console))
+    return console.redirect(_list_url(merchant, console.own))
+
+
+def _edit_page(console: Console, merchant: Merchant, channel: Any, status: int = 200, **values: Any) -> Response:
+    values.setdefault("values", {"type": channel.pay_type.value, "mode": channel.mode.value, "mid": channel.mid,
+                                 "label": channel.label})
+    values.setdefault("errors", {})
+    return console.render("channel_edit.html", status=status, scope=merchant, channel=channel, pay_types=PAY_TYPES, **values)
+
+
+@router.get(PREFIX + "/channels/{channel_id}/edit")
+async def channel_edit_page(channel_id: str, console: SignedIn) -> Response:
+    merchant = await console.scope(console.request.query_params.get("merchant"))
+    channel = await channel_service.get_channel(console.runtime, merchant.id, _channel_id(channel_id))
+    return _edit_page(console, merchant, channel)
+
+
+@router.post(PREFIX + "/channels/{channel_id}/edit")
+async def channel_edit(channel_id: str, console: SignedIn) -> Response:
+    form = await console.form()
+    merchant = await console.scope(str(form.get("merchant", "")))
+    channel = await channel_service.get_channel(console.runtime, merchant.id, _channel_id(channel_id))
+    values = {name: str(form.get(name, "")).strip() for name in ("type", "mode", "mid", "label")}
+    try:
+        await channel_service.update_channel(
+            console.runtime, merchant.id, channel.id, mid=values["mid"] or None, pay_type=values["type"],
+            mode=values["mode"], label=values["label"], credentials=_credentials(form),
+        )
+    except (InvalidParameter, Conflict) as error:
+        return _edit_page(console, merchant, channel, 400, values=values, errors=_errors(error, console))
+    return console.redirect(_list_url(merchant, console.own))
+
+
+@router.post(PREFIX + "/channels/{channel_id}/delete")
+async def channel_delete(channel_id: str, console: SignedIn) -> Response:
+    form = await console.form()
+    merchant = await console.scope(str(form.get("merchant", "")))
+    channel = await channel_service.get_channel(console.runtime, merchant.id, _channel_id(channel_id))
+    new_default = str(form.get("new_default", ""))
+    try:
+        await channel_service.delete_channel(
+            console.runtime, merchant.id, channel.id, int(new_default) if new_default.isdigit() else None
+        )
+    except InvalidParameter as error:
+        message = console.t("channels.choose_new_default") if error.field == "new_default" else error.message
+        return await _list_page(console, merchant, 400, delete_error={"channel_id": channel.id, "message": message})
+    return console.redirect(_list_url(merchant, console.own))
+
+
+@router.post(PREFIX + "/channels/{channel_id}/move")
+async def channel_move(channel_id: str, console: SignedIn) -> Response:
+    form = await console.form()
+    merchant = await console.scope(str(form.get("merchant", "")))
+    direction = str(form.get("direction", ""))
+    await channel_service.move_channel(console.runtime, merchant.id, _channel_id(channel_id),
+                                       direction if direction in ("up", "down") else "up")
+    return console.redirect(_list_url(merchant, console.own))
+
+
+@router.post(PREFIX + "/channels/{channel_id}/default")
+async def channel_default(channel_id: str, console: SignedIn) -> Response:
+    form = await console.form()
+    merchant = await console.scope(str(form.get("merchant", "")))
+    await channel_service.set_default_channel(console.runtime, merchant.id, _channel_id(channel_id))
+    return console.redirect(_list_url(merchant, console.own))

@@ -1,0 +1,138 @@
+"""Payments (search, detail with cancel history, full/partial cancel, CSV) and billing keys."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+from starlette.responses import Response, StreamingResponse
+
+from paymux.console.web import PREFIX, Console, ConsoleRoute, field_of, signed_in
+from paymux.domain.errors import InvalidParameter, Refused
+from paymux.domain.merchant import Merchant
+from paymux.domain.payment import PaymentStatus
+from paymux.services import billing as billing_service
+from paymux.services import payments as payment_service
+from paymux.services import reports
+from paymux.services import vbanks as vbank_service
+from paymux.services.payments import CancelRequest
+
+router = APIRouter(route_class=ConsoleRoute)
+SignedIn = Annotated[Console, Depends(signed_in)]
+FILTERS = ("status", "date_from", "date_to", "merchant_uid", "buyer")
+
+
+def _page_number(text: str | None) -> int:
+    return int(text) if text and text.isdigit() and 0 < len(text) < 7 else 1
+
+
+def _scope_suffix(merchant: Merchant, console: Console, first: str = "?") -> str:
+    return "" if merchant.id == console.own.id else f"{first}merchant={merchant.user_code}"
+
+
+@router.get(PREFIX + "/payments")
+async def payment_list(console: SignedIn) -> Response:
+    params = console.request.query_params
+    merchant = await console.scope(params.get("merchant"))
+    values = {name: params.get(name, "") for name in FILTERS}
+    page = _page_number(params.get("page"))
+    try:
+        wanted = reports.payment_filter(**values)
+    except InvalidParameter as error:
+        return console.render("payments.html", status=400, scope=merchant, values=values, statuses=list(PaymentStatus),
+                              errors={field_of(error): error.message}, found=None, page=1, pages=0)
+    found = await reports.search_payments(console.runtime, merchant, wanted, page)
+    pages = max(1, -(-found.total // reports.PAGE_SIZE))
+    query = "&".join(f"{k}={v}" for k, v in values.items() if v) + _scope_suffix(merchant, console, "&")
+    return console.render("payments.html", scope=merchant, values=values, statuses=list(PaymentStatus), errors={},
+                          found=found, page=page, pages=pages, filter_query=query.lstrip("&"))
+
+
+@router.get(PREFIX + "/payments.csv")
+async def payment_csv(console: SignedIn) -> Response:
+    params = console.request.query_params
+    merchant = await console.scope(params.get("merchant"))
+    try:
+        wanted = reports.payment_filter(**{name: params.get(name, "") for name in FILTERS})
+    except InvalidParameter:
+        wanted = reports.payment_filter()
+
+    async def lines() -> AsyncIterator[str]:
+        yield "\ufeff"  # so spreadsheet programs read the Korean text as UTF-8
+        async for row in reports.csv_rows(console.runtime, merchant, wanted):
+            buffer = io.StringIO()
+            csv.writer(buffer).writerow(row)
+            yield buffer.getvalue()
+
+    filename = f"payments-{merchant.user_code}.csv"
+    return StreamingResponse(lines(), media_type="text/csv; charset=utf-8",
+                             headers={"content-disposition": f'attachment; filename="{filename}"', "cache-control": "no-store"})
+
+
+async def _detail(console: Console, merchant: Merchant, imp_uid: str, status: int = 200, **values: Any) -> Response:
+    payment = await payment_service.get_payment(console.runtime, merchant, imp_uid)
+    values.setdefault("errors", {})
+    values.setdefault("values", {})
+    return console.render("payment.html", status=status, scope=merchant, payment=payment,
+                          scope_query=_scope_suffix(merchant, console), **values)
+
+
+@router.get(PREFIX + "/payments/{imp_uid}")
+async def payment_detail(imp_uid: str, console: SignedIn) -> Response:
+    merchant = await console.scope(console.request.query_params.get("merchant"))
+    return await _detail(console, merchant, imp_uid)
+
+
+@router.post(PREFIX + "/payments/{imp_uid}/cancel")
+async def payment_cancel(imp_uid: str, console: SignedIn) -> Response:
+    form = await console.form()
+    merchant = await console.scope(str(form.get("merchant", "")))
+    await payment_service.get_payment(console.runtime, merchant, imp_uid)  # 404 before anything else
+    values = {name: str(form.get(name, "")).strip() for name in ("amount", "reason", "refund_holder", "refund_bank", "refund_account")}
+    if values["amount"] and not values["amount"].isdigit():
+        return await _detail(console, merchant, imp_uid, 400, values=values, errors={"amount": console.t("payment.bad_amount")})
+    request = CancelRequest(
+        imp_uid=imp_uid, merchant_uid=None, amount=int(values["amount"]) if values["amount"] else None, tax_free=0,
+        checksum=None, reason=values["reason"][:500] or "console",
+        refund_holder=values["refund_holder"] or None, refund_bank=values["refund_bank"] or None,
+        refund_account=values["refund_account"] or None,
+    )
+    try:
+        await payment_service.cancel_payment(console.runtime, merchant, request)
+    except (InvalidParameter, Refused) as error:
+        where = field_of(error, "amount") if isinstance(error, InvalidParameter) else "amount"
+        return await _detail(console, merchant, imp_uid, 400, values=values, errors={where: error.message})
+    return console.redirect(f"{PREFIX}/payments/{imp_uid}{_scope_suffix(merchant, console)}")
+
+
+@router.post(PREFIX + "/payments/{imp_uid}/deposit")
+async def payment_deposit(imp_uid: str, console: SignedIn) -> Response:
+    form = await console.form()
+    merchant = await console.scope(str(form.get("merchant", "")))
+    await payment_service.get_payment(console.runtime, merchant, imp_uid)
+    try:
+        await vbank_service.deposit(console.runtime, merchant, imp_uid, None)
+    except Refused as error:
+        return await _detail(console, merchant, imp_uid, 400, errors={"deposit": error.message})
+    return console.redirect(f"{PREFIX}/payments/{imp_uid}{_scope_suffix(merchant, console)}")
+
+
+@router.get(PREFIX + "/billing-keys")
+async def billing_keys(console: SignedIn) -> Response:
+    merchant = await console.scope(console.request.query_params.get("merchant"))
+    page = _page_number(console.request.query_params.get("page"))
+    total, customers = await reports.list_billing_keys(console.runtime, merchant, page)
+    return console.render("billing_keys.html", scope=merchant, total=total, customers=customers, page=page,
+                          pages=max(1, -(-total // reports.PAGE_SIZE)), deleted=console.request.query_params.get("deleted"))
+
+
+@router.post(PREFIX + "/billing-keys/{customer_uid}/delete")
+async def billing_key_delete(customer_uid: str, console: SignedIn) -> Response:
+    form = await console.form()
+    merchant = await console.scope(str(form.get("merchant", "")))
+    await billing_service.delete_customer(console.runtime, merchant, customer_uid)
+    suffix = _scope_suffix(merchant, console, "&")
+    return console.redirect(f"{PREFIX}/billing-keys?deleted={customer_uid}{suffix}")
