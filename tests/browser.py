@@ -44,8 +44,9 @@ def chromium_path() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
+    """Per module: Playwright's sync API runs an event loop in the main thread while it lives."""
     executable = chromium_path()
     if executable is None:
         message = "Chromium is not installed; run scripts/ensure-chromium.sh (make test does)"

@@ -41,10 +41,16 @@ from paymux.domain.merchant import Merchant
 from paymux.domain.money import INSTALLMENT_MINIMUM, MAX_INSTALLMENT_MONTHS, split_tax
 from paymux.domain.pay_request import WALLET_METHODS, PayRequest
 from paymux.domain.payment import Approval, CustomerUidUsage, Payment, PaymentStatus
-from paymux.services import billing
+from paymux.services import billing, vbanks
 from paymux.services import channels as channel_service
-from paymux.services import vbanks
-from paymux.services.charging import ALREADY_PAID, OrderClaimed, call_pg, check_prepared_amount, record_outcome, webhook_payload
+from paymux.services.charging import (
+    ALREADY_PAID,
+    OrderClaimed,
+    call_pg,
+    check_prepared_amount,
+    record_outcome,
+    webhook_payload,
+)
 from paymux.services.runtime import Runtime
 from paymux.store import claims as claim_store
 from paymux.store import customers as customer_store
@@ -206,8 +212,11 @@ def quota_choices(request: PayRequest) -> list[int]:
 def _new_payment(runtime: Runtime, merchant: Merchant, channel: Channel, request: PayRequest, display: DisplayMode,
                  user_agent: str | None) -> Payment:
     now = runtime.now()
-    amount = 0 if request.issues_billing_key else request.amount  # a billing window charges nothing
-    tax_free, vat = split_tax(amount, min(request.tax_free or 0, amount), request.vat if amount else 0)
+    if request.issues_billing_key:  # a billing window charges nothing, whatever amount it shows
+        amount, tax_free, vat = 0, 0, 0
+    else:
+        amount = request.amount
+        tax_free, vat = split_tax(amount, request.tax_free, request.vat)
     return Payment(
         imp_uid=ids.new_imp_uid(), merchant_id=merchant.id, merchant_uid=request.merchant_uid, amount=amount,
         tax_free=tax_free, vat=vat, channel_id=channel.id, pay_method=request.pay_method,

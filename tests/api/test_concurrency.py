@@ -8,6 +8,7 @@ from collections import Counter
 import httpx
 
 from tests.harness import GatewayServer, TestMerchant, unique
+from tests.postgres import run_coroutine
 
 
 async def _burst(gateway: GatewayServer, token: str, bodies: list[dict]) -> list[httpx.Response]:
@@ -22,7 +23,7 @@ def test_fifty_concurrent_charges_of_one_order_pay_once(gateway: GatewayServer, 
     uid, order = unique("cust"), unique("order")
     shop.issue_key(uid).expect_ok()
     body = {"customer_uid": uid, "merchant_uid": order, "amount": 7_700, "name": "race"}
-    replies = asyncio.run(_burst(gateway, shop.token(), [body] * 50))
+    replies = run_coroutine(_burst(gateway, shop.token(), [body] * 50))
 
     assert all(reply.status_code == 200 for reply in replies)
     codes = Counter(reply.json()["code"] for reply in replies)
@@ -39,7 +40,7 @@ def test_concurrent_charges_of_different_orders_all_pay(gateway: GatewayServer, 
     uid = unique("cust")
     shop.issue_key(uid).expect_ok()
     bodies = [{"customer_uid": uid, "merchant_uid": unique("order"), "amount": 1_000 + i} for i in range(30)]
-    replies = asyncio.run(_burst(gateway, shop.token(), bodies))
+    replies = run_coroutine(_burst(gateway, shop.token(), bodies))
     assert [reply.json()["code"] for reply in replies] == [0] * 30
     history = shop.api("GET", f"/subscribe/customers/{uid}/payments", params={"limit": 100}).expect_ok()
     assert history["total"] == 30
@@ -61,7 +62,7 @@ def test_concurrent_partial_cancels_never_exceed_the_amount(gateway: GatewayServ
                 )
             )
 
-    replies = asyncio.run(cancel_burst())
+    replies = run_coroutine(cancel_burst())
     assert Counter(reply.json()["code"] for reply in replies) == {0: 3, -1: 7}
     final = shop.api("GET", f"/payments/{paid['imp_uid']}").expect_ok()
     assert (final["cancel_amount"], final["status"], len(final["cancel_history"])) == (9_000, "paid", 3)

@@ -13,7 +13,13 @@ import httpx
 import pytest
 
 from paymux.services.reconcile import settle_pending_outcomes
-from tests.harness import CARD_OK, CARD_TIMEOUT_APPROVED, GatewayServer, TestMerchant, unique
+from tests.harness import (
+    CARD_OK,
+    CARD_TIMEOUT_APPROVED,
+    GatewayServer,
+    TestMerchant,
+    unique,
+)
 from tests.webhooks.support import events_about
 
 SHOP_ORIGIN = "http://shop.example"
@@ -182,6 +188,8 @@ def test_mobile_redirect_carries_refusals_to_m_redirect_url(gateway: GatewayServ
         ({"merchant_uid": ["a"]}, "F400", "merchant_uid"),
         ({"merchant_uid": "x" * 500}, "F400", "merchant_uid"),
         ({"currency": "USD"}, "F400", "currency"),
+        ({"tax_free": 2000}, "F400", "tax_free"),
+        ({"amount": 10**20}, "F400", "amount"),
         ({"display": {"card_quota": "6"}}, "F400", "card_quota"),
         ({"display": {"card_quota": [99]}}, "F400", "card_quota"),
         ({"card": {"direct": {"code": "999"}}}, "F400", "card.direct.code"),

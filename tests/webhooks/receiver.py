@@ -42,6 +42,10 @@ class Received:
         return json.loads(self.body)
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 256  # bursts from several instances must queue, not be dropped (default 5)
+
+
 class Receiver:
     def __init__(self, now: Callable[[], int]) -> None:
         self._now = now
@@ -53,7 +57,7 @@ class Receiver:
         self.arrived = threading.Event()  # set by every arrival
         self.requests: list[Received] = []
         self.in_flight = 0
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server = _Server(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, name="webhook-receiver", daemon=True)
 

@@ -6,7 +6,6 @@ test says so (as the worker would, every second).
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections import Counter
 
@@ -14,6 +13,7 @@ from paymux.services.merchants import set_webhook_url
 from paymux.services.runtime import Runtime
 from paymux.webhooks.delivery import deliver_due_webhooks
 from tests.harness import GatewayServer, TestMerchant
+from tests.postgres import run_coroutine
 from tests.webhooks.receiver import DOWN, DOWN_BODY, HANG, UP, Receiver, verify
 from tests.webhooks.support import HookedShop, drain, events_about, hook_up
 
@@ -201,7 +201,7 @@ def test_two_workers_at_once_never_send_one_webhook_twice(
             finally:
                 await runtime.close()
 
-        asyncio.run(main())
+        run_coroutine(main())
 
     workers = [threading.Thread(target=on_the_server), threading.Thread(target=as_another_instance)]
     for worker in workers:
