@@ -337,6 +337,10 @@ def demo(settings: Settings, host: str, port: int, no_serve: bool) -> None:
     click.echo(f"  imp_secret: {credentials['imp_secret']}")
     click.echo(f"Demo shop page (IMP.request_pay examples): http://{host}:{port}/demo")
     click.echo("")
+    click.echo(f"Console: http://{host}:{port}/console")
+    click.echo(f"  email   : {credentials['console_email']}")
+    click.echo(f"  password: {credentials['console_password']}")
+    click.echo("")
     if not no_serve:
         _serve(settings, host, port, 1)
 

@@ -4,7 +4,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.console.support import ConsoleAccount, ConsoleClient, console_account, signed_in
+from tests.console.support import (
+    ConsoleAccount,
+    ConsoleClient,
+    console_account,
+    signed_in,
+)
 from tests.harness import GatewayServer, TestMerchant, standard_merchant
 
 

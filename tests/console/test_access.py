@@ -11,7 +11,12 @@ from sqlalchemy import select
 from paymux.domain.console_user import LOCK_SECONDS, MAX_FAILED_LOGINS
 from paymux.services import channels as channel_service
 from paymux.store.schema import console_sessions
-from tests.console.support import ConsoleAccount, ConsoleClient, console_account, csrf_of, signed_in
+from tests.console.support import (
+    ConsoleAccount,
+    ConsoleClient,
+    console_account,
+    csrf_of,
+)
 from tests.harness import GatewayServer, TestMerchant, unique
 
 
