@@ -5,7 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
-from paymux.console import routes_auth, routes_channels, routes_payments, routes_settings
+from paymux.console import (
+    routes_auth,
+    routes_channels,
+    routes_payments,
+    routes_settings,
+)
 from paymux.console.web import PREFIX, ConsoleRoute, error_page
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
