@@ -96,7 +96,10 @@ class Receiver:
                 pass
 
             def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("content-length", 0)))
+                expected = int(self.headers.get("content-length", 0))
+                body = self.rfile.read(expected)
+                if len(body) < expected:
+                    return  # the sender died mid-request (a SIGKILLed instance): nothing was delivered
                 path = self.path
                 record = Received(path, {k.lower(): v for k, v in self.headers.items()}, body, receiver._now())
                 with receiver._lock:
