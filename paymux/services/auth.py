@@ -63,7 +63,8 @@ class TokenSigner:
 class MerchantCache:
     """Merchants by id for a couple of seconds, so a lookup costs one query, not two.
 
-    Changes made by this process evict at once; other instances see them within the TTL.
+    A change of merchant settings (whitelist, secret, from the console or the CLI) reaches every
+    instance, this one included, within the TTL (``PAYMUX_MERCHANT_CACHE_SECONDS``, 2 s by default).
     """
 
     def __init__(self, ttl_seconds: float) -> None:
