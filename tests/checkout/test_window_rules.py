@@ -248,3 +248,35 @@ def test_the_sdk_script_is_served_at_both_i_mport_paths(gateway: GatewayServer) 
         assert reply.status_code == 200
         assert reply.headers["content-type"].startswith("application/javascript")
         assert "request_pay:" in reply.text and "agency:" in reply.text
+
+
+def _phone_approve(gateway: GatewayServer, ticket: str, phone: str) -> httpx.Response:
+    sent = httpx.post(gateway.base_url + "/checkout/phone-code", data={"ticket": ticket, "phone": phone}).json()
+    return httpx.post(gateway.base_url + "/checkout/approve",
+                      data={"ticket": ticket, "phone": phone, "phone_code": sent["code"]}, timeout=30)
+
+
+def test_a_phone_over_its_monthly_limit_is_declined(gateway: GatewayServer, window_shop: TestMerchant) -> None:
+    body = param(unique("phone_limit"), pg="mobilians", pay_method="phone", buyer_tel="010-0000-0002")
+    window = open_window(gateway, window_shop.user_code, body)
+    answer = rsp_of(_phone_approve(gateway, window.ticket, "010-0000-0002"))
+    assert (answer["status"], answer["error_code"]) == ("failed", "F1001")
+    assert "한도" in answer["error_msg"]
+
+
+def test_a_phone_code_for_another_number_does_not_pass(gateway: GatewayServer, window_shop: TestMerchant) -> None:
+    window = open_window(gateway, window_shop.user_code, param(unique("phone_swap"), pg="mobilians", pay_method="phone"))
+    code = httpx.post(gateway.base_url + "/checkout/phone-code", data={"ticket": window.ticket, "phone": "010-1111-2222"}).json()["code"]
+    reply = httpx.post(gateway.base_url + "/checkout/approve",
+                       data={"ticket": window.ticket, "phone": "010-3333-4444", "phone_code": code}, timeout=30)
+    assert reply.status_code == 400 and 'data-testid="error-phone_code"' in reply.text
+
+
+def test_kakao_pay_billing_window_issues_an_sid_that_charges_later(gateway: GatewayServer, window_shop: TestMerchant) -> None:
+    customer_uid = unique("kakao_sid")
+    window = open_window(gateway, window_shop.user_code,
+                         param(unique("sid"), pg="kakaopay", amount=0, customer_uid=customer_uid, buyer_tel=None))
+    issued = rsp_of(httpx.post(gateway.base_url + "/checkout/approve", data={"ticket": window.ticket}, timeout=30))
+    assert (issued["success"], issued["pg_provider"], issued["customer_uid"]) == (True, "kakaopay", customer_uid)
+    charged = window_shop.again(customer_uid, unique("monthly"), amount=9900).expect_ok()
+    assert (charged["status"], charged["pg_provider"], charged["card_code"]) == ("paid", "kakaopay", None)
