@@ -8,6 +8,7 @@ from sqlalchemy import and_, bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paymux.domain.payment import Payment
+from paymux.store.hot import HotStatement
 from paymux.store.orders import WEBHOOK_COLUMNS
 from paymux.store.payments import (
     PAYMENT_COLUMNS,
@@ -45,8 +46,10 @@ def _settle_in_one_statement(claim_change):  # type: ignore[no-untyped-def]
     return insert(webhook_events).from_select(list(WEBHOOK_COLUMNS), hook).add_cte(claim).add_cte(payment)
 
 
-_SETTLE_PAID = _settle_in_one_statement(_MARK_PAID)
-_SETTLE_RELEASED = _settle_in_one_statement(_RELEASE)
+_SETTLE_PAID = HotStatement(_settle_in_one_statement(_MARK_PAID))
+_SETTLE_RELEASED = HotStatement(_settle_in_one_statement(_RELEASE))
+_CLAIM_COLUMNS = ("merchant_id", "merchant_uid", "imp_uid", "state", "attempt", "created_at", "updated_at")
+_INSERT_CLAIM = HotStatement(insert(order_claims), column_keys=_CLAIM_COLUMNS)
 
 
 def _claim_params(payment: Payment, now: int, state: str = CHARGING) -> dict[str, object]:
@@ -61,8 +64,8 @@ def _claim_params(payment: Payment, now: int, state: str = CHARGING) -> dict[str
 
 async def claim_order(connection: AsyncConnection, payment: Payment, now: int, state: str = CHARGING) -> None:
     """Journal the attempt and claim its order. IntegrityError if the order is paid or in flight."""
-    await connection.execute(
-        insert(order_claims),
+    await _INSERT_CLAIM.run(
+        connection,
         {
             "merchant_id": payment.merchant_id,
             "merchant_uid": payment.merchant_uid,
@@ -96,8 +99,7 @@ async def settle_new(connection: AsyncConnection, payment: Payment, webhook: dic
         params = _claim_params(payment, now)
         params.update({"pay_" + k: v for k, v in payment_row(payment).items()})
         params.update({"hook_" + k: webhook[k] for k in WEBHOOK_COLUMNS})
-        result = await connection.execute(_SETTLE_PAID if paid else _SETTLE_RELEASED, params)
-        return result.rowcount > 0
+        return await (_SETTLE_PAID if paid else _SETTLE_RELEASED).run(connection, params) > 0
     changed = await connection.execute(_MARK_PAID if paid else _RELEASE, _claim_params(payment, now))
     if changed.rowcount == 0:
         return False

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paymux.domain.channel import Channel
 from paymux.domain.customer import Customer, Sealed
+from paymux.store.hot import HotStatement
 from paymux.store.merchants import channel_from_row
 from paymux.store.schema import channels, customers, prepared_orders
 
@@ -70,7 +71,7 @@ async def delete_customer(connection: AsyncConnection, merchant_id: int, custome
 
 
 _CHANNEL_PREFIX = "channel__"
-_CHARGE_CONTEXT = (
+_CHARGE_CONTEXT = HotStatement(
     select(
         customers,
         *[column.label(_CHANNEL_PREFIX + column.name) for column in channels.c],
@@ -95,14 +96,13 @@ async def charge_context(
     """Everything a billing-key charge reads, in one query: the customer, its channel and the
     order's prepared amount (if any). None when the customer_uid has no key."""
     parameters = {"key_merchant_id": merchant_id, "key_customer_uid": customer_uid, "key_merchant_uid": merchant_uid}
-    row = (await connection.execute(_CHARGE_CONTEXT, parameters)).first()
+    row = await _CHARGE_CONTEXT.first(connection, parameters)
     if row is None:
         return None
-    data = row._mapping
     channel = None
-    if data[_CHANNEL_PREFIX + "id"] is not None:
-        channel = channel_from_row(SimpleNamespace(**{c.name: data[_CHANNEL_PREFIX + c.name] for c in channels.c}))
-    return _customer(row), channel, data["prepared_amount"]
+    if row[_CHANNEL_PREFIX + "id"] is not None:
+        channel = channel_from_row(SimpleNamespace(**{c.name: row[_CHANNEL_PREFIX + c.name] for c in channels.c}))
+    return _customer(row), channel, row["prepared_amount"]
 
 
 async def list_customer_page(connection: AsyncConnection, merchant_id: int, page: int, limit: int) -> tuple[int, list[Customer]]:
