@@ -11,7 +11,8 @@ from paymux.services.auth import Authenticator
 from paymux.services.runtime import Runtime
 
 
-def runtime_of(request: Request) -> Runtime:
+async def runtime_of(request: Request) -> Runtime:
+    """``async`` so FastAPI calls it on the loop: a plain ``def`` dependency costs a thread hop per request."""
     return request.app.state.runtime
 
 
