@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 
@@ -35,6 +36,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         workers = start_workers(runtime) if settings.run_workers else []
+        gc.collect()
+        gc.freeze()  # what startup built lives for good: later full collections need not walk it
         app.state.ready = True
         yield
         for task in workers:
