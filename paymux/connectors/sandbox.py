@@ -30,7 +30,7 @@ from paymux.connectors.base import (
 )
 from paymux.domain.card import BANKS, CARD_COMPANIES, CardDetails
 from paymux.domain.errors import Refused
-from paymux.domain.payment import Approval, Payment
+from paymux.domain.payment import NEVER_REACHED_PG, Approval, Payment
 
 
 class SandboxLedger(Protocol):
@@ -254,7 +254,7 @@ class SandboxConnector(Connector):
     async def inquire(self, context: ChannelContext, order_id: str, now: int) -> ChargeResult:
         recorded = await self.ledger.get(self._outcome_key(order_id))
         if recorded is None:
-            return ChargeResult.declined("PG has no record of this order (거래내역 없음: the request never arrived)")
+            return ChargeResult.declined(NEVER_REACHED_PG)
         if recorded["approved"]:
             return ChargeResult.approved(Approval(**recorded["approval"]))
         return ChargeResult.declined(recorded["reason"])

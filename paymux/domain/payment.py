@@ -12,6 +12,10 @@ from enum import StrEnum
 
 from paymux.domain.errors import InvalidParameter, Refused
 
+# The reason of a failure the reconciler learned from the PG itself: the request never reached it,
+# so nothing was charged and the order may be charged again (a scheduled payment is retried).
+NEVER_REACHED_PG = "PG사에 거래내역이 없습니다: 결제요청이 도달하지 않았습니다 (the PG has no record of this order; nothing was charged)"
+
 
 class PaymentStatus(StrEnum):
     READY = "ready"

@@ -18,7 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from paymux.connectors.base import Buyer
 from paymux.domain.errors import InvalidParameter, NotFound, Refused
 from paymux.domain.merchant import Merchant
-from paymux.domain.payment import CustomerUidUsage, Payment, PaymentStatus
+from paymux.domain.payment import (
+    NEVER_REACHED_PG,
+    CustomerUidUsage,
+    Payment,
+    PaymentStatus,
+)
 from paymux.domain.schedule import Schedule, ScheduleStatus
 from paymux.services import billing
 from paymux.services.billing import PaymentDetails
@@ -126,11 +131,14 @@ def _settled_by_earlier_attempt(earlier: Payment | None) -> bool:
     Paid (or pending) means the order is taken: a previous run charged it and crashed before
     recording, or the merchant was paid another way. A failed one counts only if it was this
     schedule's own attempt (a merchant_uid is scheduled once, so a ``payment.scheduled`` attempt of
-    it is ours); a merchant's own failed attempt leaves the order free to be charged.
+    it is ours) and the PG saw it; a merchant's own failed attempt, or one the PG never received (the
+    reconciler's finding after a crash), leaves the order free to be charged.
     """
     if earlier is None:
         return False
     if earlier.status is PaymentStatus.FAILED:
+        if earlier.fail_reason == NEVER_REACHED_PG:
+            return False  # our attempt died before the PG got it: nothing was charged, charge now
         return earlier.customer_uid_usage == CustomerUidUsage.SCHEDULED.value
     return earlier.status is not PaymentStatus.READY or earlier.outcome_pending
 

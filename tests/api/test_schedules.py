@@ -8,9 +8,12 @@ import pytest
 from iamport import Iamport
 from sqlalchemy import update
 
+from paymux.domain import ids
 from paymux.domain.errors import Refused
-from paymux.domain.payment import CustomerUidUsage
+from paymux.domain.payment import NEVER_REACHED_PG, CustomerUidUsage, Payment
 from paymux.services.billing import PaymentDetails, charge_again
+from paymux.services.channels import list_channels
+from paymux.services.charging import record_attempt
 from paymux.services.reconcile import settle_pending_outcomes
 from paymux.services.schedules import execute_due_schedules
 from paymux.store.schema import schedules as schedules_table
@@ -265,3 +268,31 @@ def test_a_schedule_held_by_a_worker_is_not_revoked(gateway: GatewayServer, shop
     _run_scheduler(gateway, 31 + gateway.settings.job_lease_seconds + 5)  # the holder died; its lease ran out
     executed = shop.api("GET", f"/subscribe/payments/schedule/{item['merchant_uid']}").expect_ok()
     assert (executed["schedule_status"], executed["payment_status"]) == ("executed", "paid")
+
+
+def test_an_attempt_that_died_before_reaching_the_pg_is_charged_again(gateway: GatewayServer, shop: TestMerchant, customer: str) -> None:
+    """A worker claimed the order and was killed before the PG got the charge: the reconciler learns
+    from the PG that nothing was charged, and the schedule is then charged for real, once."""
+    (item,) = _schedule(shop, gateway, customer, 30)
+    key = shop.api("GET", f"/subscribe/customers/{customer}").expect_ok()
+    channel = next(c for c in gateway.call(lambda rt: list_channels(rt, shop.merchant.id)) if c.mid == key["pg_id"] and c.pay_type.value == "api")
+    now = gateway.clock.now()
+    attempt = Payment(
+        imp_uid=ids.new_imp_uid(), merchant_id=shop.merchant.id, merchant_uid=item["merchant_uid"], amount=item["amount"],
+        channel_id=channel.id, pg_provider=channel.pg_provider, customer_uid=customer,
+        customer_uid_usage=CustomerUidUsage.SCHEDULED.value, started_at=now, updated_at=now, status_at=now,
+        outcome_pending=True,
+    )
+    gateway.call(lambda rt: record_attempt(rt, attempt))
+    gateway.clock.advance(31 + gateway.settings.pending_outcome_grace_seconds)
+    try:
+        gateway.call(settle_pending_outcomes)
+    finally:
+        gateway.clock.reset()
+    assert shop.api("GET", f"/payments/{attempt.imp_uid}").expect_ok()["fail_reason"] == NEVER_REACHED_PG
+    _run_scheduler(gateway, 31 + gateway.settings.pending_outcome_grace_seconds)
+    executed = shop.api("GET", f"/subscribe/payments/schedule/{item['merchant_uid']}").expect_ok()
+    assert (executed["schedule_status"], executed["payment_status"]) == ("executed", "paid")
+    assert executed["imp_uid"] != attempt.imp_uid
+    paid = shop.api("GET", f"/payments/findAll/{item['merchant_uid']}/paid").expect_ok()
+    assert [p["imp_uid"] for p in paid["list"]] == [executed["imp_uid"]]
