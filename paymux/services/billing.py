@@ -86,7 +86,8 @@ def _new_payment(runtime: Runtime, merchant: Merchant, channel: Channel, details
     )
 
 
-def _charge_request(payment: Payment, now: int) -> ChargeRequest:
+def charge_request(payment: Payment, now: int) -> ChargeRequest:
+    """The charge as the PG sees it, from the recorded payment (shared by every charging path)."""
     return ChargeRequest(
         order_id=payment.imp_uid,
         merchant_uid=payment.merchant_uid,
@@ -203,7 +204,7 @@ async def charge_again(
     billing_key = runtime.vault.open(customer.billing_key, billing_key_context(merchant.id, customer_uid)).decode()
     connector = runtime.connectors.for_channel(channel)
     context = channel_service.channel_context(runtime, channel)
-    request = _charge_request(payment, runtime.now())
+    request = charge_request(payment, runtime.now())
     return await finish_charge(runtime, payment, lambda: connector.charge_billing_key(context, billing_key, request))
 
 
@@ -224,7 +225,7 @@ async def charge_onetime(
     context = channel_service.channel_context(runtime, channel)
     payment = _new_payment(runtime, merchant, channel, details)
     payment.card_number = card.masked_number
-    request = _charge_request(payment, runtime.now())
+    request = charge_request(payment, runtime.now())
     if customer_uid is None:
         return await charge(runtime, payment, lambda: connector.charge_card(context, card, request))
 

@@ -24,9 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paymux.connectors.base import (
-    Buyer,
     CardRefused,
-    ChargeRequest,
     ChargeResult,
     Connector,
     IssuedBillingKey,
@@ -43,6 +41,7 @@ from paymux.domain.pay_request import WALLET_METHODS, PayRequest
 from paymux.domain.payment import Approval, CustomerUidUsage, Payment, PaymentStatus
 from paymux.services import billing, vbanks
 from paymux.services import channels as channel_service
+from paymux.services import merchants as merchant_service
 from paymux.services.charging import (
     ALREADY_PAID,
     OrderClaimed,
@@ -332,15 +331,6 @@ def _installments(window: OpenWindow, form: BuyerInput) -> int:
     return months
 
 
-def _charge_request(payment: Payment, now: int) -> ChargeRequest:
-    return ChargeRequest(
-        order_id=payment.imp_uid, merchant_uid=payment.merchant_uid, amount=payment.amount, tax_free=payment.tax_free,
-        vat=payment.vat, name=payment.name, card_quota=payment.card_quota,
-        buyer=Buyer(payment.buyer_name, payment.buyer_email, payment.buyer_tel, payment.buyer_addr, payment.buyer_postcode),
-        now=now,
-    )
-
-
 async def _fail_open(runtime: Runtime, payment: Payment, reason: str) -> Payment:
     """End an open window as failed (closed by the buyer, or refused before the PG), with its webhook."""
     now = runtime.now()
@@ -362,7 +352,8 @@ async def _stored(runtime: Runtime, payment: Payment) -> Payment:
 
 async def _hold(runtime: Runtime, payment: Payment, claim_state: str, connection_work: Any = None) -> bool:
     """Claim the order and mark the open payment in flight, in one transaction. False if the order
-    is paid or in flight elsewhere; raises nothing for a window already settled (returns False)."""
+    is paid or in flight elsewhere; _AlreadySettled (nothing written) if this window's payment was
+    settled meanwhile."""
     now = runtime.now()
     payment.outcome_pending = True
     payment.updated_at = now
@@ -409,7 +400,7 @@ async def submit(runtime: Runtime, ticket_text: str, form: BuyerInput) -> Paymen
     connector = runtime.connectors.for_channel(window.channel)
     context = channel_service.channel_context(runtime, window.channel)
     if not window.issues_billing_key:
-        request = _charge_request(payment, runtime.now())
+        request = billing.charge_request(payment, runtime.now())
         result = await call_pg(runtime, lambda: connector.approve_window(context, request, authentication))
         return await record_outcome(runtime, payment, result, payment_row_exists=True)
     return await _issue_billing_key(runtime, window, payment, connector, authentication)
@@ -436,7 +427,7 @@ async def _issue_billing_key(
         )
 
     result = await call_pg(runtime, issue)
-    merchant = await _merchant_of(runtime, payment.merchant_id)
+    merchant = await merchant_service.merchant_by_id(runtime, payment.merchant_id)
     info = billing.CustomerInfo(payment.buyer_name, payment.buyer_tel, payment.buyer_email, payment.buyer_addr,
                                 payment.buyer_postcode)
 
@@ -445,13 +436,6 @@ async def _issue_billing_key(
         await customer_store.save_customer(connection, customer)
 
     return await record_outcome(runtime, payment, result, keep_billing_key, payment_row_exists=True)
-
-
-async def _merchant_of(runtime: Runtime, merchant_id: int) -> Merchant:
-    async with runtime.database.reading() as connection:
-        merchant = await merchant_store.merchant_by_id(connection, merchant_id)
-    assert merchant is not None
-    return merchant
 
 
 async def _issue_vbank(
@@ -464,7 +448,7 @@ async def _issue_vbank(
     try:
         await check_prepared_amount(runtime, payment.merchant_id, payment.merchant_uid, payment.amount)
         account = await connector.issue_vbank(
-            context, _charge_request(payment, now), authentication.bank_code or "", window.request.vbank_deadline(now),
+            context, billing.charge_request(payment, now), authentication.bank_code or "", window.request.vbank_deadline(now),
             payment.buyer_name or "구매자",
         )
     except Refused as refusal:
