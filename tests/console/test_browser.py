@@ -12,9 +12,6 @@ from tests.console.support import ConsoleAccount
 from tests.harness import GatewayServer, request, unique
 from tests.webhooks.receiver import Receiver
 
-pytestmark = pytest.mark.parametrize("gateway", ["sqlite"], indirect=True)
-
-
 @pytest.fixture
 def fresh_account(gateway: GatewayServer) -> ConsoleAccount:
     """A merchant with no channels yet, and its console user."""
