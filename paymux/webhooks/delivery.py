@@ -23,7 +23,6 @@ import random
 import secrets
 import ssl
 import time
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -33,7 +32,12 @@ from paymux.domain.errors import InvalidParameter, NotFound
 from paymux.domain.merchant import Merchant
 from paymux.services.runtime import Runtime
 from paymux.store import webhooks as webhook_store
-from paymux.webhooks.outbox import open_secret, webhook_id, webhook_secret
+from paymux.webhooks.outbox import (
+    WebhookAttempt,
+    open_secret,
+    webhook_id,
+    webhook_secret,
+)
 from paymux.webhooks.signing import signed_headers
 
 log = logging.getLogger("paymux.webhooks")
@@ -56,24 +60,6 @@ def retry_delay(attempts: int, rng: random.Random | None = None) -> int:
     in the same second."""
     base = min(MAX_RETRY_SECONDS, FIRST_RETRY_SECONDS * 2 ** min(max(attempts, 1) - 1, 20))
     return base + int((rng or random).uniform(0, base / 4))
-
-
-@dataclass(frozen=True)
-class PostResult:
-    """What one POST to one URL came to."""
-
-    url: str
-    status_code: int | None
-    latency_ms: int
-    response_excerpt: str | None
-    error: str | None
-
-    @property
-    def succeeded(self) -> bool:
-        return self.status_code is not None and 200 <= self.status_code < 300
-
-    def describe(self) -> str:
-        return f"{self.url}: " + (f"HTTP {self.status_code}" if self.status_code is not None else str(self.error))
 
 
 @functools.cache
@@ -103,9 +89,9 @@ async def _excerpt(response: httpx.Response) -> str:
 
 
 async def post_signed(
-    client: httpx.AsyncClient, url: str, body: bytes, headers: dict[str, str], timeout_seconds: float
-) -> PostResult:
-    """POST once; every outcome, including a timeout or a refused connection, is a result."""
+    client: httpx.AsyncClient, url: str, body: bytes, headers: dict[str, str], timeout_seconds: float, attempted_at: int
+) -> WebhookAttempt:
+    """POST once; every outcome, including a timeout or a refused connection, is an attempt."""
     started = time.monotonic()
     status_code: int | None = None
     excerpt: str | None = None
@@ -120,7 +106,7 @@ async def post_signed(
     except Exception as failure:  # connection refused, DNS, TLS, a malformed URL: all worth a retry
         error = f"{type(failure).__name__}: {failure}".strip()
     latency_ms = int((time.monotonic() - started) * 1000)
-    return PostResult(url, status_code, latency_ms, excerpt, error[:EXCERPT_CHARS] if error else None)
+    return WebhookAttempt(url, attempted_at, status_code, latency_ms, excerpt, error[:EXCERPT_CHARS] if error else None)
 
 
 def _targets(event: Any, merchant_url: str | None) -> list[str]:
@@ -182,14 +168,14 @@ async def _try_event(
     body = event.payload.encode()
     sent_at = runtime.now()
     headers = {"content-type": "application/json", **signed_headers(secret, webhook_id(event.id), sent_at, body)}
-    results = await asyncio.gather(*(post_signed(client, url, body, headers, timeout_seconds) for url in targets))
+    results = await asyncio.gather(*(post_signed(client, url, body, headers, timeout_seconds, sent_at) for url in targets))
     finished_at = runtime.now()
     attempt_rows = [
         {
             "event_id": event.id,
             "merchant_id": event.merchant_id,
             "url": result.url,
-            "attempted_at": sent_at,
+            "attempted_at": result.attempted_at,
             "status_code": result.status_code,
             "latency_ms": result.latency_ms,
             "response_excerpt": result.response_excerpt,
@@ -232,7 +218,7 @@ async def send_test_webhook(runtime: Runtime, merchant: Merchant) -> dict[str, A
     body = json.dumps(TEST_PAYLOAD).encode()
     headers = {"content-type": "application/json", **signed_headers(secret, message_id, runtime.now(), body)}
     async with _client(REQUEST_TIMEOUT_SECONDS) as client:
-        result = await post_signed(client, url, body, headers, REQUEST_TIMEOUT_SECONDS)
+        result = await post_signed(client, url, body, headers, REQUEST_TIMEOUT_SECONDS, runtime.now())
     return {
         "url": url,
         "webhook_id": message_id,

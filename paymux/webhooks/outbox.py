@@ -68,6 +68,9 @@ class WebhookAttempt:
     def succeeded(self) -> bool:
         return self.status_code is not None and 200 <= self.status_code < 300
 
+    def describe(self) -> str:
+        return f"{self.url}: " + (f"HTTP {self.status_code}" if self.status_code is not None else str(self.error))
+
 
 @dataclass(frozen=True)
 class WebhookEvent:
