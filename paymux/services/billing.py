@@ -243,4 +243,5 @@ async def charge_onetime(
         payment,
         lambda: connector.charge_billing_key(context, issued.billing_key, request),
         on_approved=keep_billing_key,
+        keeps_customer=customer_store.journal_form(customer),
     )

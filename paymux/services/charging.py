@@ -65,7 +65,9 @@ async def check_prepared_amount(
         )
 
 
-async def record_attempt(runtime: Runtime, payment: Payment, connection: AsyncConnection | None = None) -> None:
+async def record_attempt(
+    runtime: Runtime, payment: Payment, connection: AsyncConnection | None = None, keeps_customer: dict | None = None
+) -> None:
     """Step 1: journal the attempt and claim its order. Refused if the order is paid or in flight.
 
     ``connection``: an attempt connection the caller already holds (it read the charge's context
@@ -73,10 +75,10 @@ async def record_attempt(runtime: Runtime, payment: Payment, connection: AsyncCo
     """
     try:
         if connection is not None:
-            await claim_store.claim_order(connection, payment, runtime.now())
+            await claim_store.claim_order(connection, payment, runtime.now(), keeps_customer=keeps_customer)
             return
         async with runtime.database.recording_attempt() as own:
-            await claim_store.claim_order(own, payment, runtime.now())
+            await claim_store.claim_order(own, payment, runtime.now(), keeps_customer=keeps_customer)
     except IntegrityError:
         raise OrderClaimed(ALREADY_PAID.format(uid=payment.merchant_uid)) from None
 
@@ -154,12 +156,16 @@ async def call_pg(runtime: Runtime, call: Callable[[], Awaitable[ChargeResult]])
 
 
 async def start_charge(
-    runtime: Runtime, payment: Payment, prepared_amount: object = NOT_LOADED, connection: AsyncConnection | None = None
+    runtime: Runtime,
+    payment: Payment,
+    prepared_amount: object = NOT_LOADED,
+    connection: AsyncConnection | None = None,
+    keeps_customer: dict | None = None,
 ) -> None:
     """Steps before the PG: the prepare guard and the journaled claim."""
     payment.outcome_pending = True
     await check_prepared_amount(runtime, payment.merchant_id, payment.merchant_uid, payment.amount, prepared_amount)
-    await record_attempt(runtime, payment, connection)
+    await record_attempt(runtime, payment, connection, keeps_customer)
 
 
 async def finish_charge(
@@ -187,7 +193,8 @@ async def charge(
     payment: Payment,
     call: Callable[[], Awaitable[ChargeResult]],
     on_approved: OnApproved | None = None,
+    keeps_customer: dict | None = None,
 ) -> Payment:
     """Run one charge through the three steps and return the recorded payment."""
-    await start_charge(runtime, payment)
+    await start_charge(runtime, payment, keeps_customer=keeps_customer)
     return await finish_charge(runtime, payment, call, on_approved)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 from sqlalchemy import and_, bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -19,6 +20,7 @@ from paymux.store.payments import (
 from paymux.store.schema import order_claims, payments, webhook_events
 
 CHARGING, PAID = "charging", "paid"
+_KEEPS_CUSTOMER = "_keeps_customer"  # in the attempt JSON, beside the payment's columns
 AWAITING_DEPOSIT = "awaiting"  # a virtual account was issued; the reconciler leaves these alone
 
 _CLAIM = and_(
@@ -62,8 +64,17 @@ def _claim_params(payment: Payment, now: int, state: str = CHARGING) -> dict[str
     }
 
 
-async def claim_order(connection: AsyncConnection, payment: Payment, now: int, state: str = CHARGING) -> None:
-    """Journal the attempt and claim its order. IntegrityError if the order is paid or in flight."""
+async def claim_order(
+    connection: AsyncConnection, payment: Payment, now: int, state: str = CHARGING, keeps_customer: dict | None = None
+) -> None:
+    """Journal the attempt and claim its order. IntegrityError if the order is paid or in flight.
+
+    ``keeps_customer``: the billing key (journal form, sealed) to keep if the charge is approved,
+    so an approval learned later by inquiry keeps it too.
+    """
+    attempt = {k: v for k, v in payment_row(payment).items() if v is not None}
+    if keeps_customer is not None:
+        attempt[_KEEPS_CUSTOMER] = keeps_customer
     await _INSERT_CLAIM.run(
         connection,
         {
@@ -71,7 +82,7 @@ async def claim_order(connection: AsyncConnection, payment: Payment, now: int, s
             "merchant_uid": payment.merchant_uid,
             "imp_uid": payment.imp_uid,
             "state": state,
-            "attempt": json.dumps({k: v for k, v in payment_row(payment).items() if v is not None}, ensure_ascii=False),
+            "attempt": json.dumps(attempt, ensure_ascii=False),
             "created_at": now,
             "updated_at": now,
         },
@@ -121,8 +132,15 @@ async def settle_existing(
     return True
 
 
-async def charging_attempts(connection: AsyncConnection, older_than: int, limit: int) -> list[tuple[Payment, bool]]:
-    """Attempts still charging, oldest first, each with whether its payment row exists yet."""
+@dataclass(frozen=True)
+class JournaledAttempt:
+    payment: Payment
+    row_exists: bool  # the payment row was written (pending) before the answer was lost
+    keeps_customer: dict | None  # a billing key to keep on approval (journal form)
+
+
+async def charging_attempts(connection: AsyncConnection, older_than: int, limit: int) -> list[JournaledAttempt]:
+    """Attempts still charging, oldest first."""
     rows = await connection.execute(
         select(order_claims.c.attempt, payments.c.id)
         .select_from(
@@ -135,4 +153,9 @@ async def charging_attempts(connection: AsyncConnection, older_than: int, limit:
         .order_by(order_claims.c.created_at)
         .limit(limit)
     )
-    return [(payment_from_mapping(json.loads(row.attempt)), row.id is not None) for row in rows]
+    attempts = []
+    for row in rows:
+        attempt = json.loads(row.attempt)
+        keeps = attempt.pop(_KEEPS_CUSTOMER, None)
+        attempts.append(JournaledAttempt(payment_from_mapping(attempt), row.id is not None, keeps))
+    return attempts

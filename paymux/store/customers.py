@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Sequence
 from dataclasses import fields
 from types import SimpleNamespace
@@ -26,6 +27,20 @@ def _customer(row: Any) -> Customer:
         billing_key=Sealed(key_id=row.billing_key_key_id, ciphertext=row.billing_key_ciphertext),
         **data,
     )
+
+
+def journal_form(customer: Customer) -> dict[str, Any]:
+    """The customer as JSON for the attempt journal, so a charge settled later can still keep its
+    key. The billing key stays vault ciphertext."""
+    row = _row(customer)
+    row["billing_key_ciphertext"] = base64.b64encode(customer.billing_key.ciphertext).decode()
+    return row
+
+
+def from_journal(data: dict[str, Any]) -> Customer:
+    data = dict(data)
+    sealed = Sealed(key_id=data.pop("billing_key_key_id"), ciphertext=base64.b64decode(data.pop("billing_key_ciphertext")))
+    return Customer(id=None, billing_key=sealed, **data)
 
 
 def _row(customer: Customer) -> dict[str, Any]:

@@ -84,3 +84,21 @@ def test_attempt_interrupted_before_the_pg_call_is_failed_by_inquiry(gateway: Ga
     assert failed["status"] == "failed" and "no record" in failed["fail_reason"]
     assert _webhook_statuses(gateway, attempt.imp_uid) == ["failed"]
     assert shop.again(customer_uid, attempt.merchant_uid).expect_ok()["status"] == "paid"  # released
+
+
+def test_onetime_with_customer_uid_keeps_its_key_when_approved_by_inquiry(gateway: GatewayServer, shop: TestMerchant) -> None:
+    """The key issued for a onetime charge is kept even when the approval is learned later."""
+    order, customer_uid = unique("keep"), unique("cust")
+    body = {"merchant_uid": order, "amount": 8_800, "card_number": CARD_TIMEOUT_APPROVED, "expiry": "2030-12",
+            "birth": "820213", "customer_uid": customer_uid}
+    pending = shop.api("POST", "/subscribe/payments/onetime", json=body).body["response"]
+    assert pending["status"] == "ready"
+    assert shop.api("GET", f"/subscribe/customers/{customer_uid}").status == 404  # not yet: nothing approved
+    _settle(gateway)
+    assert shop.api("GET", f"/payments/{pending['imp_uid']}").expect_ok()["status"] == "paid"
+    key = shop.api("GET", f"/subscribe/customers/{customer_uid}").expect_ok()
+    assert key["card_number"] == "400000******0119"
+    later = shop.again(customer_uid, unique("next"))  # the kept key reaches the PG (this test card times out again)
+    assert (later.code, later.response["status"]) == (-1, "ready")
+    charged = shop.api("GET", f"/subscribe/customers/{customer_uid}/payments").expect_ok()
+    assert pending["imp_uid"] in [p["imp_uid"] for p in charged["list"]]
