@@ -23,6 +23,7 @@ from fastapi.responses import (
 from fastapi.templating import Jinja2Templates
 
 from paymux.checkout import views
+from paymux.demo import DEMO_USER_CODE
 from paymux.domain.errors import InvalidParameter, NotFound, PaymuxError
 from paymux.domain.payment import Payment
 from paymux.services import checkout
@@ -34,7 +35,6 @@ SDK_PATH = HERE / "static" / "iamport.js"
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 router = APIRouter(include_in_schema=False)
 _ORIGIN = re.compile(r"^https?://[A-Za-z0-9.\-\[\]:]+$")
-DEMO_USER_CODE = "imp10000000"
 
 
 def _runtime(request: Request) -> Runtime:
@@ -131,7 +131,7 @@ async def approve(request: Request) -> Response:
         bank_code=form.get("bank_code"), phone=form.get("phone"), phone_code=form.get("phone_code"),
     )
     try:
-        payment = await checkout.submit(runtime, ticket_text, buyer_input)
+        ticket, payment = await checkout.submit(runtime, ticket_text, buyer_input)
     except InvalidParameter as mistake:
         ticket, window, payment = await checkout.reopen(runtime, ticket_text)
         if window is None:
@@ -140,19 +140,17 @@ async def approve(request: Request) -> Response:
         return _window_page(request, window, {mistake.field: mistake.message}, kept)
     except NotFound as missing:
         return HTMLResponse(missing.message, status_code=404)
-    ticket = checkout.tickets(runtime).verify(ticket_text)
     return _settled(request, ticket, payment)
 
 
 @router.post("/checkout/close")
 async def close(request: Request) -> Response:
     form = await _form(request)
-    runtime = _runtime(request)
     try:
-        payment = await checkout.close(runtime, form.get("ticket", ""))
+        ticket, payment = await checkout.close(_runtime(request), form.get("ticket", ""))
     except NotFound as missing:
         return HTMLResponse(missing.message, status_code=404)
-    return _settled(request, checkout.tickets(runtime).verify(form.get("ticket", "")), payment)
+    return _settled(request, ticket, payment)
 
 
 @router.post("/checkout/phone-code")

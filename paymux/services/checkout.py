@@ -374,15 +374,19 @@ class _AlreadySettled(Exception):
     """The window's payment changed meanwhile (double submit, or closed in another tab)."""
 
 
-async def submit(runtime: Runtime, ticket_text: str, form: BuyerInput) -> Payment:
+async def submit(runtime: Runtime, ticket_text: str, form: BuyerInput) -> tuple[WindowTicket, Payment]:
     """The buyer pressed "approve": authenticate with the PG and record its answer.
 
     Raises InvalidParameter for a field the buyer can correct; every other outcome is a settled
-    (or, when the PG's answer was lost, pending) payment.
+    (or, when the PG's answer was lost, pending) payment, returned with the window's ticket.
     """
-    _, window, payment = await reopen(runtime, ticket_text)
+    ticket, window, payment = await reopen(runtime, ticket_text)
     if window is None:
-        return payment
+        return ticket, payment
+    return ticket, await _approve(runtime, window, payment, form)
+
+
+async def _approve(runtime: Runtime, window: OpenWindow, payment: Payment, form: BuyerInput) -> Payment:
     authentication = _authentication(runtime, window, form)
     payment.card_quota = _installments(window, form)
     if window.screen is Screen.VBANK:
@@ -470,12 +474,12 @@ async def _issue_vbank(
     return payment
 
 
-async def close(runtime: Runtime, ticket_text: str) -> Payment:
+async def close(runtime: Runtime, ticket_text: str) -> tuple[WindowTicket, Payment]:
     """The buyer closed the window: the open payment fails as cancelled by the user."""
-    _, window, payment = await reopen(runtime, ticket_text)
+    ticket, window, payment = await reopen(runtime, ticket_text)
     if window is None:
-        return payment
-    return await _fail_open(runtime, payment, USER_CANCELLED)
+        return ticket, payment
+    return ticket, await _fail_open(runtime, payment, USER_CANCELLED)
 
 
 async def send_phone_code(runtime: Runtime, ticket_text: str, phone: str | None) -> str:
