@@ -12,6 +12,13 @@ from typing import Any, TypeVar
 import click
 
 from paymux.config import Settings
+from paymux.demo import (
+    DEMO_CONSOLE_EMAIL,
+    DEMO_CONSOLE_PASSWORD,
+    DEMO_IMP_KEY,
+    DEMO_IMP_SECRET,
+    DEMO_USER_CODE,
+)
 from paymux.domain.errors import Conflict, PaymuxError
 from paymux.services import channels as channel_service
 from paymux.services import merchants as merchant_service
@@ -21,11 +28,6 @@ from paymux.vault import Vault
 
 T = TypeVar("T")
 
-DEMO_USER_CODE = "imp10000000"
-DEMO_IMP_KEY = "2000000000000001"
-DEMO_IMP_SECRET = "demo-secret-for-local-sandbox-use-only"
-DEMO_CONSOLE_EMAIL = "demo@paymux.local"
-DEMO_CONSOLE_PASSWORD = "paymux-demo-console"
 DEMO_CHANNELS = (
     # (pg, type, default): console order is matching order
     ("html5_inicis", "general", True),
