@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import logging
 import os
 import secrets
@@ -28,6 +27,7 @@ from paymux.services import channels as channel_service
 from paymux.services import merchants as merchant_service
 from paymux.services.runtime import Runtime
 from paymux.store.migrate import upgrade_to_head
+from tests.postgres import run_in_thread
 
 T = TypeVar("T")
 
@@ -99,8 +99,7 @@ class GatewayServer:
                 "PAYMUX_RUN_WORKERS": "0",
             }
         )
-        with concurrent.futures.ThreadPoolExecutor(1) as pool:  # alembic runs its own loop (see run_coroutine)
-            pool.submit(upgrade_to_head, self.settings.database_url).result()
+        run_in_thread(upgrade_to_head, self.settings.database_url)  # alembic runs its own loop
         self.runtime = Runtime.build(self.settings, self.clock)
         self.app = create_app(self.settings, runtime=self.runtime)
         self._server = uvicorn.Server(

@@ -18,7 +18,7 @@ import socket
 import subprocess
 import tempfile
 import uuid
-from collections.abc import Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -85,11 +85,15 @@ def _start_throwaway() -> PostgresServer | None:
     return PostgresServer(f"postgresql://{user}@127.0.0.1:{port}/postgres", data_dir, f"{bin_dir}/pg_ctl")
 
 
-def run_coroutine(coroutine: Coroutine[Any, Any, T]) -> T:
-    """``asyncio.run`` in a thread of its own: the browser tests' Playwright keeps an event loop
-    running in the main thread, where ``asyncio.run`` refuses to start."""
+def run_in_thread(function: Callable[..., T], *args: Any) -> T:
+    """Call ``function`` in a thread of its own: the browser tests' Playwright keeps an event loop
+    running in the main thread, where ``asyncio.run`` (ours, or alembic's) refuses to start."""
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
+        return pool.submit(function, *args).result()
+
+
+def run_coroutine(coroutine: Coroutine[Any, Any, T]) -> T:
+    return run_in_thread(asyncio.run, coroutine)
 
 
 @functools.cache
