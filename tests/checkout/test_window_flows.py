@@ -52,6 +52,12 @@ class Checkout:
         self.window.get_by_test_id("payment-window").wait_for()
         return self.window
 
+    def refused(self, url: str) -> dict[str, Any]:
+        """Press pay on a page whose request is refused before any window opens; the callback's rsp."""
+        self.page.goto(url)
+        self.page.get_by_test_id("pay").click()
+        return self.result()
+
     def fill_card(self, number: str, company: str | None = None, quota: str | None = None) -> None:
         if company is not None:
             self.window.get_by_test_id("card-company").select_option(company)
@@ -352,9 +358,7 @@ def test_a_string_amount_is_refused_before_any_window(
 ) -> None:
     order = unique("string_amount")
     param = seed_example(order, amount="1004")
-    checkout.page.goto(shop_site.shop_page(gateway.base_url, window_shop.user_code, param))
-    checkout.page.get_by_test_id("pay").click()
-    rsp = checkout.result()
+    rsp = checkout.refused(shop_site.shop_page(gateway.base_url, window_shop.user_code, param))
     assert (rsp["success"], rsp["imp_uid"], rsp["error_code"]) == (False, None, "F400")
     assert "amount" in rsp["error_msg"] and "integer" in rsp["error_msg"]
     assert window_shop.api("GET", f"/payments/find/{order}").status == 404
@@ -365,9 +369,7 @@ def test_an_amount_different_from_prepare_is_refused(
 ) -> None:
     order = unique("prepared")
     window_shop.api("POST", "/payments/prepare", json={"merchant_uid": order, "amount": 1000}).expect_ok()
-    checkout.page.goto(shop_site.shop_page(gateway.base_url, window_shop.user_code, seed_example(order, amount=900)))
-    checkout.page.get_by_test_id("pay").click()
-    rsp = checkout.result()
+    rsp = checkout.refused(shop_site.shop_page(gateway.base_url, window_shop.user_code, seed_example(order, amount=900)))
     assert (rsp["success"], rsp["imp_uid"], rsp["error_code"]) == (False, None, "F422")
     assert "1000" in rsp["error_msg"] and "900" in rsp["error_msg"]
     assert window_shop.api("GET", f"/payments/find/{order}").status == 404
@@ -382,9 +384,7 @@ def test_paying_an_already_paid_order_is_refused(
     checkout.fill_card(HYUNDAI_CARD, company="367")
     first = checkout.approve("first")
     assert first["success"] is True
-    checkout.page.goto(url)
-    checkout.page.get_by_test_id("pay").click()
-    second = checkout.result()
+    second = checkout.refused(url)
     assert (second["success"], second["imp_uid"], second["error_code"]) == (False, None, "F409")
     assert order in second["error_msg"]
     paid = window_shop.api("GET", "/payments/status/paid", params={"limit": 100}).expect_ok()["list"]
@@ -410,9 +410,7 @@ def test_missing_buyer_tel_is_refused_for_inicis(
     gateway: GatewayServer, window_shop: TestMerchant, shop_site: ShopSite, checkout: Checkout
 ) -> None:
     param = seed_example(unique("no_tel"), buyer_tel=None)
-    checkout.page.goto(shop_site.shop_page(gateway.base_url, window_shop.user_code, param))
-    checkout.page.get_by_test_id("pay").click()
-    rsp = checkout.result()
+    rsp = checkout.refused(shop_site.shop_page(gateway.base_url, window_shop.user_code, param))
     assert (rsp["success"], rsp["error_code"]) == (False, "F400")
     assert rsp["error_msg"].startswith("buyer_tel")
 
@@ -421,9 +419,7 @@ def test_certification_answers_not_supported(
     gateway: GatewayServer, window_shop: TestMerchant, shop_site: ShopSite, checkout: Checkout
 ) -> None:
     url = shop_site.shop_page(gateway.base_url, window_shop.user_code, '{"merchant_uid": "cert_1"}', call="certification")
-    checkout.page.goto(url)
-    checkout.page.get_by_test_id("pay").click()
-    rsp = checkout.result()
+    rsp = checkout.refused(url)
     assert (rsp["success"], rsp["error_code"]) == (False, "F501")
     assert "not supported" in rsp["error_msg"]
 
