@@ -8,6 +8,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from paymux.domain.payment import Payment, PaymentStatus
 from paymux.services.charging import PENDING_MESSAGE
+from paymux.services.checkout import USER_CANCELLED
 
 # error_code values of the rsp (documented in docs/sandbox.md).
 INVALID_PARAMETER = "F400"
@@ -48,8 +49,7 @@ def payment_rsp(payment: Payment) -> dict[str, Any]:
     rsp["success"] = rsp["imp_success"] = success
     rsp["error_code"] = rsp["error_msg"] = None
     if payment.status is PaymentStatus.FAILED:
-        closed = (payment.fail_reason or "").startswith("사용자가 결제를 취소")
-        rsp["error_code"] = CLOSED_BY_BUYER if closed else DECLINED
+        rsp["error_code"] = CLOSED_BY_BUYER if payment.fail_reason == USER_CANCELLED else DECLINED
         rsp["error_msg"] = payment.fail_reason
     elif payment.status is PaymentStatus.READY and not success:
         rsp["error_code"], rsp["error_msg"] = OUTCOME_PENDING, PENDING_MESSAGE
