@@ -257,14 +257,14 @@ async def open_window(
     async with runtime.database.autocommit() as connection:
         await payment_store.insert_payment(connection, payment)
     ticket = WindowTicket(merchant.id, payment.imp_uid, dict(param), display, origin, now)  # type: ignore[call-overload]
-    return _window(runtime, ticket, payment, request, channel, connector, screen)
+    return _window(tickets(runtime).sign(ticket), ticket, payment, request, channel, connector, screen)
 
 
-def _window(runtime: Runtime, ticket: WindowTicket, payment: Payment, request: PayRequest, channel: Channel,
+def _window(ticket_text: str, ticket: WindowTicket, payment: Payment, request: PayRequest, channel: Channel,
             connector: Connector, screen: Screen) -> OpenWindow:
     companies = [(code, name) for code, name in CARD_COMPANIES.items() if request.card.company_allowed(code)]
     return OpenWindow(
-        ticket=tickets(runtime).sign(ticket), payment=payment, request=request, channel=channel,
+        ticket=ticket_text, payment=payment, request=request, channel=channel,
         pg_name=connector.display_name, screen=screen, card_companies=companies, quota_choices=quota_choices(request),
         banks=list(BANKS.items()), display=ticket.display, origin=ticket.origin,
     )
@@ -285,7 +285,8 @@ async def reopen(runtime: Runtime, ticket_text: str) -> tuple[WindowTicket, Open
         return ticket, None, await _fail_open(runtime, payment, WINDOW_EXPIRED)
     request = PayRequest.parse(ticket.param, ticket.issued_at)
     connector = runtime.connectors.for_channel(channel)
-    return ticket, _window(runtime, ticket, payment, request, channel, connector, screen_for(connector, request)), payment
+    window = _window(ticket_text, ticket, payment, request, channel, connector, screen_for(connector, request))
+    return ticket, window, payment
 
 
 # --- the buyer's answer ---------------------------------------------------------------------------
