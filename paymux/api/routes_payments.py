@@ -21,7 +21,8 @@ from paymux.api.views import page_view, payment_view
 from paymux.domain.errors import InvalidParameter
 from paymux.domain.payment import PaymentStatus
 from paymux.services import payments as payment_service
-from paymux.services.payments import CancelRequest
+from paymux.services import cancels as cancel_service
+from paymux.services.cancels import CancelRequest
 
 router = APIRouter(tags=["payments"])
 
@@ -100,7 +101,7 @@ async def cancel_payment(body: CancelBody, runtime: RuntimeDep, merchant: Mercha
         refund_bank=body.refund_bank,
         refund_account=body.refund_account,
     )
-    return ok(payment_view(await payment_service.cancel_payment(runtime, merchant, request)))
+    return ok(payment_view(await cancel_service.cancel_payment(runtime, merchant, request)))
 
 
 @router.post("/payments/prepare", summary="Register the amount an order must be paid")

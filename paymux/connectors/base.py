@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
@@ -81,8 +82,50 @@ class IssuedBillingKey:
 
 @dataclass(frozen=True)
 class CancelResult:
-    pg_tid: str
+    """The PG's answer to a cancel: done (with the cancel's own PG transaction id), refused with the
+    PG's reason, or unknown (sent, no answer: the reconciler asks the PG later)."""
+
+    outcome: Outcome
+    pg_tid: str = ""
+    reason: str = ""
     receipt_url: str = ""
+
+    @classmethod
+    def done(cls, pg_tid: str, receipt_url: str = "") -> CancelResult:
+        return cls(Outcome.APPROVED, pg_tid=pg_tid, receipt_url=receipt_url)
+
+    @classmethod
+    def refused(cls, reason: str) -> CancelResult:
+        return cls(Outcome.DECLINED, reason=reason)
+
+    @classmethod
+    def unknown(cls, reason: str) -> CancelResult:
+        return cls(Outcome.UNKNOWN, reason=reason)
+
+
+@dataclass(frozen=True)
+class CancelOrder:
+    """One cancel as the PG sees it: the original approval, how much, and what remains after it.
+
+    ``remaining_after`` is the balance the PG must be left with (INICIS ``confirmPrice``, Kakao Pay
+    ``cancel_available_amount``): a checksum, so a retried cancel cannot be applied twice.
+    ``cancellation_id`` names this cancel in paymux's journal (and at PGs that take an idempotency key).
+    """
+
+    cancellation_id: str
+    payment: Payment
+    amount: int
+    tax_free: int
+    reason: str
+    remaining_after: int
+    now: int
+    refund_holder: str | None = None
+    refund_bank: str | None = None
+    refund_account: str | None = field(default=None, repr=False)
+
+    @property
+    def is_full(self) -> bool:
+        return self.amount == self.payment.amount and self.payment.cancel_amount == 0
 
 
 @dataclass(frozen=True)
@@ -119,6 +162,99 @@ class WindowAuthentication:
 
 
 @dataclass(frozen=True)
+class WindowStart:
+    """A payment window to open at the PG itself (a live-protocol connector).
+
+    ``request.order_id`` is the imp_uid (the PG's order id, INICIS ``oid``); the PG sends the buyer
+    back to ``return_url`` with its authentication result, or to ``close_url`` when the buyer
+    closes its window. ``notice_url`` is where the PG's asynchronous notices (a virtual account's
+    deposit) arrive. ``now`` is unix seconds.
+    """
+
+    request: ChargeRequest
+    pay_method: str
+    mobile: bool
+    issues_billing_key: bool
+    return_url: str
+    close_url: str
+    notice_url: str
+    quota_months: tuple[int, ...] = ()  # installment months offered besides the lump sum
+    vbank_due: int = 0  # unix seconds, for pay_method vbank
+
+
+@dataclass(frozen=True)
+class WindowLaunch:
+    """How the buyer's browser reaches the PG's window: paymux renders a page with ``fields`` as a
+    form (``charset`` its accept-charset) and either submits it to ``url`` with ``method``, or —
+    when the PG ships a window library (INICIS ``INIStdPay.js``) — loads ``script_url`` and calls
+    ``script_call(formId)``. ``reference`` is kept with the window (never shown to the buyer)."""
+
+    url: str
+    fields: dict[str, str]
+    method: str = "POST"
+    charset: str = "utf-8"
+    script_url: str | None = None
+    script_call: str | None = None
+    reference: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class WindowOutcome:
+    """What the PG's window ended in, after paymux approved it server-side.
+
+    ``result`` is the charge outcome (APPROVED with the approval; DECLINED with the PG's reason,
+    including a buyer who closed the window; UNKNOWN when the approval's answer was lost).
+    ``billing_key`` is set when the window issued one, ``vbank`` when it opened a virtual account.
+    ``reference`` is what a later net cancel or inquiry needs (journaled before the approval call).
+    """
+
+    result: ChargeResult
+    billing_key: IssuedBillingKey | None = None
+    vbank: VbankIssued | None = None
+    vbank_due: int = 0
+    reference: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PgNotice:
+    """An asynchronous notice from a PG (a virtual account's deposit), verified by the connector.
+
+    ``order_id`` is paymux's imp_uid (the order id paymux gave the PG), ``amount`` KRW.
+    """
+
+    kind: str  # "vbank_deposit"
+    order_id: str
+    pg_tid: str
+    mid: str
+    amount: int
+    depositor: str = ""
+
+
+@dataclass(frozen=True)
+class NoticeReply:
+    """The answer a PG expects to a notice (INICIS: the text ``OK``); anything else makes it resend."""
+
+    status_code: int
+    body: str
+    media_type: str = "text/plain"
+
+
+class InvalidNotice(Refused):
+    """A notice that is not from the PG, or not one we understand: answered with the PG's error."""
+
+
+@dataclass(frozen=True)
+class CredentialField:
+    """One secret a PG issues to a merchant (INICIS: signKey, INIAPI key and IV …), asked for by the
+    console's live channel form. ``help`` says where the merchant finds it."""
+
+    name: str
+    label: str
+    help: str
+    required: bool = True
+
+
+@dataclass(frozen=True)
 class ChannelContext:
     """A channel with its decrypted credentials, handed to a connector for one call."""
 
@@ -141,9 +277,45 @@ class Connector(ABC):
     billing_window_methods: frozenset[str] = frozenset({"card"})
     test_mids: dict[PayType, str] = {}
     mode: ChannelMode = ChannelMode.TEST
+    # True: the buyer authenticates in the PG's own window (start_window / finish_window); False:
+    # paymux shows the sandbox screens and calls approve_window.
+    has_pg_window: bool = False
+    credential_fields: tuple[CredentialField, ...] = ()
 
     def supports_keyin(self) -> bool:
         return PayType.API in self.pay_types
+
+    def missing_credentials(self, context: ChannelContext) -> list[str]:
+        """The required credentials this channel lacks; a window or call is refused before any
+        card is asked for while this is not empty."""
+        return [f.name for f in self.credential_fields if f.required and not context.credentials.get(f.name)]
+
+    async def start_window(self, context: ChannelContext, start: WindowStart) -> WindowLaunch:
+        """Open the PG's own window (a signed form, or a server call that returns a redirect)."""
+        raise Refused(f"{self.display_name} has no PG window in this mode")
+
+    async def finish_window(
+        self, context: ChannelContext, start: WindowStart, returned: Mapping[str, str]
+    ) -> WindowOutcome:
+        """The PG sent the buyer back with ``returned`` (its form or query fields): verify them and
+        approve server-side. A transport failure of the approval call is an UNKNOWN result."""
+        raise Refused(f"{self.display_name} has no PG window in this mode")
+
+    def window_reference(self, start: WindowStart, returned: Mapping[str, str]) -> dict[str, str]:
+        """What must be journaled before the approval call so that a lost answer can be settled
+        (net cancel or inquiry). Raises Refused when ``returned`` is not a usable authentication."""
+        return {}
+
+    async def net_cancel(self, context: ChannelContext, reference: Mapping[str, str], amount: int, now: int) -> Outcome:
+        """Undo an approval paymux could not record (INICIS netCancelUrl). APPROVED = nothing is charged."""
+        return Outcome.UNKNOWN
+
+    def parse_notice(self, form: Mapping[str, str], remote_addr: str, trusted_sources: list[str]) -> PgNotice:
+        """Verify and read a PG notice. Raises InvalidNotice."""
+        raise InvalidNotice(f"{self.display_name} sends no notices to paymux")
+
+    def notice_reply(self, accepted: bool) -> NoticeReply:
+        return NoticeReply(200 if accepted else 400, "OK" if accepted else "FAIL")
 
     @abstractmethod
     async def issue_billing_key(
@@ -162,14 +334,29 @@ class Connector(ABC):
         """Key-in: charge card data directly, storing nothing."""
 
     @abstractmethod
-    async def cancel(
-        self, context: ChannelContext, payment: Payment, amount: int, tax_free: int, reason: str, now: int
-    ) -> CancelResult:
-        """Cancel all or part of an approved payment. Raises Refused when the PG refuses."""
+    async def cancel(self, context: ChannelContext, order: CancelOrder) -> CancelResult:
+        """Cancel all or part of an approved payment; a refusal is an answer, not an exception."""
+
+    async def inquire_cancel(self, context: ChannelContext, order: CancelOrder) -> CancelResult:
+        """Whether a cancel whose answer was lost happened at the PG: done, refused (it did not
+        happen), or still unknown — the default, for a PG that cannot be asked."""
+        return CancelResult.unknown("this PG cannot be asked about a cancel")
+
+    async def delete_billing_key(self, context: ChannelContext, billing_key: str, now: int) -> Outcome:
+        """Delete a billing key at the PG. PGs with no delete call (INICIS INIAPI) forget it locally:
+        APPROVED. DECLINED keeps the key here; UNKNOWN leaves the delete to be retried."""
+        return Outcome.APPROVED
 
     @abstractmethod
-    async def inquire(self, context: ChannelContext, order_id: str, now: int) -> ChargeResult:
-        """Ask the PG what became of an order whose outcome we do not know."""
+    async def inquire(
+        self, context: ChannelContext, order_id: str, now: int, reference: Mapping[str, str] | None = None
+    ) -> ChargeResult:
+        """Ask the PG what became of an order whose outcome we do not know.
+
+        ``reference`` is what the journal kept before the call (a window's authentication token and
+        net-cancel URL, …): a PG whose lost approvals cannot be looked up settles them by net cancel,
+        answering DECLINED once the PG confirmed nothing is charged.
+        """
 
     async def approve_window(
         self, context: ChannelContext, request: ChargeRequest, authentication: WindowAuthentication

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from paymux.connectors.base import (
+    CancelOrder,
     CancelResult,
     ChannelContext,
     ChargeRequest,
@@ -21,7 +24,6 @@ from paymux.connectors.sandbox import SandboxConnector, SandboxLedger
 from paymux.domain.card import CardDetails
 from paymux.domain.channel import Channel, ChannelMode, canonical_pg_code
 from paymux.domain.errors import InvalidParameter, Refused
-from paymux.domain.payment import Payment
 
 SANDBOX_CONNECTORS: tuple[type[SandboxConnector], ...] = (
     InicisSandbox,
@@ -60,10 +62,12 @@ class LiveNotAvailable(Connector):
     async def charge_card(self, context: ChannelContext, card: CardDetails, request: ChargeRequest) -> ChargeResult:
         raise self._refuse()
 
-    async def cancel(self, context: ChannelContext, payment: Payment, amount: int, tax_free: int, reason: str, now: int) -> CancelResult:
-        raise self._refuse()
+    async def cancel(self, context: ChannelContext, order: CancelOrder) -> CancelResult:
+        return CancelResult.refused(self._refuse().message)
 
-    async def inquire(self, context: ChannelContext, order_id: str, now: int) -> ChargeResult:
+    async def inquire(
+        self, context: ChannelContext, order_id: str, now: int, reference: Mapping[str, str] | None = None
+    ) -> ChargeResult:
         raise self._refuse()
 
     async def approve_window(

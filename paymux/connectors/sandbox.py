@@ -10,12 +10,14 @@ recorded answers "no such transaction", as a PG does for a request that never re
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from dataclasses import asdict
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
 from paymux.connectors.base import (
+    CancelOrder,
     CancelResult,
     CardRefused,
     ChannelContext,
@@ -243,15 +245,15 @@ class SandboxConnector(Connector):
     def _outcome_key(self, order_id: str) -> str:
         return f"{self.pg_provider}:outcome:{order_id}"
 
-    async def cancel(
-        self, context: ChannelContext, payment: Payment, amount: int, tax_free: int, reason: str, now: int
-    ) -> CancelResult:
-        refusal = self.check_cancel(payment, now)
+    async def cancel(self, context: ChannelContext, order: CancelOrder) -> CancelResult:
+        refusal = self.check_cancel(order.payment, order.now)
         if refusal:
-            raise Refused(refusal)
-        return CancelResult(pg_tid=self.new_tid(now))
+            return CancelResult.refused(refusal)
+        return CancelResult.done(self.new_tid(order.now))
 
-    async def inquire(self, context: ChannelContext, order_id: str, now: int) -> ChargeResult:
+    async def inquire(
+        self, context: ChannelContext, order_id: str, now: int, reference: Mapping[str, str] | None = None
+    ) -> ChargeResult:
         recorded = await self.ledger.get(self._outcome_key(order_id))
         if recorded is None:
             return ChargeResult.declined(NEVER_REACHED_PG)

@@ -18,7 +18,8 @@ from paymux.services import billing as billing_service
 from paymux.services import payments as payment_service
 from paymux.services import reports
 from paymux.services import vbanks as vbank_service
-from paymux.services.payments import CancelRequest
+from paymux.services import cancels as cancel_service
+from paymux.services.cancels import CancelRequest
 
 router = APIRouter(route_class=ConsoleRoute)
 SignedIn = Annotated[Console, Depends(signed_in)]
@@ -101,7 +102,7 @@ async def payment_cancel(imp_uid: str, console: SignedIn) -> Response:
         refund_account=values["refund_account"] or None,
     )
     try:
-        await payment_service.cancel_payment(console.runtime, merchant, request)
+        await cancel_service.cancel_payment(console.runtime, merchant, request)
     except (InvalidParameter, Refused) as error:
         where = field_of(error, "amount") if isinstance(error, InvalidParameter) else "amount"
         return await _detail(console, merchant, imp_uid, 400, values=values, errors={where: error.message})

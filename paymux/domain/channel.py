@@ -60,6 +60,7 @@ class Channel:
     mode: ChannelMode
     is_default: bool
     label: str = ""
+    endpoint: str | None = None  # the host speaking the PG's protocol for this channel; None = the PG's own
     credentials: Sealed | None = field(default=None, repr=False, compare=False)
 
     @property

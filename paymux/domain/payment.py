@@ -150,13 +150,17 @@ class Payment:
         self.failed_at = self.status_at = self.updated_at = now
         self.outcome_pending = False
 
-    def plan_cancel(self, amount: int | None, tax_free: int, checksum: int | None) -> int:
-        """Check a cancel request against the balance and return the amount to cancel."""
+    def plan_cancel(self, amount: int | None, tax_free: int, checksum: int | None, reserved: int = 0) -> int:
+        """Check a cancel request against the balance and return the amount to cancel (KRW).
+
+        ``reserved``: what cancels already sent to the PG, not yet answered, hold of the balance.
+        Raises Refused (business refusal) or InvalidParameter.
+        """
         if self.status is not PaymentStatus.PAID:
             if self.status is PaymentStatus.CANCELLED:
                 raise Refused(f"payment {self.imp_uid} is already fully cancelled (이미 전액취소된 결제건입니다)")
             raise Refused(f"payment {self.imp_uid} is {self.status.value}; only paid payments can be cancelled")
-        remaining = self.cancellable_amount
+        remaining = self.cancellable_amount - reserved
         if checksum is not None and checksum != remaining:
             raise Refused(
                 f"checksum {checksum} does not match the cancellable balance {remaining} "

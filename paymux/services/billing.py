@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from paymux.connectors.base import Buyer, ChargeRequest, IssuedBillingKey
+from paymux.connectors.base import Buyer, CardRefused, ChargeRequest, IssuedBillingKey, Outcome
 from paymux.domain import ids
 from paymux.domain.card import CardDetails
 from paymux.domain.channel import Channel, Purpose
@@ -16,9 +17,12 @@ from paymux.domain.merchant import Merchant
 from paymux.domain.money import check_installments, split_tax
 from paymux.domain.payment import CustomerUidUsage, Payment
 from paymux.services import channels as channel_service
+from paymux.services import pg_calls
 from paymux.services.charging import charge, finish_charge, start_charge
 from paymux.services.runtime import Runtime
 from paymux.store import customers as customer_store
+from paymux.store import merchants as merchant_store
+from paymux.store import pg_calls as pg_call_store
 from paymux.store import payments as payment_store
 from paymux.store import schedules as schedule_store
 from paymux.store.payments import Page
@@ -137,17 +141,51 @@ async def _api_channel(runtime: Runtime, merchant: Merchant, pg: str | None) -> 
 async def issue_billing_key(
     runtime: Runtime, merchant: Merchant, customer_uid: str, card: CardDetails, pg: str | None, info: CustomerInfo
 ) -> Customer:
-    """``POST /subscribe/customers/{customer_uid}``: register the card with an API channel's PG."""
+    """``POST /subscribe/customers/{customer_uid}``: register the card with an API channel's PG.
+
+    Journaled (``pg_calls``) before the PG is called; a concurrent issue for the same customer_uid is
+    refused (CallInFlight) instead of racing. Raises CardRefused when the PG refuses the card, and
+    Refused when its answer was lost (no key is stored; the request can be retried).
+    """
     channel = await _api_channel(runtime, merchant, pg)
     connector = runtime.connectors.for_channel(channel)
     context = channel_service.channel_context(runtime, channel)
-    issued = await connector.issue_billing_key(context, card, customer_uid, runtime.now())
+    journaled = await pg_calls.journal(
+        runtime, merchant.id, pg_calls.KEY_ISSUE, customer_uid, channel.id, {"card_number": card.masked_number}
+    )
+    issued = await _issue_at_pg(runtime, journaled, lambda: connector.issue_billing_key(context, card, customer_uid, runtime.now()))
     customer = customer_record(runtime, merchant, customer_uid, channel, issued, info)
     async with runtime.database.transaction() as connection:
         await customer_store.save_customer(connection, customer)
+        await pg_call_store.set_state(connection, journaled.id, pg_call_store.DONE, runtime.now())
         saved = await customer_store.get_customer(connection, merchant.id, customer_uid)
     assert saved is not None
     return saved
+
+
+KEY_ANSWER_LOST = (
+    "PG사의 빌링키 발급 응답을 받지 못했습니다. 다시 시도해주세요 "
+    "(the PG's answer to the billing-key request was lost; no key was stored — try again)"
+)
+
+
+async def _issue_at_pg(
+    runtime: Runtime, journaled: pg_calls.JournaledCall, issue: Callable[[], Awaitable[IssuedBillingKey]]
+) -> IssuedBillingKey:
+    """Call the PG for a journaled key issue: the key, or CardRefused / Refused with the journal settled."""
+    async def attempt() -> IssuedBillingKey | Outcome:
+        return await issue()
+
+    result = await pg_calls.guarded(
+        runtime, attempt, unknown=lambda _reason: Outcome.UNKNOWN, declined=lambda reason: CardRefused(reason)
+    )
+    if isinstance(result, IssuedBillingKey):
+        return result
+    if isinstance(result, CardRefused):
+        await pg_calls.mark(runtime, journaled, pg_call_store.FAILED)
+        raise result
+    await pg_calls.mark(runtime, journaled, pg_call_store.UNKNOWN)
+    raise Refused(KEY_ANSWER_LOST)
 
 
 async def get_customer(runtime: Runtime, merchant: Merchant, customer_uid: str) -> Customer:
@@ -164,13 +202,44 @@ async def get_customers(runtime: Runtime, merchant: Merchant, customer_uids: lis
 
 
 async def delete_customer(runtime: Runtime, merchant: Merchant, customer_uid: str) -> Customer:
-    """Delete the billing key for good. Its scheduled payments are revoked with it, atomically."""
+    """Delete the billing key for good: at the PG first (where the PG has a delete call), then here,
+    with its scheduled payments revoked atomically. Raises NotFound, or Refused when the PG refused
+    the delete or its answer was lost (the key is kept; a lost answer is retried by the reconciler)."""
+    customer = await get_customer(runtime, merchant, customer_uid)
+    async with runtime.database.reading() as connection:
+        channel = await merchant_store.channel_by_id(connection, merchant.id, customer.channel_id)
+    if channel is not None:
+        journaled = await pg_calls.journal(runtime, merchant.id, pg_calls.KEY_DELETE, customer_uid, channel.id, {})
+        outcome = await delete_at_pg(runtime, channel, customer)
+        if outcome is not Outcome.APPROVED:
+            await pg_calls.mark(runtime, journaled, pg_call_store.FAILED if outcome is Outcome.DECLINED else pg_call_store.UNKNOWN)
+            raise Refused("PG사에서 빌링키 삭제를 확인하지 못했습니다 (the PG did not confirm the billing key's deletion; "
+                          "it is kept and the deletion will be retried)" if outcome is Outcome.UNKNOWN
+                          else "PG사에서 빌링키 삭제를 거절하였습니다 (the PG refused to delete the billing key)")
+    return await forget_customer(runtime, merchant.id, customer_uid, journaled.id if channel is not None else None)
+
+
+async def delete_at_pg(runtime: Runtime, channel: Channel, customer: Customer) -> Outcome:
+    """Ask the key's PG to delete it (Kakao Pay SID inactive …); PGs without a delete call answer APPROVED."""
+    connector = runtime.connectors.for_channel(channel)
+    context = channel_service.channel_context(runtime, channel)
+    billing_key = runtime.vault.open(customer.billing_key, billing_key_context(customer.merchant_id, customer.customer_uid)).decode()
+    return await pg_calls.guarded(
+        runtime, lambda: connector.delete_billing_key(context, billing_key, runtime.now()),
+        unknown=lambda _reason: Outcome.UNKNOWN, declined=lambda _reason: Outcome.DECLINED,
+    )
+
+
+async def forget_customer(runtime: Runtime, merchant_id: int, customer_uid: str, call_id: int | None) -> Customer:
+    """Delete the key here, revoke its schedules and settle the journaled delete, in one transaction."""
     async with runtime.database.transaction() as connection:
-        customer = await customer_store.get_customer(connection, merchant.id, customer_uid, for_update=True)
+        customer = await customer_store.get_customer(connection, merchant_id, customer_uid, for_update=True)
         if customer is None:
             raise NotFound(f"customer_uid '{customer_uid}' has no billing key (등록되지 않은 구매자입니다)")
-        await customer_store.delete_customer(connection, merchant.id, customer_uid)
-        await schedule_store.revoke(connection, merchant.id, customer_uid, None, runtime.now())
+        await customer_store.delete_customer(connection, merchant_id, customer_uid)
+        await schedule_store.revoke(connection, merchant_id, customer_uid, None, runtime.now())
+        if call_id is not None:
+            await pg_call_store.set_state(connection, call_id, pg_call_store.DONE, runtime.now())
     return customer
 
 
@@ -229,7 +298,11 @@ async def charge_onetime(
     if customer_uid is None:
         return await charge(runtime, payment, lambda: connector.charge_card(context, card, request))
 
-    issued = await connector.issue_billing_key(context, card, customer_uid, runtime.now())
+    journaled = await pg_calls.journal(
+        runtime, merchant.id, pg_calls.KEY_ISSUE, customer_uid, channel.id, {"card_number": card.masked_number}
+    )
+    issued = await _issue_at_pg(runtime, journaled, lambda: connector.issue_billing_key(context, card, customer_uid, runtime.now()))
+    await pg_calls.mark(runtime, journaled, pg_call_store.DONE)  # the key now travels in the charge's journal
     customer = customer_record(runtime, merchant, customer_uid, channel, issued, info)
     payment.customer_uid = customer_uid
     payment.customer_uid_usage = CustomerUidUsage.ISSUE.value

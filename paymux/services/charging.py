@@ -14,7 +14,6 @@ payment row is written once in the common case, which keeps the hot path cheap f
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -25,8 +24,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from paymux.connectors.base import ChargeResult, Outcome
 from paymux.domain.errors import Refused
 from paymux.domain.payment import Payment, PaymentStatus
+from paymux.services.pg_calls import guarded
 from paymux.services.runtime import Runtime
 from paymux.store import claims as claim_store
+from paymux.store.claims import CHARGING
 from paymux.store import orders as order_store
 from paymux.store import payments as payment_store
 
@@ -66,20 +67,65 @@ async def check_prepared_amount(
 
 
 async def record_attempt(
-    runtime: Runtime, payment: Payment, connection: AsyncConnection | None = None, keeps_customer: dict | None = None
+    runtime: Runtime,
+    payment: Payment,
+    connection: AsyncConnection | None = None,
+    keeps_customer: dict | None = None,
+    *,
+    pg_reference: dict[str, str] | None = None,
+    row_exists: bool = False,
 ) -> None:
-    """Step 1: journal the attempt and claim its order. Refused if the order is paid or in flight.
+    """Step 1: journal the attempt and claim its order. Raises OrderClaimed if the order is paid or
+    in flight.
 
     ``connection``: an attempt connection the caller already holds (it read the charge's context
-    on it), saving a pool checkout on the hot path.
+    on it), saving a pool checkout on the hot path. ``row_exists``: the payment row was recorded when
+    a window opened; it is marked in flight in the claim's transaction (PaymentSettledMeanwhile if
+    the window's payment changed meanwhile: a double submit or a close in another tab).
     """
+    if row_exists:
+        await hold_open_payment(runtime, payment, CHARGING, pg_reference)
+        return
     try:
         if connection is not None:
-            await claim_store.claim_order(connection, payment, runtime.now(), keeps_customer=keeps_customer)
+            await claim_store.claim_order(connection, payment, runtime.now(), keeps_customer=keeps_customer,
+                                          pg_reference=pg_reference)
             return
         async with runtime.database.recording_attempt() as own:
-            await claim_store.claim_order(own, payment, runtime.now(), keeps_customer=keeps_customer)
+            await claim_store.claim_order(own, payment, runtime.now(), keeps_customer=keeps_customer,
+                                          pg_reference=pg_reference)
     except IntegrityError:
+        raise OrderClaimed(ALREADY_PAID.format(uid=payment.merchant_uid)) from None
+
+
+class PaymentSettledMeanwhile(Exception):
+    """The window's payment changed meanwhile (double submit, or closed in another tab)."""
+
+
+async def hold_open_payment(
+    runtime: Runtime,
+    payment: Payment,
+    claim_state: str = CHARGING,
+    pg_reference: dict[str, str] | None = None,
+    connection_work: Callable[[AsyncConnection], Awaitable[None]] | None = None,
+) -> None:
+    """Claim the order of a window's ``ready`` payment and mark it in flight, in one transaction.
+
+    Raises OrderClaimed (nothing written) when the order is paid or in flight elsewhere, and
+    PaymentSettledMeanwhile when this window's payment was settled meanwhile.
+    """
+    now = runtime.now()
+    payment.outcome_pending = True
+    payment.updated_at = now
+    try:
+        async with runtime.database.transaction() as connection:
+            await claim_store.claim_order(connection, payment, now, state=claim_state, pg_reference=pg_reference)
+            if not await payment_store.save_if_open(connection, payment):
+                raise PaymentSettledMeanwhile
+            if connection_work is not None:
+                await connection_work(connection)
+    except IntegrityError:
+        payment.outcome_pending = False
         raise OrderClaimed(ALREADY_PAID.format(uid=payment.merchant_uid)) from None
 
 
@@ -143,16 +189,7 @@ async def record_outcome(
 
 async def call_pg(runtime: Runtime, call: Callable[[], Awaitable[ChargeResult]]) -> ChargeResult:
     """Step 2: the PG call. A timeout or a broken connector means 'unknown', never 'declined'."""
-    try:
-        async with asyncio.timeout(runtime.settings.connector_timeout_seconds):  # no extra task per call
-            return await call()
-    except TimeoutError:
-        return ChargeResult.unknown("PG call timed out")
-    except Refused as refusal:
-        return ChargeResult.declined(refusal.message)
-    except Exception:  # a connector bug must not lose the attempt; the reconciler will ask the PG
-        log.exception("connector failed during a charge; outcome left pending")
-        return ChargeResult.unknown("PG call failed")
+    return await guarded(runtime, call, unknown=ChargeResult.unknown, declined=ChargeResult.declined)
 
 
 async def start_charge(

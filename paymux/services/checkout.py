@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paymux.connectors.base import (
@@ -45,8 +44,10 @@ from paymux.services import merchants as merchant_service
 from paymux.services.charging import (
     ALREADY_PAID,
     OrderClaimed,
+    PaymentSettledMeanwhile,
     call_pg,
     check_prepared_amount,
+    record_attempt,
     record_outcome,
     webhook_payload,
 )
@@ -351,30 +352,6 @@ async def _stored(runtime: Runtime, payment: Payment) -> Payment:
         return await payment_store.get_payment(connection, payment.merchant_id, payment.imp_uid) or payment
 
 
-async def _hold(runtime: Runtime, payment: Payment, claim_state: str, connection_work: Any = None) -> bool:
-    """Claim the order and mark the open payment in flight, in one transaction. False if the order
-    is paid or in flight elsewhere; _AlreadySettled (nothing written) if this window's payment was
-    settled meanwhile."""
-    now = runtime.now()
-    payment.outcome_pending = True
-    payment.updated_at = now
-    try:
-        async with runtime.database.transaction() as connection:
-            await claim_store.claim_order(connection, payment, now, state=claim_state)
-            if not await payment_store.save_if_open(connection, payment):
-                raise _AlreadySettled
-            if connection_work is not None:
-                await connection_work(connection)
-    except IntegrityError:
-        payment.outcome_pending = False
-        return False
-    return True
-
-
-class _AlreadySettled(Exception):
-    """The window's payment changed meanwhile (double submit, or closed in another tab)."""
-
-
 async def submit(runtime: Runtime, ticket_text: str, form: BuyerInput) -> tuple[WindowTicket, Payment]:
     """The buyer pressed "approve": authenticate with the PG and record its answer.
 
@@ -398,9 +375,10 @@ async def _approve(runtime: Runtime, window: OpenWindow, payment: Payment, form:
         except Refused as refusal:
             return await _fail_open(runtime, payment, refusal.message)
     try:
-        if not await _hold(runtime, payment, claim_store.CHARGING):
-            return await _fail_open(runtime, payment, ALREADY_PAID.format(uid=payment.merchant_uid))
-    except _AlreadySettled:
+        await record_attempt(runtime, payment, row_exists=True)
+    except OrderClaimed:
+        return await _fail_open(runtime, payment, ALREADY_PAID.format(uid=payment.merchant_uid))
+    except PaymentSettledMeanwhile:
         return await _stored(runtime, payment)
     connector = runtime.connectors.for_channel(window.channel)
     context = channel_service.channel_context(runtime, window.channel)
@@ -450,29 +428,22 @@ async def _issue_vbank(
     connector = runtime.connectors.for_channel(window.channel)
     context = channel_service.channel_context(runtime, window.channel)
     now = runtime.now()
+    due = window.request.vbank_deadline(now)
     try:
         await check_prepared_amount(runtime, payment.merchant_id, payment.merchant_uid, payment.amount)
-        account = await connector.issue_vbank(
-            context, billing.charge_request(payment, now), authentication.bank_code or "", window.request.vbank_deadline(now),
-            payment.buyer_name or "구매자",
-        )
     except Refused as refusal:
         return await _fail_open(runtime, payment, refusal.message)
-    vbanks.attach_account(payment, account, window.request.vbank_deadline(now), now)
-
-    async def announce(connection: AsyncConnection) -> None:
-        await order_store.enqueue_webhook(
-            connection, merchant_id=payment.merchant_id, payload=webhook_payload(payment),
-            target_urls=payment.notice_url, now=now,
-        )
-
+    request = billing.charge_request(payment, now)
     try:
-        if not await _hold(runtime, payment, claim_store.AWAITING_DEPOSIT, announce):
-            payment.vbank_num = None
-            return await _fail_open(runtime, payment, ALREADY_PAID.format(uid=payment.merchant_uid))
-    except _AlreadySettled:
+        return await vbanks.open_account(
+            runtime, payment, due,
+            lambda: connector.issue_vbank(context, request, authentication.bank_code or "", due, payment.buyer_name or "구매자"),
+            row_exists=True,
+        )
+    except OrderClaimed:
+        return await _fail_open(runtime, payment, ALREADY_PAID.format(uid=payment.merchant_uid))
+    except PaymentSettledMeanwhile:
         return await _stored(runtime, payment)
-    return payment
 
 
 async def close(runtime: Runtime, ticket_text: str) -> tuple[WindowTicket, Payment]:

@@ -15,12 +15,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paymux.connectors.base import Outcome
 from paymux.domain.payment import Payment
+from paymux.domain.errors import NotFound
+from paymux.services import billing, pg_calls
 from paymux.services import channels as channel_service
 from paymux.services.charging import OnApproved, call_pg, record_outcome
 from paymux.services.runtime import Runtime
 from paymux.store import claims as claim_store
 from paymux.store import customers as customer_store
 from paymux.store import merchants as merchant_store
+from paymux.store import pg_calls as pg_call_store
 from paymux.store.claims import JournaledAttempt
 
 log = logging.getLogger("paymux.reconcile")
@@ -53,10 +56,56 @@ async def settle_pending_outcomes(runtime: Runtime, *, batch: int = 100) -> int:
             continue
         connector = runtime.connectors.for_channel(channel)
         context = channel_service.channel_context(runtime, channel)
-        result = await call_pg(runtime, lambda: connector.inquire(context, payment.imp_uid, runtime.now()))
+        reference = attempt.pg_reference
+        result = await call_pg(runtime, lambda: connector.inquire(context, payment.imp_uid, runtime.now(), reference))
         if result.outcome is Outcome.UNKNOWN:
             continue
         await record_outcome(runtime, payment, result, _keeper(attempt), payment_row_exists=attempt.row_exists)
         settled += 1
         log.info("settled pending payment %s as %s", payment.imp_uid, result.outcome.value)
     return settled
+
+
+async def settle_journaled_key_calls(runtime: Runtime, *, batch: int = 50) -> int:
+    """Settle billing-key issues and deletes whose answer was lost (or whose process died).
+
+    A lost *issue* is failed: no key was stored here, so nothing can charge it, and INICIS and the
+    PGs like it have no call to look a key up (the journal frees the customer_uid for a retry).
+    A lost *delete* is sent again — deleting a key twice is harmless at every PG that has the call —
+    and once the PG confirms, the key is forgotten here.
+    """
+    cutoff = runtime.now() - runtime.settings.pending_outcome_grace_seconds
+    async with runtime.database.reading() as connection:
+        calls = await pg_call_store.unsettled(connection, cutoff, batch)
+    settled = 0
+    for call in calls:
+        merchant_id, subject, call_id = int(call["merchant_id"]), str(call["subject"]), int(call["id"])  # type: ignore[call-overload]
+        if call["kind"] == pg_calls.KEY_ISSUE:
+            async with runtime.database.transaction() as connection:
+                settled += await pg_call_store.set_state(connection, call_id, pg_call_store.FAILED, runtime.now())
+            continue
+        settled += await _retry_key_delete(runtime, merchant_id, subject, call_id)
+    return settled
+
+
+async def _retry_key_delete(runtime: Runtime, merchant_id: int, customer_uid: str, call_id: int) -> int:
+    async with runtime.database.reading() as connection:
+        customer = await customer_store.get_customer(connection, merchant_id, customer_uid)
+        channel = await merchant_store.channel_by_id(connection, merchant_id, customer.channel_id) if customer else None
+    if customer is None or channel is None:
+        async with runtime.database.transaction() as connection:
+            return int(await pg_call_store.set_state(connection, call_id, pg_call_store.DONE, runtime.now()))
+    outcome = await billing.delete_at_pg(runtime, channel, customer)
+    if outcome is Outcome.APPROVED:
+        try:
+            await billing.forget_customer(runtime, merchant_id, customer_uid, call_id)
+        except NotFound:
+            pass
+        log.info("billing key %s deleted at the PG on retry", customer_uid)
+        return 1
+    if outcome is Outcome.DECLINED:
+        async with runtime.database.transaction() as connection:
+            return int(await pg_call_store.set_state(connection, call_id, pg_call_store.FAILED, runtime.now()))
+    async with runtime.database.transaction() as connection:  # still unknown: try again next round
+        await pg_call_store.set_state(connection, call_id, pg_call_store.UNKNOWN, runtime.now())
+    return 0

@@ -8,12 +8,12 @@ so a deposit racing an expiry — or two instances expiring the same account —
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import and_, select
-from sqlalchemy.exc import IntegrityError
 
-from paymux.connectors.base import Buyer, ChargeRequest, VbankIssued
+from paymux.connectors.base import Buyer, ChargeRequest, ChargeResult, VbankIssued
 from paymux.domain import ids
 from paymux.domain.channel import ChannelMode, Purpose
 from paymux.domain.errors import InvalidParameter, NotFound, Refused
@@ -22,10 +22,13 @@ from paymux.domain.money import split_tax
 from paymux.domain.payment import Approval, Payment, PaymentStatus
 from paymux.services import channels as channel_service
 from paymux.services.charging import (
-    ALREADY_PAID,
+    PENDING_MESSAGE,
     check_prepared_amount,
+    record_attempt,
+    record_outcome,
     webhook_payload,
 )
+from paymux.services.pg_calls import guarded
 from paymux.services.runtime import Runtime
 from paymux.store import claims as claim_store
 from paymux.store import merchants as merchant_store
@@ -82,18 +85,59 @@ async def issue(runtime: Runtime, merchant: Merchant, request: VbankRequest) -> 
     )
     charge_request = ChargeRequest(order_id=payment.imp_uid, merchant_uid=payment.merchant_uid, amount=payment.amount, now=now)
     context = channel_service.channel_context(runtime, channel)
-    account = await connector.issue_vbank(context, charge_request, request.bank_code, request.due, request.holder)
-    attach_account(payment, account, request.due, now)
-    try:
-        async with runtime.database.transaction() as connection:
-            await claim_store.claim_order(connection, payment, now, state=claim_store.AWAITING_DEPOSIT)
+    opened = await open_account(
+        runtime, payment, request.due,
+        lambda: connector.issue_vbank(context, charge_request, request.bank_code, request.due, request.holder),
+    )
+    if opened.status is PaymentStatus.FAILED:
+        raise Refused(opened.fail_reason or "가상계좌 발급에 실패하였습니다")
+    if opened.vbank_num is None:
+        raise Refused(PENDING_MESSAGE, response=opened)
+    return opened
+
+
+VBANK_REFERENCE = {"kind": "vbank"}
+
+
+async def open_account(
+    runtime: Runtime, payment: Payment, due: int, issue: Callable[[], Awaitable[VbankIssued]], *, row_exists: bool = False
+) -> Payment:
+    """Open a virtual account through the journaled path: claim the order (the journal) → ask the PG
+    holding no connection → record the account, the awaited payment and its webhook in one
+    transaction. A refusal fails the payment and frees the order; a lost answer leaves the payment
+    ``ready`` and pending for the reconciler, which asks the PG (and closes an account it cannot see).
+
+    ``row_exists``: the window already recorded the ``ready`` payment. Raises OrderClaimed when the
+    order is paid or in flight.
+    """
+    payment.outcome_pending = True
+    await record_attempt(runtime, payment, pg_reference=VBANK_REFERENCE, row_exists=row_exists)
+    outcome = await guarded(runtime, issue, unknown=ChargeResult.unknown, declined=ChargeResult.declined)
+    if isinstance(outcome, VbankIssued):
+        return await _record_account(runtime, payment, outcome, due, row_exists)
+    return await record_outcome(runtime, payment, outcome, payment_row_exists=row_exists)
+
+
+async def _record_account(runtime: Runtime, payment: Payment, account: VbankIssued, due: int, row_exists: bool) -> Payment:
+    now = runtime.now()
+    attach_account(payment, account, due, now)
+    async with runtime.database.transaction() as connection:
+        if not await claim_store.await_deposit(connection, payment, now):
+            return await _stored(runtime, payment)
+        if row_exists:
+            await payment_store.save_payment(connection, payment)
+        else:
             await payment_store.insert_payment(connection, payment)
-            await order_store.enqueue_webhook(
-                connection, merchant_id=merchant.id, payload=webhook_payload(payment), target_urls=payment.notice_url, now=now
-            )
-    except IntegrityError:
-        raise Refused(ALREADY_PAID.format(uid=payment.merchant_uid)) from None
+        await order_store.enqueue_webhook(
+            connection, merchant_id=payment.merchant_id, payload=webhook_payload(payment),
+            target_urls=payment.notice_url, now=now,
+        )
     return payment
+
+
+async def _stored(runtime: Runtime, payment: Payment) -> Payment:
+    async with runtime.database.reading() as connection:
+        return await payment_store.get_payment(connection, payment.merchant_id, payment.imp_uid) or payment
 
 
 async def _awaiting(runtime: Runtime, merchant: Merchant, imp_uid: str) -> Payment:

@@ -21,6 +21,7 @@ from paymux.store.schema import order_claims, payments, webhook_events
 
 CHARGING, PAID = "charging", "paid"
 _KEEPS_CUSTOMER = "_keeps_customer"  # in the attempt JSON, beside the payment's columns
+_PG_REFERENCE = "_pg_reference"  # what the PG needs to settle a lost answer (window token, vbank kind)
 AWAITING_DEPOSIT = "awaiting"  # a virtual account was issued; the reconciler leaves these alone
 
 _CLAIM = and_(
@@ -65,16 +66,24 @@ def _claim_params(payment: Payment, now: int, state: str = CHARGING) -> dict[str
 
 
 async def claim_order(
-    connection: AsyncConnection, payment: Payment, now: int, state: str = CHARGING, keeps_customer: dict | None = None
+    connection: AsyncConnection,
+    payment: Payment,
+    now: int,
+    state: str = CHARGING,
+    keeps_customer: dict | None = None,
+    pg_reference: dict[str, str] | None = None,
 ) -> None:
     """Journal the attempt and claim its order. IntegrityError if the order is paid or in flight.
 
     ``keeps_customer``: the billing key (journal form, sealed) to keep if the charge is approved,
-    so an approval learned later by inquiry keeps it too.
+    so an approval learned later by inquiry keeps it too. ``pg_reference``: what the PG needs to
+    settle a lost answer (a window's authentication token and net-cancel URL …).
     """
-    attempt = {k: v for k, v in payment_row(payment).items() if v is not None}
+    attempt: dict[str, object] = {k: v for k, v in payment_row(payment).items() if v is not None}
     if keeps_customer is not None:
         attempt[_KEEPS_CUSTOMER] = keeps_customer
+    if pg_reference:
+        attempt[_PG_REFERENCE] = pg_reference
     await _INSERT_CLAIM.run(
         connection,
         {
@@ -132,11 +141,44 @@ async def settle_existing(
     return True
 
 
+async def await_deposit(connection: AsyncConnection, payment: Payment, now: int) -> bool:
+    """A virtual account was opened: its claim moves from charging to awaiting the deposit."""
+    changed = await connection.execute(
+        update(order_claims).where(_CLAIM).values(state=AWAITING_DEPOSIT, updated_at=bindparam("claim_now")),
+        _claim_params(payment, now),
+    )
+    return changed.rowcount > 0
+
+
+async def journal_reference(connection: AsyncConnection, payment: Payment, reference: dict[str, str]) -> None:
+    """Add what a lost answer needs (a window's authentication) to a charging attempt's journal,
+    before the PG is called."""
+    row = (
+        await connection.execute(
+            select(order_claims.c.attempt).where(
+                order_claims.c.merchant_id == payment.merchant_id, order_claims.c.merchant_uid == payment.merchant_uid,
+                order_claims.c.imp_uid == payment.imp_uid,
+            )
+        )
+    ).first()
+    if row is None:
+        return
+    attempt = json.loads(row.attempt)
+    attempt[_PG_REFERENCE] = reference
+    await connection.execute(
+        update(order_claims)
+        .where(order_claims.c.merchant_id == payment.merchant_id, order_claims.c.merchant_uid == payment.merchant_uid,
+               order_claims.c.imp_uid == payment.imp_uid)
+        .values(attempt=json.dumps(attempt, ensure_ascii=False))
+    )
+
+
 @dataclass(frozen=True)
 class JournaledAttempt:
     payment: Payment
     row_exists: bool  # the payment row was written (pending) before the answer was lost
     keeps_customer: dict | None  # a billing key to keep on approval (journal form)
+    pg_reference: dict[str, str] | None = None  # what the PG needs to settle it
 
 
 async def charging_attempts(connection: AsyncConnection, older_than: int, limit: int) -> list[JournaledAttempt]:
@@ -157,5 +199,6 @@ async def charging_attempts(connection: AsyncConnection, older_than: int, limit:
     for row in rows:
         attempt = json.loads(row.attempt)
         keeps = attempt.pop(_KEEPS_CUSTOMER, None)
-        attempts.append(JournaledAttempt(payment_from_mapping(attempt), row.id is not None, keeps))
+        reference = attempt.pop(_PG_REFERENCE, None)
+        attempts.append(JournaledAttempt(payment_from_mapping(attempt), row.id is not None, keeps, reference))
     return attempts

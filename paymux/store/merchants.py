@@ -72,6 +72,7 @@ def channel_from_row(row: Any) -> Channel:
         mode=ChannelMode(row.mode),
         is_default=bool(row.is_default),
         label=row.label,
+        endpoint=row.endpoint,
         credentials=(
             Sealed(key_id=row.credentials_key_id, ciphertext=row.credentials_ciphertext)
             if row.credentials_ciphertext is not None

@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 
-from sqlalchemy import Select, and_, bindparam, func, insert, select, update
+from sqlalchemy import Select, and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paymux.domain.payment import Cancellation, Payment, PaymentStatus
@@ -96,10 +96,63 @@ async def save_if_open(connection: AsyncConnection, payment: Payment) -> bool:
     return result.rowcount > 0
 
 
-async def insert_cancellation(connection: AsyncConnection, cancellation: Cancellation) -> None:
-    await connection.execute(
-        insert(cancellations).values(**{name: getattr(cancellation, name) for name in _CANCELLATION_COLUMNS})
+async def insert_cancellation(connection: AsyncConnection, cancellation: Cancellation, *, pending: bool = False) -> None:
+    """Record a cancellation: done (the PG confirmed it), or pending — reserved before the PG is
+    asked, its amount held against the balance until it is completed or dropped."""
+    values = {name: getattr(cancellation, name) for name in _CANCELLATION_COLUMNS}
+    await connection.execute(insert(cancellations).values(state="pending" if pending else "done", **values))
+
+
+async def reserved_cancel_amount(connection: AsyncConnection, imp_uid: str) -> int:
+    """What cancels already sent to the PG, not yet answered, hold of a payment's balance."""
+    result = await connection.execute(
+        select(func.coalesce(func.sum(cancellations.c.amount), 0)).where(
+            cancellations.c.imp_uid == imp_uid, cancellations.c.state == "pending"
+        )
     )
+    return int(result.scalar_one())
+
+
+async def complete_cancellation(connection: AsyncConnection, cancellation: Cancellation) -> bool:
+    """Mark a pending cancellation done with the PG's answer. False if it was settled meanwhile."""
+    result = await connection.execute(
+        update(cancellations)
+        .where(cancellations.c.cancellation_id == cancellation.cancellation_id, cancellations.c.state == "pending")
+        .values(state="done", pg_tid=cancellation.pg_tid, receipt_url=cancellation.receipt_url,
+                cancelled_at=cancellation.cancelled_at)
+    )
+    return result.rowcount > 0
+
+
+async def drop_cancellation(connection: AsyncConnection, cancellation_id: str) -> bool:
+    """Forget a pending cancellation the PG refused (or never received). False if already settled."""
+    result = await connection.execute(
+        delete(cancellations).where(
+            cancellations.c.cancellation_id == cancellation_id, cancellations.c.state == "pending"
+        )
+    )
+    return result.rowcount > 0
+
+
+@dataclass(frozen=True)
+class PendingCancellation:
+    merchant_id: int
+    cancellation: Cancellation
+
+
+async def pending_cancellations(connection: AsyncConnection, older_than: int, limit: int) -> list[PendingCancellation]:
+    """Cancellations sent to a PG whose answer was never recorded, oldest first."""
+    rows = await connection.execute(
+        select(payments.c.merchant_id, *[cancellations.c[name] for name in _CANCELLATION_COLUMNS])
+        .select_from(cancellations.join(payments, payments.c.imp_uid == cancellations.c.imp_uid))
+        .where(cancellations.c.state == "pending", cancellations.c.cancelled_at <= older_than)
+        .order_by(cancellations.c.cancelled_at)
+        .limit(limit)
+    )
+    return [
+        PendingCancellation(row.merchant_id, Cancellation(**{name: row._mapping[name] for name in _CANCELLATION_COLUMNS}))
+        for row in rows
+    ]
 
 
 async def _with_history(connection: AsyncConnection, found: list[Payment]) -> list[Payment]:
@@ -108,7 +161,7 @@ async def _with_history(connection: AsyncConnection, found: list[Payment]) -> li
     if cancelled:
         rows = await connection.execute(
             select(*[cancellations.c[name] for name in _CANCELLATION_COLUMNS])
-            .where(cancellations.c.imp_uid.in_(list(cancelled)))
+            .where(cancellations.c.imp_uid.in_(list(cancelled)), cancellations.c.state == "done")
             .order_by(cancellations.c.id)
         )
         for row in rows:

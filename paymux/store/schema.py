@@ -70,6 +70,9 @@ channels = Table(
     # A deleted channel that payments or billing keys still point at is kept (their cancels and
     # charges need its PG credentials) but leaves the list; adding the same MID again revives it.
     Column("deleted_at", BigInteger, nullable=True),
+    # Where the PG's protocol is spoken for this channel: NULL = the PG's own hosts (live) or the
+    # built-in sandbox (test); a URL = that host (an emulator, a staging proxy). Set by the operator.
+    Column("endpoint", String(500), nullable=True),
     UniqueConstraint("merchant_id", "pg_provider", "mid", "pay_type"),
     Index(None, "merchant_id", "position"),
 )
@@ -216,7 +219,48 @@ cancellations = Table(
     Column("refund_holder", String(100)),
     Column("refund_bank", String(10)),
     Column("refund_account", String(40)),
+    # pending: reserved and sent to the PG, its answer not recorded yet (the amount counts against
+    # the balance so no second cancel can pass it); done: the PG confirmed it.
+    Column("state", String(10), nullable=False, server_default="done"),
     Index(None, "imp_uid", "id"),
+    Index(
+        "ix_cancellations_pending",
+        "cancelled_at",
+        sqlite_where=text("state = 'pending'"),
+        postgresql_where=text("state = 'pending'"),
+    ),
+)
+
+# The journal of PG calls that are not charges (charges journal in order_claims): billing-key issue
+# and delete. A row is written before the PG is called and settled after; one pending call per
+# subject (a customer_uid) at a time, so concurrent issues of one key are refused, not raced.
+pg_calls = Table(
+    "pg_calls",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("merchant_id", Integer, ForeignKey("merchants.id"), nullable=False),
+    Column("kind", String(20), nullable=False),  # key_issue | key_delete
+    Column("subject", String(100), nullable=False),
+    Column("channel_id", Integer, nullable=True),
+    Column("state", String(10), nullable=False),  # pending | done | failed | unknown
+    Column("detail", Text, nullable=False, server_default="{}"),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    Index(
+        "uq_pg_calls_pending",
+        "merchant_id",
+        "kind",
+        "subject",
+        unique=True,
+        sqlite_where=text("state = 'pending'"),
+        postgresql_where=text("state = 'pending'"),
+    ),
+    Index(
+        "ix_pg_calls_unsettled",
+        "updated_at",
+        sqlite_where=text("state IN ('pending', 'unknown')"),
+        postgresql_where=text("state IN ('pending', 'unknown')"),
+    ),
 )
 
 prepared_orders = Table(
