@@ -162,6 +162,7 @@ def _channel_dict(item: Any) -> dict[str, Any]:
         "mode": item.mode.value,
         "default": item.is_default,
         "pg_string": item.pg_string,
+        "endpoint": item.endpoint,
     }
 
 
@@ -172,18 +173,37 @@ def _channel_dict(item: Any) -> dict[str, Any]:
 @click.option("--type", "pay_type", type=click.Choice(["general", "subscription", "simple", "api"]), required=True)
 @click.option("--mode", type=click.Choice(["test", "live"]), default="test", show_default=True)
 @click.option("--default", "is_default", is_flag=True, help="make this the default channel")
+@click.option("--endpoint", default=None, help="base URL speaking the PG's protocol (an emulator or staging host); "
+              "default: the PG's own hosts (live) or the built-in sandbox (test)")
+@click.option("--credentials-stdin", "credentials_stdin", is_flag=True,
+              help='read the PG credentials as a JSON object from standard input, e.g. {"sign_key": "…", "iniapi_key": "…", "iniapi_iv": "…"}')
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
-def channel_add(settings: Settings, user_code: str, pg: str, mid: str | None, pay_type: str, mode: str, is_default: bool, as_json: bool) -> None:
+def channel_add(
+    settings: Settings, user_code: str, pg: str, mid: str | None, pay_type: str, mode: str, is_default: bool,
+    endpoint: str | None, credentials_stdin: bool, as_json: bool,
+) -> None:
     """Append a channel to a merchant's list (the order is the matching order)."""
+    credentials = _credentials_from_stdin() if credentials_stdin else None
 
     async def work(runtime: Runtime) -> Any:
         owner = await merchant_service.get_merchant(runtime, user_code)
         return await channel_service.add_channel(
-            runtime, owner.id, pg=pg, mid=mid, pay_type=pay_type, mode=mode, default=is_default
+            runtime, owner.id, pg=pg, mid=mid, pay_type=pay_type, mode=mode, default=is_default,
+            credentials=credentials, endpoint=endpoint, allow_private_endpoint=True,
         )
 
     _emit(_channel_dict(_run(settings, work)), as_json)
+
+
+def _credentials_from_stdin() -> dict[str, str]:
+    try:
+        data = json.loads(sys.stdin.read() or "{}")
+    except ValueError:
+        raise click.BadParameter("standard input must be a JSON object of credentials", param_hint="--credentials-stdin") from None
+    if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
+        raise click.BadParameter("standard input must be a JSON object of string values", param_hint="--credentials-stdin")
+    return data
 
 
 @channel.command("list")
@@ -346,6 +366,33 @@ def demo(settings: Settings, host: str, port: int, no_serve: bool) -> None:
     if not no_serve:
         _serve(settings, host, port, 1)
 
+
+
+@main.group("pg-emulator")
+def pg_emulator() -> None:
+    """Emulated PGs that speak a PG's real protocol (for tests, demos and staging; no money moves)."""
+
+
+@pg_emulator.command("inicis")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8700, show_default=True, type=int)
+@click.option("--latency-ms", default=0, show_default=True, type=int, help="added to every server call")
+@click.option("--notice-url", default=None, help="where virtual-account deposit notices are POSTed")
+@click.option("--slow-reply-seconds", default=15.0, show_default=True, type=float,
+              help='how long a "timeout" test card holds its (already committed) reply')
+def pg_emulator_inicis(host: str, port: int, latency_ms: int, notice_url: str | None, slow_reply_seconds: float) -> None:
+    """KG INICIS: web-standard and mobile windows, payAuth/netCancel, INIAPI (see paymux.connectors.inicis.emulator)."""
+    import uvicorn
+
+    from paymux.connectors.inicis.emulator import EmulatorConfig, create_emulator
+
+    config = EmulatorConfig(latency_ms=latency_ms, notice_url=notice_url, slow_reply_seconds=slow_reply_seconds)
+    click.echo(f"KG INICIS emulator on http://{host}:{port}")
+    click.echo(f"  MIDs: {', '.join(sorted(config.merchants))} (INICIS's public test keys)")
+    click.echo(f"  ledger: http://{host}:{port}/_emulator/transactions")
+    if notice_url:
+        click.echo(f"  deposit notices to: {notice_url}")
+    uvicorn.run(create_emulator(config), host=host, port=port, log_level="info")
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

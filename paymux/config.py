@@ -36,6 +36,9 @@ class Settings:
     run_workers: bool = True
     database_pool_size: int = 20
     job_lease_seconds: int = 120
+    # Console users may point a channel at a private or loopback host (an emulator on the intranet)
+    # only when the operator allows it; the CLI may always.
+    pg_endpoint_allow_private: bool = False
 
     @property
     def is_sqlite(self) -> bool:
@@ -58,4 +61,5 @@ class Settings:
             run_workers=env.get("PAYMUX_RUN_WORKERS", "1") not in ("0", "false", "no"),
             database_pool_size=int(env.get("PAYMUX_DB_POOL_SIZE", "20")),
             job_lease_seconds=int(env.get("PAYMUX_JOB_LEASE_SECONDS", "120")),
+            pg_endpoint_allow_private=env.get("PAYMUX_PG_ENDPOINT_ALLOW_PRIVATE", "0") in ("1", "true", "yes"),
         )

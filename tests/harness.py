@@ -181,10 +181,14 @@ class TestMerchant:
     def imp_key(self) -> str:
         return self.merchant.imp_key
 
-    def add_channel(self, pg: str, pay_type: str, *, mid: str | None = None, default: bool = False, mode: str = "test") -> Any:
+    def add_channel(
+        self, pg: str, pay_type: str, *, mid: str | None = None, default: bool = False, mode: str = "test",
+        endpoint: str | None = None, credentials: dict[str, str] | None = None,
+    ) -> Any:
         return self.server.call(
             lambda rt: channel_service.add_channel(
-                rt, self.merchant.id, pg=pg, mid=mid, pay_type=pay_type, mode=mode, default=default
+                rt, self.merchant.id, pg=pg, mid=mid, pay_type=pay_type, mode=mode, default=default,
+                endpoint=endpoint, credentials=credentials, allow_private_endpoint=True,
             )
         )
 

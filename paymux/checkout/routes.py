@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from urllib.parse import parse_qsl
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ from paymux.checkout import views
 from paymux.demo import DEMO_USER_CODE
 from paymux.domain.errors import InvalidParameter, NotFound, PaymuxError
 from paymux.domain.payment import Payment
-from paymux.services import checkout
+from paymux.services import checkout, pg_notices, pg_window
 from paymux.services.charging import OrderClaimed
 from paymux.services.runtime import Runtime
 
@@ -44,6 +45,21 @@ def _runtime(request: Request) -> Runtime:
 async def _form(request: Request) -> dict[str, str]:
     form = await request.form()
     return {key: value for key, value in form.items() if isinstance(value, str)}
+
+
+def _decoded_form(body: bytes, content_type: str) -> dict[str, str]:
+    """A url-encoded body in the charset it declares; Korean PGs' notices default to EUC-KR (INI-VBANK)."""
+    charset = "euc-kr"
+    for part in content_type.split(";")[1:]:
+        name, _, value = part.strip().partition("=")
+        if name.lower() == "charset" and value:
+            charset = value.strip('"')
+    try:
+        "".encode(charset)
+    except LookupError:
+        charset = "euc-kr"
+    pairs = parse_qsl(body.decode("latin-1"), keep_blank_values=True, encoding=charset, errors="replace")
+    return dict(pairs)
 
 
 def _error_code(error: PaymuxError) -> str:
@@ -101,6 +117,7 @@ async def open_window(request: Request) -> Response:
             runtime, merchant, param, display=checkout.DisplayMode(display), origin=origin,
             user_agent=request.headers.get("user-agent"),
         )
+        window = await pg_window.launch(runtime, window)
     except PaymuxError as error:
         rsp = views.error_rsp(_error_code(error), error.message, merchant_uid)
         return _result(request, rsp, display, origin, _redirect_url(param))
@@ -109,6 +126,8 @@ async def open_window(request: Request) -> Response:
 
 def _window_page(request: Request, window: checkout.OpenWindow, errors: dict[str, str] | None = None,
                  values: dict[str, str] | None = None) -> HTMLResponse:
+    if window.launch is not None:  # the PG shows its own window: hand the buyer to it
+        return templates.TemplateResponse(request, "pg_launch.html", {"w": window})
     return templates.TemplateResponse(
         request, "window.html", {"w": window, "errors": errors or {}, "values": values or {}},
         status_code=400 if errors else 200,
@@ -151,6 +170,39 @@ async def close(request: Request) -> Response:
     except NotFound as missing:
         return HTMLResponse(missing.message, status_code=404)
     return _settled(request, ticket, payment)
+
+
+@router.api_route("/checkout/pg/return", methods=["GET", "POST"])
+async def pg_return(request: Request) -> Response:
+    """Where the PG sends the buyer back with its authentication result (a form post, or a query)."""
+    returned = dict(request.query_params)
+    if request.method == "POST":
+        returned.update(await _form(request))
+    ticket_text = returned.pop("ticket", "")
+    try:
+        ticket, payment = await pg_window.finish(_runtime(request), ticket_text, returned)
+    except NotFound as missing:
+        return HTMLResponse(missing.message, status_code=404)
+    return _settled(request, ticket, payment)
+
+
+@router.api_route("/checkout/pg/close", methods=["GET", "POST"])
+async def pg_close(request: Request) -> Response:
+    """The PG's close page: the buyer closed the PG's window."""
+    try:
+        ticket, payment = await pg_window.close(_runtime(request), request.query_params.get("ticket", ""))
+    except NotFound as missing:
+        return HTMLResponse(missing.message, status_code=404)
+    return _settled(request, ticket, payment)
+
+
+@router.post("/pg/{pg_code}/notice")
+async def pg_notice(pg_code: str, request: Request) -> Response:
+    """A PG's own notice (a virtual account's deposit), answered in the PG's expected format."""
+    form = _decoded_form(await request.body(), request.headers.get("content-type", ""))
+    remote = request.client.host if request.client else ""
+    reply = await pg_notices.receive(_runtime(request), pg_code, form, remote)
+    return Response(reply.body, status_code=reply.status_code, media_type=reply.media_type)
 
 
 @router.post("/checkout/phone-code")

@@ -281,6 +281,7 @@ class Connector(ABC):
     # paymux shows the sandbox screens and calls approve_window.
     has_pg_window: bool = False
     credential_fields: tuple[CredentialField, ...] = ()
+    notice_sources: tuple[str, ...] = ()  # the networks the PG's notices come from (CIDR)
 
     def supports_keyin(self) -> bool:
         return PayType.API in self.pay_types
@@ -301,7 +302,9 @@ class Connector(ABC):
         approve server-side. A transport failure of the approval call is an UNKNOWN result."""
         raise Refused(f"{self.display_name} has no PG window in this mode")
 
-    def window_reference(self, start: WindowStart, returned: Mapping[str, str]) -> dict[str, str]:
+    def window_reference(
+        self, context: ChannelContext, start: WindowStart, returned: Mapping[str, str]
+    ) -> dict[str, str]:
         """What must be journaled before the approval call so that a lost answer can be settled
         (net cancel or inquiry). Raises Refused when ``returned`` is not a usable authentication."""
         return {}
@@ -310,8 +313,9 @@ class Connector(ABC):
         """Undo an approval paymux could not record (INICIS netCancelUrl). APPROVED = nothing is charged."""
         return Outcome.UNKNOWN
 
-    def parse_notice(self, form: Mapping[str, str], remote_addr: str, trusted_sources: list[str]) -> PgNotice:
-        """Verify and read a PG notice. Raises InvalidNotice."""
+    def parse_notice(self, form: Mapping[str, str]) -> PgNotice:
+        """Read a PG notice (its sender is checked by the service against ``notice_sources`` and the
+        channel's endpoint host). Raises InvalidNotice."""
         raise InvalidNotice(f"{self.display_name} sends no notices to paymux")
 
     def notice_reply(self, accepted: bool) -> NoticeReply:

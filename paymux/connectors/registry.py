@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import httpx
+
 from paymux.connectors.base import (
     CancelOrder,
     CancelResult,
@@ -11,11 +13,13 @@ from paymux.connectors.base import (
     ChargeRequest,
     ChargeResult,
     Connector,
+    CredentialField,
     IssuedBillingKey,
     VbankIssued,
     WindowAuthentication,
 )
 from paymux.connectors.inicis import InicisSandbox
+from paymux.connectors.inicis.connector import InicisConnector
 from paymux.connectors.kakaopay import KakaoPaySandbox
 from paymux.connectors.kcp import KcpSandbox
 from paymux.connectors.mobilians import MobiliansSandbox
@@ -24,6 +28,13 @@ from paymux.connectors.sandbox import SandboxConnector, SandboxLedger
 from paymux.domain.card import CardDetails
 from paymux.domain.channel import Channel, ChannelMode, canonical_pg_code
 from paymux.domain.errors import InvalidParameter, Refused
+
+PROTOCOL_CONNECTORS = (InicisConnector,)
+
+GENERIC_CREDENTIALS = (
+    CredentialField("api_key", "API 키 / 사인키 (API key / sign key)", "PG사 가맹점 관리자에서 발급 (issued in the PG's merchant admin)"),
+    CredentialField("api_secret", "API 시크릿 (API secret)", "PG사 가맹점 관리자에서 발급 (issued in the PG's merchant admin)"),
+)
 
 SANDBOX_CONNECTORS: tuple[type[SandboxConnector], ...] = (
     InicisSandbox,
@@ -88,9 +99,32 @@ class LiveNotAvailable(Connector):
 
 
 class ConnectorRegistry:
-    def __init__(self, ledger: SandboxLedger) -> None:
+    """The connector of each PG code: its sandbox (test channels without an endpoint) and its
+    protocol connector (live channels, and any channel pointed at an endpoint such as an emulator).
+    Adding a PG is one package under ``paymux/connectors/`` plus one line in PROTOCOL_CONNECTORS."""
+
+    def __init__(self, ledger: SandboxLedger, *, timeout_seconds: float = 10.0, client_ip: str = "127.0.0.1") -> None:
         self._sandboxes: dict[str, SandboxConnector] = {cls.pg_provider: cls(ledger) for cls in SANDBOX_CONNECTORS}
-        self._live = {code: LiveNotAvailable(sandbox) for code, sandbox in self._sandboxes.items()}
+        # PGs are called over HTTPS with no redirects followed: a PG answers, it does not send us elsewhere.
+        self._http = httpx.AsyncClient(timeout=timeout_seconds, follow_redirects=False, trust_env=False)
+        protocol = {cls.pg_provider: cls(self._http, client_ip) for cls in PROTOCOL_CONNECTORS}
+        self._live: dict[str, Connector] = {
+            code: protocol.get(code) or LiveNotAvailable(sandbox) for code, sandbox in self._sandboxes.items()
+        }
+
+    async def close(self) -> None:
+        await self._http.aclose()
+
+    def credential_fields(self, pg_provider: str) -> tuple[CredentialField, ...]:
+        """The credentials a live channel of this PG needs (generic key/secret where paymux does
+        not speak the PG's protocol yet)."""
+        connector = self._live.get(canonical_pg_code(pg_provider))
+        return (connector.credential_fields if connector is not None else ()) or GENERIC_CREDENTIALS
+
+    def protocol(self, pg_provider: str) -> Connector | None:
+        """The connector that speaks the PG's real protocol, if paymux has one for this code."""
+        connector = self._live.get(canonical_pg_code(pg_provider))
+        return connector if connector is not None and connector.has_pg_window else None
 
     @property
     def pg_codes(self) -> list[str]:
@@ -105,7 +139,8 @@ class ConnectorRegistry:
         return self._sandboxes[code]
 
     def for_channel(self, channel: Channel) -> Connector:
+        """Live channels and channels with an endpoint speak the PG's protocol; the rest are sandboxed."""
         code = channel.pg_provider
-        if channel.mode is ChannelMode.LIVE:
+        if channel.mode is ChannelMode.LIVE or channel.endpoint:
             return self._live[code]
         return self._sandboxes[code]

@@ -85,6 +85,12 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Leave empty to keep what is stored. Stored values are encrypted and never shown again.",
     ),
     "channels.credentials_set": ("저장됨", "stored"),
+    "channels.endpoint": ("PG 접속 주소 (선택)", "PG endpoint (optional)"),
+    "channels.endpoint_help": (
+        "비워두면 PG사의 실제 서버로 연결합니다. 스테이징·에뮬레이터 주소를 넣을 수 있습니다.",
+        "Empty = the PG's own hosts. Point a channel at a staging host or an emulator.",
+    ),
+    "common.optional": ("선택", "optional"),
     "channels.test_cards": ("연동 테스트", "Integration test"),
     "channels.test_help": (
         "각 PG의 테스트 상점아이디로 바로 추가합니다. 실제 결제는 일어나지 않습니다.",

@@ -30,9 +30,18 @@ def _list_url(merchant: Merchant, own: Merchant) -> str:
     return PREFIX + "/channels" + ("" if merchant.id == own.id else f"?merchant={merchant.user_code}")
 
 
-def _credentials(form: FormData) -> dict[str, str] | None:
-    values = {name: str(form.get(name, "")).strip() for name in ("api_key", "api_secret")}
+def _credentials(console: Console, form: FormData, pg: str) -> dict[str, str] | None:
+    """The credentials typed into the chosen PG's fieldset (empty fields keep stored values)."""
+    code = canonical_pg_code(pg) if pg else ""
+    names = [field.name for field in console.runtime.connectors.credential_fields(code)] if code else []
+    values = {name: str(form.get(f"cred.{code}.{name}", "")).strip() for name in names}
     return {k: v for k, v in values.items() if v} or None
+
+
+def _credential_groups(console: Console) -> list[dict[str, Any]]:
+    registry = console.runtime.connectors
+    return [{"pg": code, "name": registry.describe(code).display_name, "fields": registry.credential_fields(code)}
+            for code in registry.pg_codes]
 
 
 def _errors(error: InvalidParameter | Conflict, console: Console) -> dict[str, str]:
@@ -92,7 +101,8 @@ def _new_page(console: Console, merchant: Merchant, status: int = 200, **values:
     values.setdefault("values", {"mode": "live", "type": "general"})
     values.setdefault("errors", {})
     return console.render("channel_new.html", status=status, scope=merchant, cards=_test_cards(console),
-                          pgs=_pg_choices(console), pay_types=PAY_TYPES, **values)
+                          pgs=_pg_choices(console), pay_types=PAY_TYPES, credential_groups=_credential_groups(console),
+                          **values)
 
 
 @router.get(PREFIX + "/channels/new")
@@ -104,14 +114,16 @@ async def channel_new(console: SignedIn) -> Response:
 async def channel_add(console: SignedIn) -> Response:
     form = await console.form()
     merchant = await console.scope(str(form.get("merchant", "")))
-    values = {name: str(form.get(name, "")).strip() for name in ("pg", "type", "mode", "mid", "label")}
+    values = {name: str(form.get(name, "")).strip() for name in ("pg", "type", "mode", "mid", "label", "endpoint")}
     values["default"] = "1" if form.get("default") else ""
     if not values["pg"]:
         return _new_page(console, merchant, 400, values=values, errors={"pg": console.t("channels.pg_required")})
     try:
         await channel_service.add_channel(
             console.runtime, merchant.id, pg=values["pg"], mid=values["mid"] or None, pay_type=values["type"],
-            mode=values["mode"], default=bool(values["default"]), label=values["label"], credentials=_credentials(form),
+            mode=values["mode"], default=bool(values["default"]), label=values["label"],
+            credentials=_credentials(console, form, values["pg"]), endpoint=values["endpoint"] or None,
+            allow_private_endpoint=console.runtime.settings.pg_endpoint_allow_private,
         )
     except (InvalidParameter, Conflict) as error:
         return _new_page(console, merchant, 400, values=values, errors=_errors(error, console))
@@ -120,9 +132,10 @@ async def channel_add(console: SignedIn) -> Response:
 
 def _edit_page(console: Console, merchant: Merchant, channel: Any, status: int = 200, **values: Any) -> Response:
     values.setdefault("values", {"type": channel.pay_type.value, "mode": channel.mode.value, "mid": channel.mid,
-                                 "label": channel.label})
+                                 "label": channel.label, "endpoint": channel.endpoint or ""})
     values.setdefault("errors", {})
-    return console.render("channel_edit.html", status=status, scope=merchant, channel=channel, pay_types=PAY_TYPES, **values)
+    return console.render("channel_edit.html", status=status, scope=merchant, channel=channel, pay_types=PAY_TYPES,
+                          credential_groups=_credential_groups(console), **values)
 
 
 @router.get(PREFIX + "/channels/{channel_id}/edit")
@@ -137,11 +150,12 @@ async def channel_edit(channel_id: str, console: SignedIn) -> Response:
     form = await console.form()
     merchant = await console.scope(str(form.get("merchant", "")))
     channel = await channel_service.get_channel(console.runtime, merchant.id, _channel_id(channel_id))
-    values = {name: str(form.get(name, "")).strip() for name in ("type", "mode", "mid", "label")}
+    values = {name: str(form.get(name, "")).strip() for name in ("type", "mode", "mid", "label", "endpoint")}
     try:
         await channel_service.update_channel(
             console.runtime, merchant.id, channel.id, mid=values["mid"] or None, pay_type=values["type"],
-            mode=values["mode"], label=values["label"], credentials=_credentials(form),
+            mode=values["mode"], label=values["label"], credentials=_credentials(console, form, channel.pg_provider),
+            endpoint=values["endpoint"] or None, allow_private_endpoint=console.runtime.settings.pg_endpoint_allow_private,
         )
     except (InvalidParameter, Conflict) as error:
         return _edit_page(console, merchant, channel, 400, values=values, errors=_errors(error, console))

@@ -135,6 +135,7 @@ async def _api_channel(runtime: Runtime, merchant: Merchant, pg: str | None) -> 
     channel = await channel_service.resolve(runtime, merchant.id, pg, Purpose.BILLING_API)
     if not runtime.connectors.for_channel(channel).supports_keyin():
         raise Refused(f"{channel.pg_provider} does not support API key-in payments")
+    channel_service.require_credentials(runtime, channel)
     return channel
 
 

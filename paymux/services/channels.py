@@ -3,8 +3,11 @@ assigning them to sub-merchants, and resolving ``pg`` values."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import socket
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -19,7 +22,8 @@ from paymux.domain.channel import (
     validate_pg_code,
 )
 from paymux.domain.sealed import Sealed
-from paymux.domain.errors import Conflict, InvalidParameter, NotFound
+from paymux.domain.errors import Conflict, InvalidParameter, NotFound, Refused
+from paymux.domain.net import is_public_address
 from paymux.services.runtime import Runtime
 from paymux.store import merchants as merchant_store
 
@@ -52,6 +56,31 @@ def _validated(runtime: Runtime, pg: str, mid: str | None, pay_type: str, mode: 
     return code, mid, kind, channel_mode
 
 
+async def checked_endpoint(endpoint: str | None, *, allow_private: bool) -> str | None:
+    """A channel endpoint: an http(s) base URL with no userinfo, query or fragment. Unless
+    ``allow_private``, its host must resolve only to public addresses (paymux never calls an
+    internal address a console user chose). None clears it. Raises InvalidParameter."""
+    if endpoint is None or not endpoint.strip():
+        return None
+    text = endpoint.strip().rstrip("/")
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.username or parts.password \
+            or parts.query or parts.fragment or len(text) > 500:
+        raise InvalidParameter("endpoint", "must be an http(s) base URL such as https://pg-staging.example.com (no user, query or fragment)")
+    if allow_private:
+        return text
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(parts.hostname, parts.port or 443, type=socket.SOCK_STREAM)
+    except OSError:
+        raise InvalidParameter("endpoint", f"host {parts.hostname} does not resolve") from None
+    if not infos or not all(is_public_address(str(info[4][0])) for info in infos):
+        raise InvalidParameter(
+            "endpoint", "must be a public host; private and loopback hosts need PAYMUX_PG_ENDPOINT_ALLOW_PRIVATE=1 "
+            "(or `paymux channel add --endpoint`)"
+        )
+    return text
+
+
 def _duplicate(code: str, mid: str, kind: PayType) -> Conflict:
     return Conflict(f"a {code} channel with MID {mid} and type {kind.value} already exists (이미 등록된 상점아이디입니다)")
 
@@ -71,12 +100,20 @@ async def add_channel(
     default: bool = False,
     label: str = "",
     credentials: dict[str, Any] | None = None,
+    endpoint: str | None = None,
+    allow_private_endpoint: bool = False,
 ) -> Channel:
-    """Append a channel to the merchant's list. The first channel becomes the default."""
+    """Append a channel to the merchant's list. The first channel becomes the default.
+
+    ``endpoint``: where the PG's protocol is spoken for this channel (an emulator or staging host);
+    None = the PG's own hosts (live) or the built-in sandbox (test). Raises InvalidParameter, Conflict.
+    """
     code, mid, kind, channel_mode = _validated(runtime, pg, mid, pay_type, mode)
+    endpoint = await checked_endpoint(endpoint, allow_private=allow_private_endpoint)
     async with runtime.database.transaction() as connection:
         channel_id = await _append(
-            runtime, connection, merchant_id, code, mid, kind, channel_mode, default, label.strip()[:200], credentials
+            runtime, connection, merchant_id, code, mid, kind, channel_mode, default, label.strip()[:200], credentials,
+            endpoint,
         )
         channel = await merchant_store.channel_by_id(connection, merchant_id, channel_id)
     assert channel is not None
@@ -94,6 +131,7 @@ async def _append(
     default: bool,
     label: str,
     credentials: dict[str, Any] | None,
+    endpoint: str | None = None,
 ) -> int:
     """Insert at the end of the list, or revive the deleted channel with the same PG, MID and type."""
     now = runtime.now()
@@ -106,6 +144,7 @@ async def _append(
         "mode": channel_mode.value,
         "is_default": is_default,
         "label": label,
+        "endpoint": endpoint,
         "updated_at": now,
     }
     revived = await merchant_store.deleted_channel_id(connection, merchant_id, code, mid, kind.value)
@@ -151,9 +190,15 @@ async def update_channel(
     mode: str,
     label: str = "",
     credentials: dict[str, Any] | None = None,
+    endpoint: str | None = None,
+    allow_private_endpoint: bool = False,
 ) -> Channel:
-    """Change a channel's MID, type, mode, label or credentials (the PG code stays; add a new channel
-    for another PG). Credentials left empty keep the stored ones."""
+    """Change a channel's MID, type, mode, label, endpoint or credentials (the PG code stays; add a
+    new channel for another PG). Credentials left empty keep the stored ones; an empty endpoint
+    clears it (an endpoint the operator set stays allowed while it is unchanged)."""
+    current = await get_channel(runtime, merchant_id, channel_id)
+    unchanged = (endpoint or "").strip().rstrip("/") == (current.endpoint or "")
+    endpoint = await checked_endpoint(endpoint, allow_private=allow_private_endpoint or unchanged)
     async with runtime.database.transaction() as connection:
         current = await _listed(connection, merchant_id, channel_id)
         _, mid, kind, channel_mode = _validated(runtime, current.pg_provider, mid, pay_type, mode)
@@ -161,7 +206,7 @@ async def update_channel(
             async with connection.begin_nested():
                 await merchant_store.update_channel(
                     connection, channel_id, mid=mid, pay_type=kind.value, mode=channel_mode.value,
-                    label=label.strip()[:200], updated_at=runtime.now(),
+                    label=label.strip()[:200], endpoint=endpoint, updated_at=runtime.now(),
                 )
         except IntegrityError:
             raise _duplicate(current.pg_provider, mid, kind) from None
@@ -227,7 +272,7 @@ async def assign_channel(runtime: Runtime, parent_id: int, channel_id: int, sub_
         credentials = channel_context(runtime, channel).credentials or None
         copied_id = await _append(
             runtime, connection, sub.id, channel.pg_provider, channel.mid, channel.pay_type, channel.mode,
-            False, channel.label, credentials,
+            False, channel.label, credentials, channel.endpoint,
         )
         copied = await merchant_store.channel_by_id(connection, sub.id, copied_id)
     assert copied is not None
@@ -249,3 +294,17 @@ def channel_context(runtime: Runtime, channel: Channel) -> ChannelContext:
         return ChannelContext(channel=channel)
     credentials = json.loads(runtime.vault.open(channel.credentials, credentials_context(channel.id)))
     return ChannelContext(channel=channel, credentials=credentials)
+
+
+INCOMPLETE_CHANNEL = (
+    "{pg} 실연동 채널({mid})의 인증정보가 입력되지 않았습니다: {missing} "
+    "(the channel lacks the PG credentials {missing}; enter them in the console's PG settings)"
+)
+
+
+def require_credentials(runtime: Runtime, channel: Channel) -> None:
+    """Refuse (before any card is asked for) a channel whose PG credentials are incomplete."""
+    connector = runtime.connectors.for_channel(channel)
+    missing = connector.missing_credentials(channel_context(runtime, channel))
+    if missing:
+        raise Refused(INCOMPLETE_CHANNEL.format(pg=connector.display_name, mid=channel.mid, missing=", ".join(missing)))

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paymux.connectors.base import (
     CardRefused,
+    WindowLaunch,
     ChargeResult,
     Connector,
     IssuedBillingKey,
@@ -105,6 +106,7 @@ class OpenWindow:
     banks: list[tuple[str, str]]
     display: DisplayMode
     origin: str
+    launch: WindowLaunch | None = None  # set when the PG shows its own window (a live-protocol channel)
 
     @property
     def issues_billing_key(self) -> bool:
@@ -249,6 +251,7 @@ async def open_window(
     screen = screen_for(connector, request)
     if connector.requires_buyer_tel and not request.buyer_tel:
         raise InvalidParameter("buyer_tel", f"is required by {connector.display_name} (구매자 연락처는 필수입니다)")
+    channel_service.require_credentials(runtime, channel)
     if not request.issues_billing_key:
         await check_prepared_amount(runtime, merchant.id, request.merchant_uid, request.amount)
     async with runtime.database.reading() as connection:
@@ -283,7 +286,7 @@ async def reopen(runtime: Runtime, ticket_text: str) -> tuple[WindowTicket, Open
     if payment.status is not PaymentStatus.READY or payment.outcome_pending:
         return ticket, None, payment
     if runtime.now() - ticket.issued_at > WINDOW_LIFETIME_SECONDS:
-        return ticket, None, await _fail_open(runtime, payment, WINDOW_EXPIRED)
+        return ticket, None, await fail_open(runtime, payment, WINDOW_EXPIRED)
     request = PayRequest.parse(ticket.param, ticket.issued_at)
     connector = runtime.connectors.for_channel(channel)
     window = _window(ticket_text, ticket, payment, request, channel, connector, screen_for(connector, request))
@@ -333,7 +336,7 @@ def _installments(window: OpenWindow, form: BuyerInput) -> int:
     return months
 
 
-async def _fail_open(runtime: Runtime, payment: Payment, reason: str) -> Payment:
+async def fail_open(runtime: Runtime, payment: Payment, reason: str) -> Payment:
     """End an open window as failed (closed by the buyer, or refused before the PG), with its webhook."""
     now = runtime.now()
     payment.fail(reason, now)
@@ -344,10 +347,10 @@ async def _fail_open(runtime: Runtime, payment: Payment, reason: str) -> Payment
                 target_urls=payment.notice_url, now=now,
             )
             return payment
-    return await _stored(runtime, payment)
+    return await stored(runtime, payment)
 
 
-async def _stored(runtime: Runtime, payment: Payment) -> Payment:
+async def stored(runtime: Runtime, payment: Payment) -> Payment:
     async with runtime.database.reading() as connection:
         return await payment_store.get_payment(connection, payment.merchant_id, payment.imp_uid) or payment
 
@@ -373,13 +376,13 @@ async def _approve(runtime: Runtime, window: OpenWindow, payment: Payment, form:
         try:
             await check_prepared_amount(runtime, payment.merchant_id, payment.merchant_uid, payment.amount)
         except Refused as refusal:
-            return await _fail_open(runtime, payment, refusal.message)
+            return await fail_open(runtime, payment, refusal.message)
     try:
         await record_attempt(runtime, payment, row_exists=True)
     except OrderClaimed:
-        return await _fail_open(runtime, payment, ALREADY_PAID.format(uid=payment.merchant_uid))
+        return await fail_open(runtime, payment, ALREADY_PAID.format(uid=payment.merchant_uid))
     except PaymentSettledMeanwhile:
-        return await _stored(runtime, payment)
+        return await stored(runtime, payment)
     connector = runtime.connectors.for_channel(window.channel)
     context = channel_service.channel_context(runtime, window.channel)
     if not window.issues_billing_key:
@@ -432,7 +435,7 @@ async def _issue_vbank(
     try:
         await check_prepared_amount(runtime, payment.merchant_id, payment.merchant_uid, payment.amount)
     except Refused as refusal:
-        return await _fail_open(runtime, payment, refusal.message)
+        return await fail_open(runtime, payment, refusal.message)
     request = billing.charge_request(payment, now)
     try:
         return await vbanks.open_account(
@@ -441,9 +444,9 @@ async def _issue_vbank(
             row_exists=True,
         )
     except OrderClaimed:
-        return await _fail_open(runtime, payment, ALREADY_PAID.format(uid=payment.merchant_uid))
+        return await fail_open(runtime, payment, ALREADY_PAID.format(uid=payment.merchant_uid))
     except PaymentSettledMeanwhile:
-        return await _stored(runtime, payment)
+        return await stored(runtime, payment)
 
 
 async def close(runtime: Runtime, ticket_text: str) -> tuple[WindowTicket, Payment]:
@@ -451,7 +454,7 @@ async def close(runtime: Runtime, ticket_text: str) -> tuple[WindowTicket, Payme
     ticket, window, payment = await reopen(runtime, ticket_text)
     if window is None:
         return ticket, payment
-    return ticket, await _fail_open(runtime, payment, USER_CANCELLED)
+    return ticket, await fail_open(runtime, payment, USER_CANCELLED)
 
 
 async def send_phone_code(runtime: Runtime, ticket_text: str, phone: str | None) -> str:

@@ -25,11 +25,14 @@ class Runtime:
         clock = clock or SystemClock()
         database = Database(settings.database_url, pool_size=settings.database_pool_size)
         vault = Vault.load(settings.vault_keys, settings.data_dir)
-        connectors = ConnectorRegistry(DatabaseSandboxLedger(database, clock))
+        connectors = ConnectorRegistry(
+            DatabaseSandboxLedger(database, clock), timeout_seconds=settings.connector_timeout_seconds
+        )
         return cls(settings=settings, database=database, vault=vault, connectors=connectors, clock=clock)
 
     def now(self) -> int:
         return self.clock.now()
 
     async def close(self) -> None:
+        await self.connectors.close()
         await self.database.dispose()

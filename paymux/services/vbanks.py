@@ -114,11 +114,13 @@ async def open_account(
     await record_attempt(runtime, payment, pg_reference=VBANK_REFERENCE, row_exists=row_exists)
     outcome = await guarded(runtime, issue, unknown=ChargeResult.unknown, declined=ChargeResult.declined)
     if isinstance(outcome, VbankIssued):
-        return await _record_account(runtime, payment, outcome, due, row_exists)
+        return await record_account(runtime, payment, outcome, due, row_exists)
     return await record_outcome(runtime, payment, outcome, payment_row_exists=row_exists)
 
 
-async def _record_account(runtime: Runtime, payment: Payment, account: VbankIssued, due: int, row_exists: bool) -> Payment:
+async def record_account(runtime: Runtime, payment: Payment, account: VbankIssued, due: int, row_exists: bool) -> Payment:
+    """Record an account the PG opened on its journaled (charging) attempt: the claim moves to
+    awaiting the deposit, the payment stays ``ready`` with the account, and its webhook is queued."""
     now = runtime.now()
     attach_account(payment, account, due, now)
     async with runtime.database.transaction() as connection:
@@ -157,12 +159,19 @@ async def _settle(runtime: Runtime, payment: Payment, now: int) -> bool:
 
 
 async def deposit(runtime: Runtime, merchant: Merchant, imp_uid: str, amount: int | None) -> Payment:
-    """The PG's deposit notification; in the sandbox, the console button or the test endpoint."""
+    """A simulated deposit of a test-mode account: the console button or the sandbox endpoint.
+    Live deposits arrive as the PG's notice (``services.pg_notices``)."""
     payment = await _awaiting(runtime, merchant, imp_uid)
     async with runtime.database.reading() as connection:
         channel = await merchant_store.channel_by_id(connection, merchant.id, payment.channel_id or 0)
-    if channel is None or channel.mode is not ChannelMode.TEST:
-        raise Refused("deposits can be simulated only for test-mode channels; live deposits come from the PG")
+    if channel is None or channel.mode is not ChannelMode.TEST or channel.endpoint:
+        raise Refused("deposits can be simulated only for sandboxed test channels; other deposits come from the PG")
+    return await record_deposit(runtime, payment, amount)
+
+
+async def record_deposit(runtime: Runtime, payment: Payment, amount: int | None) -> Payment:
+    """The buyer paid into the account: ``ready`` → ``paid`` with its webhook, once. Raises Refused
+    when the amount differs from what is due or the account was settled meanwhile."""
     if amount is not None and amount != payment.amount:
         raise Refused(f"deposit of {amount} does not match the amount due {payment.amount} (입금액 불일치)")
     now = runtime.now()
@@ -170,7 +179,7 @@ async def deposit(runtime: Runtime, merchant: Merchant, imp_uid: str, amount: in
         Approval(pg_tid=payment.pg_tid or "", bank_code=payment.vbank_code, bank_name=payment.vbank_name), now
     )
     if not await _settle(runtime, payment, now):
-        raise Refused(f"virtual account of {imp_uid} was settled meanwhile")
+        raise Refused(f"virtual account of {payment.imp_uid} was settled meanwhile")
     return payment
 
 

@@ -190,6 +190,13 @@ async def get_payment(
     return (await _with_history(connection, [_from_row(row)]))[0] if row else None
 
 
+async def payment_by_imp_uid(connection: AsyncConnection, imp_uid: str) -> Payment | None:
+    """A payment by its imp_uid alone, for a PG's notice (which names paymux's order id, not a
+    merchant). imp_uids are unique across merchants."""
+    row = (await connection.execute(select(*_SELECTED).where(payments.c.imp_uid == imp_uid))).first()
+    return (await _with_history(connection, [_from_row(row)]))[0] if row else None
+
+
 async def get_payments(connection: AsyncConnection, merchant_id: int, imp_uids: Sequence[str]) -> list[Payment]:
     rows = await connection.execute(_select(merchant_id).where(payments.c.imp_uid.in_(list(imp_uids))))
     by_uid = {p.imp_uid: p for p in map(_from_row, rows)}

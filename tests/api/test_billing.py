@@ -190,11 +190,19 @@ def test_kakaopay_and_mobilians_have_no_key_in(gateway: GatewayServer) -> None:
     assert reply.code == -1 and "type api" in reply.message
 
 
-def test_live_channel_answers_not_available_yet(gateway: GatewayServer) -> None:
+def test_live_channel_of_a_pg_without_its_protocol_answers_not_available_yet(gateway: GatewayServer) -> None:
+    merchant = gateway.create_merchant()
+    merchant.add_channel("kcp", "api", mid="MYLIVEMID", mode="live")
+    reply = merchant.issue_key(unique("cust"))
+    assert reply.code == -1 and "live mode" in reply.message and "not available yet" in reply.message
+
+
+def test_live_inicis_channel_without_its_credentials_is_refused_before_the_pg(gateway: GatewayServer) -> None:
     merchant = gateway.create_merchant()
     merchant.add_channel("html5_inicis", "api", mid="MYLIVEMID", mode="live")
     reply = merchant.issue_key(unique("cust"))
-    assert reply.code == -1 and "live mode" in reply.message and "not available yet" in reply.message
+    assert reply.code == -1 and reply.response is None
+    assert all(name in reply.message for name in ("sign_key", "iniapi_key", "iniapi_iv"))
 
 
 PAYMENT_FIELD_TYPES: dict[str, tuple[type, ...]] = {

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from paymux.connectors.base import ChannelContext, ChargeRequest, Outcome
+from paymux.connectors.base import CancelOrder, CancelResult, ChannelContext, ChargeRequest, Outcome
 from paymux.connectors.inicis import InicisSandbox
 from paymux.connectors.mobilians import MobiliansSandbox
 from paymux.connectors.sandbox import CardRefused
@@ -66,9 +66,13 @@ def test_mobilians_phone_payments_cancel_only_within_their_month() -> None:
     mobilians = MobiliansSandbox(DictLedger())
     payment = Payment(imp_uid="imp_1", merchant_id=1, merchant_uid="o", amount=5_000, pay_method="phone")
     payment.status, payment.paid_at = PaymentStatus.PAID, _at(2026, 4, 30)
-    assert run(mobilians.cancel(_context("mobilians"), payment, 5_000, 0, "", _at(2026, 4, 30))).pg_tid
-    with pytest.raises(Refused, match="within their month"):
-        run(mobilians.cancel(_context("mobilians"), payment, 5_000, 0, "", _at(2026, 5, 1)))
+    def cancel(now: int) -> CancelResult:
+        order = CancelOrder("c1", payment, 5_000, 0, "", remaining_after=0, now=now)
+        return run(mobilians.cancel(_context("mobilians"), order))
+
+    assert cancel(_at(2026, 4, 30)).outcome is Outcome.APPROVED
+    refused = cancel(_at(2026, 5, 1))
+    assert refused.outcome is Outcome.DECLINED and "within their month" in refused.reason
 
 
 def test_timeout_cards_are_unknown_then_answered_by_inquiry() -> None:

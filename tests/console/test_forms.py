@@ -87,14 +87,22 @@ def test_edit_channel_and_its_errors(gateway: GatewayServer, account: ConsoleAcc
     assert page.status_code == 200 and first.mid in page.text
     clash = console.post(f"/console/channels/{second.id}/edit", {"type": first.pay_type.value, "mode": "test", "mid": first.mid})
     assert clash.status_code == 400 and 'data-testid="error-mid"' in clash.text
+    assert first.pg_provider == "html5_inicis"
+    form = page.text
+    for name in ("sign_key", "iniapi_key", "iniapi_iv", "inilite_key"):  # INICIS's own credentials, by name
+        assert f'name="cred.html5_inicis.{name}"' in form
     saved = console.post(f"/console/channels/{first.id}/edit", {
-        "type": "general", "mode": "live", "mid": "MY-LIVE-MID", "label": "main", "api_key": "k", "api_secret": "s",
+        "type": "general", "mode": "live", "mid": "MY-LIVE-MID", "label": "main",
+        "cred.html5_inicis.sign_key": "sk-secret", "cred.html5_inicis.iniapi_key": "api-secret-key",
+        "cred.html5_inicis.iniapi_iv": "iv-secret",
     })
     assert saved.status_code == 303
     changed = gateway.call(lambda rt: channel_service.get_channel(rt, account.shop.merchant.id, first.id))
     assert (changed.mid, changed.mode.value, changed.label) == ("MY-LIVE-MID", "live", "main")
-    assert gateway.call(lambda rt: _credentials(rt, changed)) == {"api_key": "k", "api_secret": "s"}
-    assert "k" not in console.get(f"/console/channels/{first.id}/edit").text.split('name="api_key"')[1][:40]
+    assert gateway.call(lambda rt: _credentials(rt, changed)) == {
+        "sign_key": "sk-secret", "iniapi_key": "api-secret-key", "iniapi_iv": "iv-secret"}
+    shown = console.get(f"/console/channels/{first.id}/edit").text
+    assert "sk-secret" not in shown and "api-secret-key" not in shown and "iv-secret" not in shown
 
 
 async def _credentials(runtime, channel):  # type: ignore[no-untyped-def]

@@ -1,0 +1,144 @@
+"""The PG's own payment window, for channels that speak a PG's real protocol (live, or an endpoint).
+
+``IMP.request_pay`` opens paymux's window as for a sandbox channel (same checks, same ``ready``
+payment, same ticket); instead of paymux's sandbox screens the window then hands the buyer to the
+PG (``launch``: a signed form, or a redirect). The PG authenticates the buyer and sends them back
+to ``/checkout/pg/return``, where :func:`finish` approves server-side through the journaled path:
+
+1. the PG's answer is checked (``window_reference``) and the order claimed with the reference a lost
+   answer needs (authentication token, net-cancel URL) — one transaction, before any approval call;
+2. the approval call is made holding no connection (``finish_window``);
+3. the outcome (paid, a billing key, a virtual account, or declined) and its webhook are recorded;
+   if recording fails after the PG approved, the approval is net-cancelled. A crash in between leaves
+   the claim charging with its reference, and the reconciler net-cancels (or inquires) it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from urllib.parse import quote
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from paymux.connectors.base import ChargeResult, Outcome, WindowOutcome, WindowStart
+from paymux.domain.errors import Refused
+from paymux.domain.payment import Payment
+from paymux.services import billing, vbanks
+from paymux.services import channels as channel_service
+from paymux.services import merchants as merchant_service
+from paymux.services.charging import (
+    ALREADY_PAID,
+    OrderClaimed,
+    PaymentSettledMeanwhile,
+    check_prepared_amount,
+    record_attempt,
+    record_outcome,
+)
+from paymux.services.checkout import (
+    USER_CANCELLED,
+    OpenWindow,
+    WindowTicket,
+    fail_open,
+    quota_choices,
+    reopen,
+    stored,
+)
+from paymux.services.pg_calls import guarded
+from paymux.services.runtime import Runtime
+from paymux.store import customers as customer_store
+
+log = logging.getLogger("paymux.pg_window")
+
+
+def window_start(runtime: Runtime, window: OpenWindow) -> WindowStart:
+    """The window as the PG is asked to open it; rebuilt the same way on the buyer's return."""
+    base = runtime.settings.public_url
+    ticket = quote(window.ticket, safe="")
+    payment = window.payment
+    request = billing.charge_request(payment, window.payment.started_at)
+    return WindowStart(
+        request=request, pay_method=window.request.pay_method, mobile=window.display.value == "redirect",
+        issues_billing_key=window.issues_billing_key, return_url=f"{base}/checkout/pg/return?ticket={ticket}",
+        close_url=f"{base}/checkout/pg/close?ticket={ticket}", notice_url=f"{base}/pg/{payment.pg_provider}/notice",
+        quota_months=tuple(quota_choices(window.request)),
+        vbank_due=window.request.vbank_deadline(payment.started_at) if window.request.pay_method == "vbank" else 0,
+    )
+
+
+async def launch(runtime: Runtime, window: OpenWindow) -> OpenWindow:
+    """Attach the PG's launch (the form the window page submits) to an open window; a sandbox
+    channel's window is returned as it is. Raises Refused when the PG refuses to open it."""
+    connector = runtime.connectors.for_channel(window.channel)
+    if not connector.has_pg_window:
+        return window
+    context = channel_service.channel_context(runtime, window.channel)
+    started = await guarded(
+        runtime, lambda: connector.start_window(context, window_start(runtime, window)),
+        unknown=lambda reason: Refused(f"{connector.display_name} did not answer ({reason}); try again"),
+        declined=Refused,
+    )
+    if isinstance(started, Refused):
+        await fail_open(runtime, window.payment, started.message)
+        raise started
+    return OpenWindow(**{**window.__dict__, "launch": started})
+
+
+async def close(runtime: Runtime, ticket_text: str) -> tuple[WindowTicket, Payment]:
+    """The PG's close page (INICIS ``closeUrl``): the buyer closed the PG's window."""
+    ticket, window, payment = await reopen(runtime, ticket_text)
+    if window is None:
+        return ticket, payment
+    return ticket, await fail_open(runtime, payment, USER_CANCELLED)
+
+
+async def finish(runtime: Runtime, ticket_text: str, returned: Mapping[str, str]) -> tuple[WindowTicket, Payment]:
+    """The PG sent the buyer back: approve, record, and return the settled (or pending) payment."""
+    ticket, window, payment = await reopen(runtime, ticket_text)
+    if window is None:
+        return ticket, payment
+    connector = runtime.connectors.for_channel(window.channel)
+    context = channel_service.channel_context(runtime, window.channel)
+    start = window_start(runtime, window)
+    try:
+        reference = connector.window_reference(context, start, returned)
+        if not window.issues_billing_key:
+            await check_prepared_amount(runtime, payment.merchant_id, payment.merchant_uid, payment.amount)
+        await record_attempt(runtime, payment, row_exists=True, pg_reference=reference)
+    except OrderClaimed:  # authenticated at the PG but never approved: nothing was charged
+        return ticket, await fail_open(runtime, payment, ALREADY_PAID.format(uid=payment.merchant_uid))
+    except PaymentSettledMeanwhile:
+        return ticket, await stored(runtime, payment)
+    except Refused as refusal:
+        return ticket, await fail_open(runtime, payment, refusal.message)
+    outcome = await guarded(
+        runtime, lambda: connector.finish_window(context, start, returned),
+        unknown=lambda reason: WindowOutcome(ChargeResult.unknown(reason), reference=reference),
+        declined=lambda reason: WindowOutcome(ChargeResult.declined(reason), reference=reference),
+    )
+    try:
+        return ticket, await _record(runtime, window, payment, outcome)
+    except Exception:
+        if outcome.result.outcome is Outcome.APPROVED:
+            log.exception("approved window payment %s could not be recorded; net-cancelling it", payment.imp_uid)
+            await connector.net_cancel(context, outcome.reference or reference, payment.amount, runtime.now())
+        raise
+
+
+async def _record(runtime: Runtime, window: OpenWindow, payment: Payment, outcome: WindowOutcome) -> Payment:
+    result = outcome.result
+    if outcome.vbank is not None and result.outcome is Outcome.APPROVED:
+        return await vbanks.record_account(runtime, payment, outcome.vbank, outcome.vbank_due, row_exists=True)
+    if outcome.billing_key is None or result.outcome is not Outcome.APPROVED:
+        return await record_outcome(runtime, payment, result, payment_row_exists=True)
+    merchant = await merchant_service.merchant_by_id(runtime, payment.merchant_id)
+    customer_uid = window.request.customer_uid
+    assert customer_uid is not None
+    info = billing.CustomerInfo(payment.buyer_name, payment.buyer_tel, payment.buyer_email, payment.buyer_addr,
+                                payment.buyer_postcode)
+    customer = billing.customer_record(runtime, merchant, customer_uid, window.channel, outcome.billing_key, info)
+
+    async def keep_billing_key(connection: AsyncConnection, _paid: Payment) -> None:
+        await customer_store.save_customer(connection, customer)
+
+    return await record_outcome(runtime, payment, result, keep_billing_key, payment_row_exists=True)
