@@ -31,6 +31,8 @@ from tests.postgres import run_in_thread
 
 T = TypeVar("T")
 
+CONNECTOR_TIMEOUT_SECONDS = 2.0
+
 # The test card numbers of docs/sandbox.md.
 CARD_OK = "5361-4812-3456-1234"
 CARD_REFUSED = "4000-0000-0000-0002"
@@ -97,6 +99,9 @@ class GatewayServer:
                 "PAYMUX_PUBLIC_URL": self.base_url,
                 "PAYMUX_MERCHANT_CACHE_SECONDS": "0",
                 "PAYMUX_RUN_WORKERS": "0",
+                # PGs on loopback answer in milliseconds; the emulators' "timeout" cards hold their
+                # reply longer than this (tests/live/conftest.py SLOW_REPLY_SECONDS).
+                "PAYMUX_CONNECTOR_TIMEOUT_SECONDS": str(CONNECTOR_TIMEOUT_SECONDS),
             }
         )
         run_in_thread(upgrade_to_head, self.settings.database_url)  # alembic runs its own loop

@@ -14,8 +14,9 @@ from urllib.parse import parse_qsl
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 MAX_BODY_BYTES = 1 << 20
-# Browser faces (payment window, console, demo shop) read their own HTML forms.
-PAGE_PATH_PREFIXES = ("/checkout", "/console", "/demo")
+# Browser faces (payment window, console, demo shop) read their own HTML forms, and PG notices
+# (``/pg/{pg}/notice``) are read in the charset each PG declares.
+PAGE_PATH_PREFIXES = ("/checkout", "/console", "/demo", "/pg/")
 
 
 def form_to_object(body: bytes) -> dict[str, object]:

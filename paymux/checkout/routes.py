@@ -35,6 +35,7 @@ HERE = Path(__file__).parent
 SDK_PATH = HERE / "static" / "iamport.js"
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 router = APIRouter(include_in_schema=False)
+NOTICE_MAX_BYTES = 64 * 1024  # a PG notice is a few hundred bytes
 _ORIGIN = re.compile(r"^https?://[A-Za-z0-9.\-\[\]:]+$")
 
 
@@ -199,7 +200,12 @@ async def pg_close(request: Request) -> Response:
 @router.post("/pg/{pg_code}/notice")
 async def pg_notice(pg_code: str, request: Request) -> Response:
     """A PG's own notice (a virtual account's deposit), answered in the PG's expected format."""
-    form = _decoded_form(await request.body(), request.headers.get("content-type", ""))
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > NOTICE_MAX_BYTES:
+            return Response("notice too large", status_code=413, media_type="text/plain")
+    form = _decoded_form(body, request.headers.get("content-type", ""))
     remote = request.client.host if request.client else ""
     reply = await pg_notices.receive(_runtime(request), pg_code, form, remote)
     return Response(reply.body, status_code=reply.status_code, media_type=reply.media_type)

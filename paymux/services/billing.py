@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -274,8 +274,21 @@ async def charge_again(
     billing_key = runtime.vault.open(customer.billing_key, billing_key_context(merchant.id, customer_uid)).decode()
     connector = runtime.connectors.for_channel(channel)
     context = channel_service.channel_context(runtime, channel)
-    request = charge_request(payment, runtime.now())
+    request = with_customer_buyer(charge_request(payment, runtime.now()), customer)
     return await finish_charge(runtime, payment, lambda: connector.charge_billing_key(context, billing_key, request))
+
+
+def with_customer_buyer(request: ChargeRequest, customer: Customer) -> ChargeRequest:
+    """The charge as the PG sees it, its missing buyer fields taken from the billing key's customer
+    (``customer_name`` / ``customer_email`` / ``customer_tel`` given at issue). Some PGs refuse a
+    billing charge with blank buyer fields (INICIS INIAPI ``Billing``: ER0102, docs/pgs.md); the
+    recorded payment keeps exactly what the merchant sent."""
+    buyer = request.buyer
+    filled = Buyer(
+        buyer.name or customer.customer_name, buyer.email or customer.customer_email, buyer.tel or customer.customer_tel,
+        buyer.addr or customer.customer_addr, buyer.postcode or customer.customer_postcode,
+    )
+    return replace(request, buyer=filled)
 
 
 async def charge_onetime(

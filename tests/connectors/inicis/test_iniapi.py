@@ -171,7 +171,6 @@ def test_partial_refunds_and_their_errors(emulator: EmulatorServer) -> None:
     assert (first["prtcTid"], first["prtcPrice"], first["prtcRemains"], first["prtcCnt"]) == (tid, "3000", "7000", "1")
     assert first["tid"] != tid and first["tid"].startswith("INIAPICARD")
     assert partial(8_000, 0)["resultCode"] == "500826"     # more than the balance
-    assert partial(7_000, 0)["resultCode"] == "500749"     # the whole remaining amount
     assert partial(1_000, 5_000)["resultCode"] == "500706"  # confirmPrice is not the balance after
     assert partial(2_000, 5_000)["prtcCnt"] == "2"
     found = inquiry(emulator, original_tid=tid)
@@ -180,6 +179,27 @@ def test_partial_refunds_and_their_errors(emulator: EmulatorServer) -> None:
     assert rest["resultCode"] == "00"
     assert partial(1_000, 0)["resultCode"] == "500624"
     assert [e["amount"] for e in emulator.events_for(order)] == [10_000, -3_000, -2_000, -5_000]
+    assert emulator.payment(tid)["balance"] == 0  # type: ignore[index]
+
+
+def test_a_partial_refund_of_the_whole_original_amount_is_refused_as_a_refund_in_disguise(emulator: EmulatorServer) -> None:
+    tid = formpay(emulator, NOW_CARD, 10_000, oid())["tid"]
+    whole = run_client(emulator.base_url, PAY, lambda c: c.partial_refund(
+        tid=tid, paymethod="Card", price=10_000, confirm_price=0, tax_free=0, msg="부분취소", now=now()))
+    assert whole["resultCode"] == "500749"
+    assert emulator.payment(tid)["balance"] == 10_000  # type: ignore[index]
+
+
+def test_the_rest_of_a_balance_after_partial_refunds_is_a_partial_refund(emulator: EmulatorServer) -> None:
+    tid = formpay(emulator, NOW_CARD, 10_000, oid())["tid"]
+
+    def partial(price: int, confirm: int) -> dict[str, Any]:
+        return run_client(emulator.base_url, PAY, lambda c: c.partial_refund(
+            tid=tid, paymethod="Card", price=price, confirm_price=confirm, tax_free=0, msg="부분취소", now=now()))
+
+    assert partial(4_000, 6_000)["resultCode"] == "00"
+    last = partial(6_000, 0)
+    assert (last["resultCode"], last["prtcRemains"]) == ("00", "0")
     assert emulator.payment(tid)["balance"] == 0  # type: ignore[index]
 
 

@@ -48,7 +48,7 @@ amount < 100                                          ``500690``
 installments with amount < 50,000 or months ∉ 2–12   ``500607`` (the window offers ``quotabase`` months only ≥ 50,000)
 an oid/moid that already has a payment                ``500619``
 PartialRefund price > balance                         ``500826``
-PartialRefund price = balance                         ``500749``
+PartialRefund of the whole original amount (no earlier cancel) ``500749`` (a Refund; the rest of a partly cancelled balance is a PartialRefund)
 PartialRefund confirmPrice ≠ balance − price          ``500706``
 Refund of an already cancelled payment                ``500625``; PartialRefund on it ``500624``
 Refund/PartialRefund whose ``msg`` has ``lost-reply``  applied, then the reply is held ``slow_reply_seconds``

@@ -204,7 +204,9 @@ def partial_refund(emu: Emulator, merchant: EmulatorMerchant, form: dict[str, st
         raise Refusal(codes.REQUEST_INVALID, "price는 0보다 커야 합니다 (price must be positive)")
     if price > payment.balance:
         raise Refusal(codes.CANCEL_OVER_BALANCE)
-    if price == payment.balance:
+    if price == payment.price and not payment.cancels:
+        # "부분취소는 전체금액을 취소할 수 없습니다": the whole original amount in one partial cancel is
+        # a Refund [PO-CODES inicis 500749]; the rest of a balance after partial cancels is a partial cancel.
         raise Refusal(codes.PARTIAL_EQUALS_WHOLE)
     if confirm != payment.balance - price:
         raise Refusal(codes.PARTIAL_BALANCE_ERROR)

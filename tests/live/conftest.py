@@ -1,0 +1,70 @@
+"""Fixtures of the live-protocol tests: paymux with channels that speak KG INICIS's real protocol
+to the INICIS emulator, a separate server on loopback reached over real HTTP.
+
+The emulator shares the gateway's clock (a test that moves time moves both) and sends its
+virtual-account deposit notices to paymux's ``/pg/html5_inicis/notice``, as INICIS would to the URL a
+merchant registers in INICIS's console.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from paymux.connectors.inicis.client import InicisKeys
+from paymux.connectors.inicis.emulator import PAYMUX_LIVE_KEYS, EmulatorConfig
+from tests.connectors.inicis.support import EmulatorServer
+from tests.harness import CARD_OK, CONNECTOR_TIMEOUT_SECONDS, Envelope, GatewayServer, TestMerchant
+
+SLOW_REPLY_SECONDS = CONNECTOR_TIMEOUT_SECONDS + 1.5  # a "timeout" card: committed, answered too late
+LIVE_MID = PAYMUX_LIVE_KEYS.mid
+
+
+def credentials(keys: InicisKeys) -> dict[str, str]:
+    """The channel credentials a merchant types into the console for this MID."""
+    return {"sign_key": keys.sign_key, "iniapi_key": keys.iniapi_key, "iniapi_iv": keys.iniapi_iv}
+
+
+@pytest.fixture(scope="module")
+def inicis(gateway: GatewayServer) -> Iterator[EmulatorServer]:
+    config = EmulatorConfig(
+        slow_reply_seconds=SLOW_REPLY_SECONDS, clock=gateway.clock.now,
+        notice_url=f"{gateway.base_url}/pg/html5_inicis/notice",
+        notice_attempts=3, notice_backoff_seconds=0.05, notice_timeout_seconds=5.0,
+    ).with_merchant(PAYMUX_LIVE_KEYS)
+    server = EmulatorServer()
+    server.start(config)
+    yield server
+    server.stop()
+
+
+@dataclass
+class LiveShop:
+    """A merchant whose INICIS channels are live, with its own MID and keys, pointed at the emulator."""
+
+    merchant: TestMerchant
+    inicis: EmulatorServer
+
+    def issue_key(self, customer_uid: str, card: str = CARD_OK) -> Envelope:
+        """A billing key with the customer's contact details, which INICIS's billing charge needs."""
+        return self.merchant.issue_key(customer_uid, card, customer_name="홍길동", customer_email="buyer@example.com",
+                                       customer_tel="010-1234-5678")
+
+    def payment_at_pg(self, imp_uid: str) -> dict | None:  # type: ignore[type-arg]
+        """The emulator's own record of the order paymux sent as ``oid``/``moid`` (= imp_uid)."""
+        return next((p for p in self.inicis.ledger()["payments"] if p.get("oid") == imp_uid), None)
+
+    def events_at_pg(self, imp_uid: str) -> list[dict]:  # type: ignore[type-arg]
+        return self.inicis.events_for(imp_uid)
+
+
+@pytest.fixture
+def live_shop(gateway: GatewayServer, inicis: EmulatorServer) -> LiveShop:
+    merchant = gateway.create_merchant("live INICIS shop")
+    keys = credentials(PAYMUX_LIVE_KEYS)
+    for pay_type in ("general", "subscription", "api"):
+        merchant.add_channel("html5_inicis", pay_type, mid=LIVE_MID, mode="live", default=pay_type == "general",
+                             endpoint=inicis.base_url, credentials=keys)
+    return LiveShop(merchant, inicis)
