@@ -29,6 +29,20 @@ from paymux.workers import start_workers
 
 log = logging.getLogger("paymux")
 
+INICIS_EMULATOR_PATH = "/pg-emulator/inicis"
+
+
+def mount_pg_emulators(app: FastAPI, settings: Settings) -> None:
+    """The KG INICIS emulator inside paymux (the demo's "live" channel points at it): its deposit
+    notices come back to this paymux's ``/pg/html5_inicis/notice``."""
+    from paymux.connectors.inicis.emulator import PAYMUX_LIVE_KEYS, EmulatorConfig, create_emulator
+
+    base = settings.public_url + INICIS_EMULATOR_PATH
+    config = EmulatorConfig(base_url=base, notice_url=settings.public_url + "/pg/html5_inicis/notice")
+    app.mount(INICIS_EMULATOR_PATH, create_emulator(config.with_merchant(PAYMUX_LIVE_KEYS)))
+    log.warning("serving the KG INICIS emulator at %s (PAYMUX_PG_EMULATORS=1): for demos, never for money", base)
+
+
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None, runtime: Runtime | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
     runtime = runtime or Runtime.build(settings, clock)
@@ -64,6 +78,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     app.include_router(routes_schedules.router)
     app.include_router(console_router)
     app.include_router(checkout_routes.router)
+
+    if settings.pg_emulators:
+        mount_pg_emulators(app, settings)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> EnvelopeResponse:

@@ -318,8 +318,9 @@ def user_create(settings: Settings, user_code: str, email: str, password_stdin: 
     click.echo(f"console user {created.email} created for {user_code}")
 
 
-async def seed_demo(runtime: Runtime) -> dict[str, Any]:
-    """The demo merchant with fixed sandbox credentials and one test channel of each kind."""
+async def seed_demo(runtime: Runtime, emulator_url: str | None = None) -> dict[str, Any]:
+    """The demo merchant with fixed sandbox credentials and one test channel of each kind, plus —
+    with ``emulator_url`` — a live-protocol KG INICIS channel pointed at paymux's built-in emulator."""
     try:
         demo = await merchant_service.get_merchant(runtime, DEMO_USER_CODE)
     except PaymuxError:
@@ -331,6 +332,8 @@ async def seed_demo(runtime: Runtime) -> dict[str, Any]:
             await channel_service.add_channel(
                 runtime, demo.id, pg=pg, mid=None, pay_type=pay_type, mode="test", default=is_default
             )
+    if emulator_url:
+        await _seed_emulated_channel(runtime, demo.id, emulator_url)
     from paymux.services.console_users import create_user
 
     try:
@@ -343,21 +346,48 @@ async def seed_demo(runtime: Runtime) -> dict[str, Any]:
     }
 
 
+async def _seed_emulated_channel(runtime: Runtime, merchant_id: int, emulator_url: str) -> None:
+    """``html5_inicis.paymuxLive1``: INICIS's real protocol, spoken to the emulator paymux serves."""
+    from paymux.connectors.inicis.emulator import PAYMUX_LIVE_KEYS
+
+    keys = PAYMUX_LIVE_KEYS
+    existing = [c for c in await channel_service.list_channels(runtime, merchant_id) if c.mid == keys.mid]
+    if existing:
+        for channel in existing:  # the port may differ from an earlier run
+            await channel_service.update_channel(
+                runtime, merchant_id, channel.id, mid=channel.mid, pay_type=channel.pay_type.value, mode="live",
+                label=channel.label, endpoint=emulator_url, allow_private_endpoint=True,
+            )
+        return
+    credentials = {"sign_key": keys.sign_key, "iniapi_key": keys.iniapi_key, "iniapi_iv": keys.iniapi_iv}
+    await channel_service.add_channel(
+        runtime, merchant_id, pg="html5_inicis", mid=keys.mid, pay_type="general", mode="live",
+        label="KG이니시스 실연동 프로토콜 (paymux 내장 에뮬레이터)", credentials=credentials,
+        endpoint=emulator_url, allow_private_endpoint=True,
+    )
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--no-serve", is_flag=True, help="seed only, do not start the server")
 @click.pass_obj
 def demo(settings: Settings, host: str, port: int, no_serve: bool) -> None:
-    """Seed a demo merchant with sandbox channels and start the gateway."""
+    """Seed a demo merchant with sandbox channels and start the gateway, with the KG INICIS emulator
+    built in (a channel speaking INICIS's real protocol, offline)."""
+    from paymux.app import INICIS_EMULATOR_PATH
+
     upgrade_to_head(settings.database_url)
-    credentials = _run(settings, seed_demo)
+    public_url = os.environ.setdefault("PAYMUX_PUBLIC_URL", f"http://{host}:{port}")
+    os.environ["PAYMUX_PG_EMULATORS"] = "1"
+    credentials = _run(settings, lambda runtime: seed_demo(runtime, public_url.rstrip("/") + INICIS_EMULATOR_PATH))
     click.echo("")
-    click.echo("Demo merchant (sandbox; every channel is in test mode):")
+    click.echo("Demo merchant (sandbox test channels, and one channel speaking INICIS's protocol to the built-in emulator):")
     click.echo(f"  user code : {credentials['user_code']}")
     click.echo(f"  imp_key   : {credentials['imp_key']}")
     click.echo(f"  imp_secret: {credentials['imp_secret']}")
     click.echo(f"Demo shop page (IMP.request_pay examples): http://{host}:{port}/demo")
+    click.echo(f"KG INICIS emulator (real protocol, pg 'html5_inicis.paymuxLive1'): {public_url}{INICIS_EMULATOR_PATH}")
     click.echo("")
     click.echo(f"Console: http://{host}:{port}/console")
     click.echo(f"  email   : {credentials['console_email']}")

@@ -39,6 +39,9 @@ class Settings:
     # Console users may point a channel at a private or loopback host (an emulator on the intranet)
     # only when the operator allows it; the CLI may always.
     pg_endpoint_allow_private: bool = False
+    # Serve the PG emulators inside paymux (``/pg-emulator/inicis``): ``paymux demo`` turns it on so
+    # the demo shows a real PG protocol offline. Never for production.
+    pg_emulators: bool = False
 
     @property
     def is_sqlite(self) -> bool:
@@ -62,4 +65,5 @@ class Settings:
             database_pool_size=int(env.get("PAYMUX_DB_POOL_SIZE", "20")),
             job_lease_seconds=int(env.get("PAYMUX_JOB_LEASE_SECONDS", "120")),
             pg_endpoint_allow_private=env.get("PAYMUX_PG_ENDPOINT_ALLOW_PRIVATE", "0") in ("1", "true", "yes"),
+            pg_emulators=env.get("PAYMUX_PG_EMULATORS", "0") in ("1", "true", "yes"),
         )

@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 MAX_BODY_BYTES = 1 << 20
 # Browser faces (payment window, console, demo shop) read their own HTML forms, and PG notices
 # (``/pg/{pg}/notice``) are read in the charset each PG declares.
-PAGE_PATH_PREFIXES = ("/checkout", "/console", "/demo", "/pg/")
+PAGE_PATH_PREFIXES = ("/checkout", "/console", "/demo", "/pg/", "/pg-emulator/")
 
 
 def form_to_object(body: bytes) -> dict[str, object]:

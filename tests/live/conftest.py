@@ -15,6 +15,7 @@ import pytest
 
 from paymux.connectors.inicis.client import InicisKeys
 from paymux.connectors.inicis.emulator import PAYMUX_LIVE_KEYS, EmulatorConfig
+from tests.checkout.shop_site import ShopSite
 from tests.connectors.inicis.support import EmulatorServer
 from tests.harness import CARD_OK, CONNECTOR_TIMEOUT_SECONDS, Envelope, GatewayServer, TestMerchant
 
@@ -68,3 +69,11 @@ def live_shop(gateway: GatewayServer, inicis: EmulatorServer) -> LiveShop:
         merchant.add_channel("html5_inicis", pay_type, mid=LIVE_MID, mode="live", default=pay_type == "general",
                              endpoint=inicis.base_url, credentials=keys)
     return LiveShop(merchant, inicis)
+
+
+@pytest.fixture(scope="session")
+def shop_site() -> Iterator[ShopSite]:
+    """The shop's own site on another loopback origin (the browser tests' shop pages)."""
+    site = ShopSite()
+    yield site
+    site.stop()

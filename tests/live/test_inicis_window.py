@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import httpx
 
@@ -45,7 +45,7 @@ def inicis_window(live_shop: LiveShop, fields: dict[str, str], *, mobile: bool =
 def pay_in_window(live_shop: LiveShop, window: httpx.Response, **inputs: str) -> dict[str, str]:
     """Fill INICIS's window and press 결제하기: the fields INICIS posts back to paymux's return URL."""
     form = forms(window.text)["window-form"]
-    result = httpx.post(live_shop.inicis.base_url + form.action, data={**form.fields, "pay": "1", **inputs})
+    result = httpx.post(urljoin(live_shop.inicis.base_url + "/", form.action), data={**form.fields, "pay": "1", **inputs})
     returned = forms(result.text)["return-form"]
     assert returned.action.startswith(live_shop.merchant.server.base_url + "/checkout/pg/return?ticket=")
     return {"action": returned.action, **returned.fields}
@@ -97,7 +97,7 @@ def test_closing_inicis_window_fails_the_payment_as_cancelled_by_the_buyer(gatew
     fields, _ = launch_fields(open_window(gateway, live_shop.merchant.user_code, param(unique("order"))))
     window = inicis_window(live_shop, fields)
     form = forms(window.text)["window-form"]
-    closed = httpx.post(live_shop.inicis.base_url + form.action, data={**form.fields, "cancel": "1"}, follow_redirects=True)
+    closed = httpx.post(urljoin(live_shop.inicis.base_url + "/", form.action), data={**form.fields, "cancel": "1"}, follow_redirects=True)
     rsp = rsp_of(closed)
     assert rsp["success"] is False and rsp["error_code"] == "F1002"
     assert live_shop.merchant.api("GET", f"/payments/{rsp['imp_uid']}").expect_ok()["status"] == "failed"

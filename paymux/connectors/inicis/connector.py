@@ -116,7 +116,7 @@ class InicisConnector(Connector):
 
     async def charge_billing_key(self, context: ChannelContext, billing_key: str, request: ChargeRequest) -> ChargeResult:
         reply = await self.client(context).billing_charge(
-            moid=request.order_id, price=request.amount, bill_key=billing_key, goodname=request.name or "",
+            moid=request.order_id, price=request.amount, bill_key=billing_key, goodname=request.name or request.merchant_uid,
             buyer_name=request.buyer.name or "", buyer_email=request.buyer.email or "", buyer_tel=request.buyer.tel or "",
             card_quota=request.card_quota, tax_free=request.tax_free, now=request.now,
         )

@@ -8,6 +8,8 @@ import secrets
 import time
 from typing import Any
 
+from urllib.parse import urljoin
+
 import httpx
 
 from paymux.connectors.inicis import protocol
@@ -47,7 +49,7 @@ def open_std(emulator: EmulatorServer, fields: dict[str, str]) -> httpx.Response
 def submit(emulator: EmulatorServer, page: str, **inputs: str) -> httpx.Response:
     form = forms(page)["window-form"]
     data = {**form.fields, **({"pay": "1"} if not ({"cancel", "choose"} & inputs.keys()) else {}), **inputs}
-    return httpx.post(emulator.base_url + form.action, data=data)
+    return httpx.post(urljoin(emulator.base_url + "/", form.action), data=data)
 
 
 def authenticate_std(emulator: EmulatorServer, fields: dict[str, str], **inputs: str) -> dict[str, str]:
@@ -101,7 +103,7 @@ def open_mobile(emulator: EmulatorServer, fields: dict[str, str]) -> httpx.Respo
 def authenticate_mobile(emulator: EmulatorServer, fields: dict[str, str], **inputs: str) -> tuple[dict[str, str], str]:
     window = open_mobile(emulator, fields)
     form = forms(window.text)["window-form"]
-    result = httpx.post(emulator.base_url + form.action, data={**form.fields, "pay": "1", **inputs})
+    result = httpx.post(urljoin(emulator.base_url + "/", form.action), data={**form.fields, "pay": "1", **inputs})
     returned = forms(result.text)["return-form"]
     assert returned.action == NEXT_URL
     return returned.fields, returned.accept_charset

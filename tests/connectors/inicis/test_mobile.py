@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from urllib.parse import urljoin
+
 import httpx
 
 from paymux.connectors.inicis import codes, protocol
@@ -81,6 +83,6 @@ def test_mobile_decline_net_cancel_and_refusals(emulator: EmulatorServer) -> Non
 def test_mobile_cancel_posts_status_01_to_next_url(emulator: EmulatorServer) -> None:
     window = open_mobile(emulator, mobile_fields(emulator, 4_000))
     form = forms(window.text)["window-form"]
-    result = httpx.post(emulator.base_url + form.action, data={**form.fields, "cancel": "1"})
+    result = httpx.post(urljoin(emulator.base_url + "/", form.action), data={**form.fields, "cancel": "1"})
     returned = forms(result.text)["return-form"]
     assert returned.action == NEXT_URL and returned.fields["P_STATUS"] == "01"

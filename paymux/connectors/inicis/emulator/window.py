@@ -38,7 +38,11 @@ def error_page(emu: Emulator, code: str, text: str | None = None, status: int = 
     return HTMLResponse(emu.render("error.html", code=code, message=text or codes.message(code)), status_code=status)
 
 
-def render_window(emu: Emulator, session: WindowSession, errors: dict[str, str] | None = None) -> HTMLResponse:
+def render_window(
+    emu: Emulator, request: Request, session: WindowSession, errors: dict[str, str] | None = None
+) -> HTMLResponse:
+    """The window page; its form posts to the emulator's own base URL, so it also works mounted
+    under a path (``paymux demo`` serves it at ``/pg-emulator/inicis``)."""
     due = vbank_due(emu.now(), session.vbank_due)
     html = emu.render(
         "window.html",
@@ -50,7 +54,7 @@ def render_window(emu: Emulator, session: WindowSession, errors: dict[str, str] 
         banks=sorted(codes.INICIS_BANK_NAMES.items()),
         carriers=CARRIERS,
         errors=errors or {},
-        submit_url="/payMain/submit" if session.channel == "std" else "/smart/submit",
+        submit_url=emu.base_url(request) + ("/payMain/submit" if session.channel == "std" else "/smart/submit"),
         vbank_due_text=f"{due[:4]}-{due[4:6]}-{due[6:8]} {due[8:10]}:{due[10:12]}",
     )
     return HTMLResponse(html)
@@ -133,7 +137,7 @@ async def std_pay(request: Request) -> Response:
             sms_code=scenarios.sms_code(), method=methods[0],
         )
         emu.state.sessions[session.id] = session
-    return render_window(emu, session)
+    return render_window(emu, request, session)
 
 
 async def mobile_pay(request: Request) -> Response:
@@ -169,7 +173,7 @@ async def mobile_pay(request: Request) -> Response:
             result_charset=charset, center_cd=reserved.get("centerCd") == "Y", sms_code=scenarios.sms_code(), method=method,
         )
         emu.state.sessions[session.id] = session
-    return render_window(emu, session)
+    return render_window(emu, request, session)
 
 
 def _authenticate(emu: Emulator, session: WindowSession, form: dict[str, str]) -> tuple[dict[str, str], Authentication | None]:
@@ -240,10 +244,10 @@ async def submit(request: Request) -> Response:
         with emu.state.lock:
             if form["choose"] in session.methods:
                 session.method = form["choose"]
-        return render_window(emu, session)
+        return render_window(emu, request, session)
     errors, auth = _authenticate(emu, session, form)
     if auth is None:
-        return render_window(emu, session, errors)
+        return render_window(emu, request, session, errors)
     with emu.state.lock:
         emu.state.auths[auth.token] = auth
         emu.state.sessions.pop(session.id, None)
