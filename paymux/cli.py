@@ -414,11 +414,13 @@ def pg_emulator_inicis(host: str, port: int, latency_ms: int, notice_url: str | 
     """KG INICIS: web-standard and mobile windows, payAuth/netCancel, INIAPI (see paymux.connectors.inicis.emulator)."""
     import uvicorn
 
-    from paymux.connectors.inicis.emulator import EmulatorConfig, create_emulator
+    from paymux.connectors.inicis.emulator import PAYMUX_LIVE_KEYS, EmulatorConfig, create_emulator
 
     config = EmulatorConfig(latency_ms=latency_ms, notice_url=notice_url, slow_reply_seconds=slow_reply_seconds)
+    config = config.with_merchant(PAYMUX_LIVE_KEYS)
     click.echo(f"KG INICIS emulator on http://{host}:{port}")
-    click.echo(f"  MIDs: {', '.join(sorted(config.merchants))} (INICIS's public test keys)")
+    click.echo(f"  MIDs: {', '.join(sorted(config.merchants))} (INICIS's public test keys; "
+               f"{PAYMUX_LIVE_KEYS.mid} is made up, a 'live' MID valid only here)")
     click.echo(f"  ledger: http://{host}:{port}/_emulator/transactions")
     if notice_url:
         click.echo(f"  deposit notices to: {notice_url}")

@@ -106,7 +106,10 @@ class ConnectorRegistry:
     def __init__(self, ledger: SandboxLedger, *, timeout_seconds: float = 10.0, client_ip: str = "127.0.0.1") -> None:
         self._sandboxes: dict[str, SandboxConnector] = {cls.pg_provider: cls(ledger) for cls in SANDBOX_CONNECTORS}
         # PGs are called over HTTPS with no redirects followed: a PG answers, it does not send us elsewhere.
-        self._http = httpx.AsyncClient(timeout=timeout_seconds, follow_redirects=False, trust_env=False)
+        # Enough connections for every request in flight to wait on its PG at once (a slow PG must not
+        # queue calls behind each other in paymux).
+        limits = httpx.Limits(max_connections=1024, max_keepalive_connections=256)
+        self._http = httpx.AsyncClient(timeout=timeout_seconds, follow_redirects=False, trust_env=False, limits=limits)
         protocol = {cls.pg_provider: cls(self._http, client_ip) for cls in PROTOCOL_CONNECTORS}
         self._live: dict[str, Connector] = {
             code: protocol.get(code) or LiveNotAvailable(sandbox) for code, sandbox in self._sandboxes.items()

@@ -58,20 +58,24 @@ def test_a_declined_charge_is_a_failed_payment_with_inicis_code(live_shop: LiveS
     assert live_shop.payment_at_pg(reply["response"]["imp_uid"]) is None  # nothing charged at the PG
 
 
-def test_a_billing_charge_without_an_order_name_is_refused_as_inicis_refuses_it(live_shop: LiveShop) -> None:
+def test_a_billing_charge_with_no_buyer_anywhere_is_refused_as_inicis_refuses_it(live_shop: LiveShop) -> None:
     customer = unique("cust")
-    live_shop.issue_key(customer).expect_ok()
+    live_shop.merchant.issue_key(customer).expect_ok()  # no customer_name / email / tel on the key
     reply = live_shop.merchant.api("POST", "/subscribe/payments/again", json={
         "customer_uid": customer, "merchant_uid": unique("order"), "amount": 3_000})
     assert reply.code == -1 and reply.response["status"] == "failed" and "ER0102" in reply.response["fail_reason"]
 
 
 def test_a_billing_charge_takes_the_buyer_from_the_billing_key_when_the_request_has_none(live_shop: LiveShop) -> None:
+    """The seeds' ``again`` body (no name, no buyer): INICIS gets the order id as goodName and the
+    billing key's customer as buyer; the record keeps exactly what the merchant sent."""
     customer = unique("cust")
     live_shop.issue_key(customer).expect_ok()
+    order = unique("order")
     paid = live_shop.merchant.api("POST", "/subscribe/payments/again", json={
-        "customer_uid": customer, "merchant_uid": unique("order"), "amount": 3_000, "name": "정기결제"}).expect_ok()
-    assert paid["status"] == "paid" and paid["buyer_name"] is None  # the record keeps what the merchant sent
+        "customer_uid": customer, "merchant_uid": order, "amount": 3_000}).expect_ok()
+    assert paid["status"] == "paid" and paid["buyer_name"] is None and paid["name"] is None
+    assert live_shop.payment_at_pg(paid["imp_uid"])["goodname"] == order
 
 
 def test_a_charge_whose_answer_is_lost_is_settled_by_asking_inicis(gateway: GatewayServer, live_shop: LiveShop) -> None:
@@ -194,3 +198,52 @@ def test_the_console_refuses_a_private_endpoint_unless_the_operator_allows_it(ga
         gateway.call(lambda rt: channel_service.add_channel(
             rt, merchant.merchant.id, pg="html5_inicis", mid=None, pay_type="api", mode="test", endpoint=endpoint))
 
+
+
+def test_a_resent_deposit_notice_is_acknowledged_again_and_changes_nothing(gateway: GatewayServer, live_shop: LiveShop) -> None:
+    due = gateway.clock.now() + 86_400
+    issued = live_shop.merchant.api("POST", "/vbanks", json={
+        "merchant_uid": unique("order"), "amount": 4_000, "vbank_code": "004", "vbank_due": due,
+        "vbank_holder": "홍길동"}).expect_ok()
+    assert live_shop.inicis.deposit(issued["pg_tid"])["notice"]["acknowledged"]
+    resent = {"NO_TID": issued["pg_tid"], "NO_OID": issued["imp_uid"], "ID_MERCHANT": LIVE_MID, "AMT_INPUT": "4000"}
+    answer = httpx.post(f"{gateway.base_url}/pg/html5_inicis/notice", data=resent)  # from the endpoint's own host
+    assert (answer.status_code, answer.text) == (200, "OK")
+    paid = live_shop.merchant.api("GET", f"/payments/{issued['imp_uid']}").expect_ok()
+    assert (paid["status"], paid["paid_at"] > 0) == ("paid", True)
+
+
+SEED_CARD = "1234-1234-1234-1234"  # the seeds' curl card number (seed 003)
+
+
+def test_the_seeds_three_rest_calls_get_what_inicis_answers_them(live_shop: LiveShop) -> None:
+    """Seed 003's curls, bodies exactly as written: their expiry dates (2019-01, 2025-12) have passed,
+    so INICIS refuses the cards as expired, and nothing is charged or stored."""
+    shop = live_shop.merchant
+    onetime = shop.api("POST", "/subscribe/payments/onetime", json={
+        "merchant_uid": unique("order_id"), "card_number": SEED_CARD, "expiry": "2019-01", "birth": "123456", "amount": 3000})
+    assert onetime.code == -1 and onetime.response["status"] == "failed" and "120004" in onetime.response["fail_reason"]
+    customer = unique("your-customer-unique-id")
+    issue = shop.api("POST", f"/subscribe/customers/{customer}", json={
+        "card_number": SEED_CARD, "expiry": "2025-12", "birth": "820213", "pwd_2digit": "00"})
+    assert issue.code == -1 and "120004" in issue.message
+    again = shop.api("POST", "/subscribe/payments/again", json={
+        "customer_uid": customer, "merchant_uid": unique("order_id"), "amount": 3000})
+    assert again.code == -1 and again.response is None  # no billing key was stored
+    assert live_shop.payment_at_pg(onetime.response["imp_uid"]) is None
+
+
+def test_the_seeds_rest_calls_with_a_card_still_valid_pay_at_inicis(live_shop: LiveShop) -> None:
+    """The same three calls with a card that has not expired (and, for INICIS's billing charge, the
+    order name and the customer's contact that INICIS requires)."""
+    shop = live_shop.merchant
+    onetime = shop.api("POST", "/subscribe/payments/onetime", json={
+        "merchant_uid": unique("order_id"), "card_number": SEED_CARD, "expiry": "2030-01", "birth": "123456", "amount": 3000,
+        "name": "단건", "buyer_name": "홍길동", "buyer_email": "b@example.com", "buyer_tel": "010-1234-5678"}).expect_ok()
+    customer = unique("your-customer-unique-id")
+    shop.api("POST", f"/subscribe/customers/{customer}", json={
+        "card_number": SEED_CARD, "expiry": "2030-12", "birth": "820213", "pwd_2digit": "00",
+        "customer_name": "홍길동", "customer_email": "b@example.com", "customer_tel": "010-1234-5678"}).expect_ok()
+    again = shop.api("POST", "/subscribe/payments/again", json={
+        "customer_uid": customer, "merchant_uid": unique("order_id"), "amount": 3000, "name": "정기결제"}).expect_ok()
+    assert [live_shop.payment_at_pg(p["imp_uid"])["price"] for p in (onetime, again)] == [3000, 3000]
