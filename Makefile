@@ -27,6 +27,7 @@ test: $(INSTALLED)
 
 bench: $(INSTALLED)
 	$(BIN)/python bench/charge_and_lookup.py
+	$(BIN)/python bench/live_inicis.py
 
 clean:
 	rm -rf $(VENV) .paymux test-output

@@ -364,6 +364,8 @@ async def submit(runtime: Runtime, ticket_text: str, form: BuyerInput) -> tuple[
     ticket, window, payment = await reopen(runtime, ticket_text)
     if window is None:
         return ticket, payment
+    if runtime.connectors.for_channel(window.channel).has_pg_window:
+        raise NotFound("this payment is made in the PG's own window (PG 결제창에서 진행되는 결제입니다)")
     return ticket, await _approve(runtime, window, payment, form)
 
 

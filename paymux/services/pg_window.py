@@ -51,12 +51,13 @@ from paymux.store import customers as customer_store
 log = logging.getLogger("paymux.pg_window")
 
 
-def window_start(runtime: Runtime, window: OpenWindow) -> WindowStart:
-    """The window as the PG is asked to open it; rebuilt the same way on the buyer's return."""
+def window_start(runtime: Runtime, window: OpenWindow, now: int | None = None) -> WindowStart:
+    """The window as the PG is asked to open it; rebuilt the same way on the buyer's return, with
+    ``now`` (unix seconds) the time of the approval call (INICIS wants a fresh timestamp on it)."""
     base = runtime.settings.public_url
     ticket = quote(window.ticket, safe="")
     payment = window.payment
-    request = billing.charge_request(payment, window.payment.started_at)
+    request = billing.charge_request(payment, now if now is not None else payment.started_at)
     return WindowStart(
         request=request, pay_method=window.request.pay_method, mobile=window.display.value == "redirect",
         issues_billing_key=window.issues_billing_key, return_url=f"{base}/checkout/pg/return?ticket={ticket}",
@@ -99,7 +100,7 @@ async def finish(runtime: Runtime, ticket_text: str, returned: Mapping[str, str]
         return ticket, payment
     connector = runtime.connectors.for_channel(window.channel)
     context = channel_service.channel_context(runtime, window.channel)
-    start = window_start(runtime, window)
+    start = window_start(runtime, window, runtime.now())
     try:
         reference = connector.window_reference(context, start, returned)
         if not window.issues_billing_key:

@@ -22,6 +22,13 @@ from tests.live.conftest import LIVE_MID, LiveShop
 GRACE = 61  # seconds past PAYMUX_PENDING_GRACE_SECONDS (60): the reconciler asks the PG
 
 
+def _open_account(gateway: GatewayServer, live_shop: LiveShop, amount: int, bank: str = "004") -> dict:  # type: ignore[type-arg]
+    """``POST /vbanks`` on the live channel: an account INICIS opened, awaiting its deposit."""
+    return live_shop.merchant.api("POST", "/vbanks", json={
+        "merchant_uid": unique("order"), "amount": amount, "vbank_code": bank, "vbank_due": gateway.clock.now() + 86_400,
+        "vbank_holder": "홍길동", "name": "가상계좌 주문"}).expect_ok()
+
+
 def _issue_and_charge(live_shop: LiveShop, amount: int, card: str = CARD_OK, **extra: object) -> dict:  # type: ignore[type-arg]
     customer = unique("cust")
     live_shop.issue_key(customer, card).expect_ok()
@@ -137,10 +144,7 @@ def test_onetime_key_in_pays_through_inicis_and_keeps_no_card(live_shop: LiveSho
 
 
 def test_a_virtual_account_is_opened_at_inicis_and_paid_by_its_deposit_notice(gateway: GatewayServer, live_shop: LiveShop) -> None:
-    due = gateway.clock.now() + 3 * 86_400
-    issued = live_shop.merchant.api("POST", "/vbanks", json={
-        "merchant_uid": unique("order"), "amount": 12_000, "vbank_code": "004", "vbank_due": due,
-        "vbank_holder": "홍길동", "name": "가상계좌 주문"}).expect_ok()
+    issued = _open_account(gateway, live_shop, 12_000)
     assert issued["status"] == "ready" and issued["vbank_num"] and issued["vbank_code"] == "004"
     at_pg = live_shop.payment_at_pg(issued["imp_uid"])
     assert at_pg["status"] == "vbank_waiting" and at_pg["vacct_num"] == issued["vbank_num"]
@@ -152,10 +156,7 @@ def test_a_virtual_account_is_opened_at_inicis_and_paid_by_its_deposit_notice(ga
 
 
 def test_a_forged_deposit_notice_from_another_address_changes_nothing(gateway: GatewayServer, live_shop: LiveShop) -> None:
-    due = gateway.clock.now() + 86_400
-    issued = live_shop.merchant.api("POST", "/vbanks", json={
-        "merchant_uid": unique("order"), "amount": 9_000, "vbank_code": "088", "vbank_due": due,
-        "vbank_holder": "홍길동"}).expect_ok()
+    issued = _open_account(gateway, live_shop, 9_000, bank="088")
     forged = {"NO_TID": issued["pg_tid"], "NO_OID": issued["imp_uid"], "ID_MERCHANT": LIVE_MID, "AMT_INPUT": "9000"}
     transport = httpx.HTTPTransport(local_address="127.0.0.2")  # not INICIS, not the channel's endpoint host
     with httpx.Client(transport=transport) as client:
@@ -201,10 +202,7 @@ def test_the_console_refuses_a_private_endpoint_unless_the_operator_allows_it(ga
 
 
 def test_a_resent_deposit_notice_is_acknowledged_again_and_changes_nothing(gateway: GatewayServer, live_shop: LiveShop) -> None:
-    due = gateway.clock.now() + 86_400
-    issued = live_shop.merchant.api("POST", "/vbanks", json={
-        "merchant_uid": unique("order"), "amount": 4_000, "vbank_code": "004", "vbank_due": due,
-        "vbank_holder": "홍길동"}).expect_ok()
+    issued = _open_account(gateway, live_shop, 4_000)
     assert live_shop.inicis.deposit(issued["pg_tid"])["notice"]["acknowledged"]
     resent = {"NO_TID": issued["pg_tid"], "NO_OID": issued["imp_uid"], "ID_MERCHANT": LIVE_MID, "AMT_INPUT": "4000"}
     answer = httpx.post(f"{gateway.base_url}/pg/html5_inicis/notice", data=resent)  # from the endpoint's own host

@@ -180,3 +180,14 @@ def test_a_test_mode_channel_pointed_at_the_emulator_shows_the_test_badge(gatewa
     assert fields["mid"] == "INIpayTest"
     rsp = rsp_of(back_to_paymux(pay_in_window(live_shop, inicis_window(live_shop, fields), **CARD_INPUTS)))
     assert rsp["success"] is True and json.dumps(rsp)
+
+
+def test_paymux_sandbox_screens_cannot_approve_a_payment_made_in_inicis_window(gateway: GatewayServer, live_shop: LiveShop) -> None:
+    fields, _ = launch_fields(open_window(gateway, live_shop.merchant.user_code, param(unique("order"))))
+    ticket = parse_qs(urlsplit(fields["returnUrl"]).query)["ticket"][0]
+    forged = httpx.post(f"{gateway.base_url}/checkout/approve", data={
+        "ticket": ticket, "card_company": "367", "card_number": CARD_OK, "expiry": "2030-12", "birth": "820213"})
+    assert forged.status_code == 404
+    assert live_shop.payment_at_pg(fields["oid"]) is None
+    waiting = live_shop.merchant.api("GET", f"/payments/{fields['oid']}").expect_ok()
+    assert waiting["status"] == "ready"  # the buyer can still pay in INICIS's window
