@@ -42,6 +42,8 @@ class Settings:
     # Serve the PG emulators inside paymux (``/pg-emulator/inicis``): ``paymux demo`` turns it on so
     # the demo shows a real PG protocol offline. Never for production.
     pg_emulators: bool = False
+    # This server's public IP as PGs see it (INICIS INIAPI ``clientIp``; some PGs allow-list it).
+    pg_client_ip: str = "127.0.0.1"
 
     @property
     def is_sqlite(self) -> bool:
@@ -66,4 +68,5 @@ class Settings:
             job_lease_seconds=int(env.get("PAYMUX_JOB_LEASE_SECONDS", "120")),
             pg_endpoint_allow_private=env.get("PAYMUX_PG_ENDPOINT_ALLOW_PRIVATE", "0") in ("1", "true", "yes"),
             pg_emulators=env.get("PAYMUX_PG_EMULATORS", "0") in ("1", "true", "yes"),
+            pg_client_ip=env.get("PAYMUX_PG_CLIENT_IP", "127.0.0.1"),
         )

@@ -30,7 +30,7 @@ class PeriodicJob:
 def registered_jobs() -> list[PeriodicJob]:
     """The jobs of this version, imported here so that services stay free of scheduling."""
     from paymux.services.cancels import settle_pending_cancellations
-    from paymux.services.reconcile import settle_journaled_key_calls, settle_pending_outcomes
+    from paymux.services.reconcile import settle_journaled_pg_calls, settle_pending_outcomes
     from paymux.services.schedules import execute_due_schedules
     from paymux.services.vbanks import expire_due_vbanks
     from paymux.webhooks.delivery import deliver_due_webhooks
@@ -38,7 +38,7 @@ def registered_jobs() -> list[PeriodicJob]:
     jobs = [
         PeriodicJob("reconcile unknown outcomes", settle_pending_outcomes, 15),
         PeriodicJob("reconcile unknown cancels", settle_pending_cancellations, 15),
-        PeriodicJob("reconcile billing-key calls", settle_journaled_key_calls, 15),
+        PeriodicJob("reconcile key and account calls", settle_journaled_pg_calls, 15),
         PeriodicJob("deliver webhooks", deliver_due_webhooks, 1),
         PeriodicJob("expire virtual accounts", expire_due_vbanks, 30),
         PeriodicJob("execute schedules", execute_due_schedules, 1),

@@ -282,6 +282,7 @@ class Connector(ABC):
     has_pg_window: bool = False
     credential_fields: tuple[CredentialField, ...] = ()
     notice_sources: tuple[str, ...] = ()  # the networks the PG's notices come from (CIDR)
+    changes_vbank: bool = True  # the PG can change an issued account's amount or deadline
 
     def supports_keyin(self) -> bool:
         return PayType.API in self.pay_types
@@ -379,6 +380,10 @@ class Connector(ABC):
     ) -> VbankIssued:
         """Open a virtual account for an order. The deposit arrives later as a PG notification."""
         raise Refused(f"{self.display_name} does not issue virtual accounts (가상계좌를 지원하지 않는 PG사입니다)")
+
+    async def close_vbank(self, context: ChannelContext, payment: Payment, now: int) -> CancelResult:
+        """Close a virtual account nobody paid into (``DELETE /vbanks``). The sandbox has nothing to close."""
+        return CancelResult.done(payment.pg_tid or "")
 
     async def account_holder(self, context: ChannelContext, bank_code: str, account_number: str) -> str:
         """The name on a bank account (for refunds to a buyer's account)."""

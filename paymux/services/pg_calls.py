@@ -36,10 +36,9 @@ log = logging.getLogger("paymux.pg_calls")
 
 R = TypeVar("R")
 
-KEY_ISSUE, KEY_DELETE = "key_issue", "key_delete"
+KEY_ISSUE, KEY_DELETE, VBANK_CLOSE = "key_issue", "key_delete", "vbank_close"
 CALL_IN_FLIGHT = (
-    "같은 customer_uid에 대한 요청이 처리 중입니다 (a billing-key request for customer_uid '{subject}' is in flight; "
-    "retry when it has finished)"
+    "같은 대상에 대한 요청이 처리 중입니다 (a request for '{subject}' is already with the PG; retry when it has finished)"
 )
 
 

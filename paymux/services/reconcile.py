@@ -15,8 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paymux.connectors.base import Outcome
 from paymux.domain.payment import Payment
-from paymux.domain.errors import NotFound
-from paymux.services import billing, pg_calls
+from paymux.domain.errors import NotFound, Refused
+from paymux.services import billing, pg_calls, vbanks
+from paymux.services import merchants as merchant_service
 from paymux.services import channels as channel_service
 from paymux.services.charging import OnApproved, call_pg, record_outcome
 from paymux.services.runtime import Runtime
@@ -66,13 +67,14 @@ async def settle_pending_outcomes(runtime: Runtime, *, batch: int = 100) -> int:
     return settled
 
 
-async def settle_journaled_key_calls(runtime: Runtime, *, batch: int = 50) -> int:
-    """Settle billing-key issues and deletes whose answer was lost (or whose process died).
+async def settle_journaled_pg_calls(runtime: Runtime, *, batch: int = 50) -> int:
+    """Settle billing-key issues and deletes and account closes whose answer was lost (or whose
+    process died).
 
     A lost *issue* is failed: no key was stored here, so nothing can charge it, and INICIS and the
     PGs like it have no call to look a key up (the journal frees the customer_uid for a retry).
-    A lost *delete* is sent again — deleting a key twice is harmless at every PG that has the call —
-    and once the PG confirms, the key is forgotten here.
+    A lost *delete* or *close* is sent again — both are harmless twice at every PG that has the call —
+    and once the PG confirms, it is applied here.
     """
     cutoff = runtime.now() - runtime.settings.pending_outcome_grace_seconds
     async with runtime.database.reading() as connection:
@@ -81,11 +83,28 @@ async def settle_journaled_key_calls(runtime: Runtime, *, batch: int = 50) -> in
     for call in calls:
         merchant_id, subject, call_id = int(call["merchant_id"]), str(call["subject"]), int(call["id"])  # type: ignore[call-overload]
         if call["kind"] == pg_calls.KEY_ISSUE:
-            async with runtime.database.transaction() as connection:
-                settled += await pg_call_store.set_state(connection, call_id, pg_call_store.FAILED, runtime.now())
-            continue
-        settled += await _retry_key_delete(runtime, merchant_id, subject, call_id)
+            settled += await _set_call_state(runtime, call_id, pg_call_store.FAILED)
+        elif call["kind"] == pg_calls.KEY_DELETE:
+            settled += await _retry_key_delete(runtime, merchant_id, subject, call_id)
+        elif call["kind"] == pg_calls.VBANK_CLOSE:
+            settled += await _retry_vbank_close(runtime, merchant_id, subject, call_id)
     return settled
+
+
+async def _set_call_state(runtime: Runtime, call_id: int, state: str) -> int:
+    async with runtime.database.transaction() as connection:
+        return int(await pg_call_store.set_state(connection, call_id, state, runtime.now()))
+
+
+async def _retry_vbank_close(runtime: Runtime, merchant_id: int, imp_uid: str, call_id: int) -> int:
+    merchant = await merchant_service.merchant_by_id(runtime, merchant_id)
+    try:
+        await vbanks.revoke_journaled(runtime, merchant, imp_uid, call_id)
+    except NotFound:
+        return await _set_call_state(runtime, call_id, pg_call_store.DONE)
+    except Refused:
+        return 0
+    return 1
 
 
 async def _retry_key_delete(runtime: Runtime, merchant_id: int, customer_uid: str, call_id: int) -> int:
@@ -93,8 +112,7 @@ async def _retry_key_delete(runtime: Runtime, merchant_id: int, customer_uid: st
         customer = await customer_store.get_customer(connection, merchant_id, customer_uid)
         channel = await merchant_store.channel_by_id(connection, merchant_id, customer.channel_id) if customer else None
     if customer is None or channel is None:
-        async with runtime.database.transaction() as connection:
-            return int(await pg_call_store.set_state(connection, call_id, pg_call_store.DONE, runtime.now()))
+        return await _set_call_state(runtime, call_id, pg_call_store.DONE)
     outcome = await billing.delete_at_pg(runtime, channel, customer)
     if outcome is Outcome.APPROVED:
         try:
@@ -104,8 +122,6 @@ async def _retry_key_delete(runtime: Runtime, merchant_id: int, customer_uid: st
         log.info("billing key %s deleted at the PG on retry", customer_uid)
         return 1
     if outcome is Outcome.DECLINED:
-        async with runtime.database.transaction() as connection:
-            return int(await pg_call_store.set_state(connection, call_id, pg_call_store.FAILED, runtime.now()))
-    async with runtime.database.transaction() as connection:  # still unknown: try again next round
-        await pg_call_store.set_state(connection, call_id, pg_call_store.UNKNOWN, runtime.now())
+        return await _set_call_state(runtime, call_id, pg_call_store.FAILED)
+    await _set_call_state(runtime, call_id, pg_call_store.UNKNOWN)  # still unknown: try again next round
     return 0

@@ -26,7 +26,8 @@ class Runtime:
         database = Database(settings.database_url, pool_size=settings.database_pool_size)
         vault = Vault.load(settings.vault_keys, settings.data_dir)
         connectors = ConnectorRegistry(
-            DatabaseSandboxLedger(database, clock), timeout_seconds=settings.connector_timeout_seconds
+            DatabaseSandboxLedger(database, clock), timeout_seconds=settings.connector_timeout_seconds,
+            client_ip=settings.pg_client_ip,
         )
         return cls(settings=settings, database=database, vault=vault, connectors=connectors, clock=clock)
 

@@ -13,14 +13,15 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import and_, select
 
-from paymux.connectors.base import Buyer, ChargeRequest, ChargeResult, VbankIssued
+from paymux.connectors.base import Buyer, CancelResult, ChargeRequest, ChargeResult, Outcome, VbankIssued
 from paymux.domain import ids
-from paymux.domain.channel import ChannelMode, Purpose
+from paymux.domain.channel import Channel, ChannelMode, Purpose
 from paymux.domain.errors import InvalidParameter, NotFound, Refused
 from paymux.domain.merchant import Merchant
 from paymux.domain.money import split_tax
 from paymux.domain.payment import Approval, Payment, PaymentStatus
 from paymux.services import channels as channel_service
+from paymux.services import pg_calls
 from paymux.services.charging import (
     PENDING_MESSAGE,
     check_prepared_amount,
@@ -34,6 +35,7 @@ from paymux.store import claims as claim_store
 from paymux.store import merchants as merchant_store
 from paymux.store import orders as order_store
 from paymux.store import payments as payment_store
+from paymux.store import pg_calls as pg_call_store
 from paymux.store.schema import payments
 
 EXPIRED_REASON = "가상계좌 입금기한이 만료되었습니다 (the deposit deadline passed)"
@@ -184,13 +186,43 @@ async def record_deposit(runtime: Runtime, payment: Payment, amount: int | None)
 
 
 async def revoke(runtime: Runtime, merchant: Merchant, imp_uid: str) -> Payment:
-    """``DELETE /vbanks/{imp_uid}``: close the account before any deposit; the order is free again."""
+    """``DELETE /vbanks/{imp_uid}``: close the account at the PG before any deposit (journaled), then
+    here; the order is free again. Raises Refused when the PG refuses or its answer is lost (the
+    reconciler then asks again), NotFound when there is no such awaiting account."""
+    await _awaiting(runtime, merchant, imp_uid)
+    journaled = await pg_calls.journal(runtime, merchant.id, pg_calls.VBANK_CLOSE, imp_uid, None, {})
+    return await revoke_journaled(runtime, merchant, imp_uid, journaled.id)
+
+
+async def revoke_journaled(runtime: Runtime, merchant: Merchant, imp_uid: str, call_id: int) -> Payment:
+    """Close the account of a journaled ``vbank_close`` call at the PG, then here, settling the call."""
     payment = await _awaiting(runtime, merchant, imp_uid)
+    channel = await _channel_of(runtime, payment)
+    connector = runtime.connectors.for_channel(channel)
+    context = channel_service.channel_context(runtime, channel)
+    closed = await guarded(runtime, lambda: connector.close_vbank(context, payment, runtime.now()),
+                           unknown=CancelResult.unknown, declined=CancelResult.refused)
+    if closed.outcome is not Outcome.APPROVED:
+        state = pg_call_store.FAILED if closed.outcome is Outcome.DECLINED else pg_call_store.UNKNOWN
+        async with runtime.database.transaction() as connection:
+            await pg_call_store.set_state(connection, call_id, state, runtime.now())
+        raise Refused(closed.reason or "PG사에서 가상계좌 발급취소를 확인하지 못했습니다 (the PG did not confirm closing the account)")
     now = runtime.now()
     payment.fail(REVOKED_REASON, now)
-    if not await _settle(runtime, payment, now):
+    settled = await _settle(runtime, payment, now)
+    async with runtime.database.transaction() as connection:
+        await pg_call_store.set_state(connection, call_id, pg_call_store.DONE, now)
+    if not settled:
         raise Refused(f"virtual account of {imp_uid} was settled meanwhile")
     return payment
+
+
+async def _channel_of(runtime: Runtime, payment: Payment) -> Channel:
+    async with runtime.database.reading() as connection:
+        channel = await merchant_store.channel_by_id(connection, payment.merchant_id, payment.channel_id or 0)
+    if channel is None:
+        raise Refused(f"the PG channel of payment {payment.imp_uid} was removed; change it at the PG")
+    return channel
 
 
 async def change(runtime: Runtime, merchant: Merchant, imp_uid: str, amount: int | None, due: int | None) -> Payment:
@@ -198,6 +230,10 @@ async def change(runtime: Runtime, merchant: Merchant, imp_uid: str, amount: int
     if amount is None and due is None:
         raise InvalidParameter("amount", "give amount or vbank_due to change")
     payment = await _awaiting(runtime, merchant, imp_uid)
+    channel = await _channel_of(runtime, payment)
+    if not runtime.connectors.for_channel(channel).changes_vbank:
+        raise Refused(f"{channel.pg_provider} cannot change an issued virtual account; revoke it and issue a new one "
+                      "(발급된 가상계좌를 변경할 수 없는 PG사입니다)")
     now = runtime.now()
     if amount is not None:
         if amount <= 0:

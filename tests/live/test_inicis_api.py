@@ -245,3 +245,30 @@ def test_the_seeds_rest_calls_with_a_card_still_valid_pay_at_inicis(live_shop: L
     again = shop.api("POST", "/subscribe/payments/again", json={
         "customer_uid": customer, "merchant_uid": unique("order_id"), "amount": 3000, "name": "정기결제"}).expect_ok()
     assert [live_shop.payment_at_pg(p["imp_uid"])["price"] for p in (onetime, again)] == [3000, 3000]
+
+
+def test_revoking_a_virtual_account_closes_it_at_inicis_first(gateway: GatewayServer, live_shop: LiveShop) -> None:
+    issued = _open_account(gateway, live_shop, 6_000)
+    revoked = live_shop.merchant.api("DELETE", f"/vbanks/{issued['imp_uid']}").expect_ok()
+    assert revoked["status"] == "failed"
+    assert live_shop.payment_at_pg(issued["imp_uid"])["status"] == "vbank_cancelled"
+    late = live_shop.inicis.deposit(issued["pg_tid"])
+    assert late["http_status"] == 409  # INICIS takes no deposit into a closed account
+
+
+def test_an_issued_inicis_account_cannot_be_changed_and_says_so(gateway: GatewayServer, live_shop: LiveShop) -> None:
+    issued = _open_account(gateway, live_shop, 6_000)
+    changed = live_shop.merchant.api("PUT", f"/vbanks/{issued['imp_uid']}", json={"amount": 7_000})
+    assert changed.code == -1 and "cannot change" in changed.message
+    assert live_shop.merchant.api("GET", f"/payments/{issued['imp_uid']}").expect_ok()["amount"] == 6_000
+
+
+def test_an_account_deadline_at_inicis_is_the_one_paymux_shows(gateway: GatewayServer, live_shop: LiveShop) -> None:
+    due = gateway.clock.now() + 2 * 86_400
+    issued = live_shop.merchant.api("POST", "/vbanks", json={
+        "merchant_uid": unique("order"), "amount": 5_000, "vbank_code": "004", "vbank_due": due,
+        "vbank_holder": "홍길동"}).expect_ok()
+    assert issued["vbank_date"] == due
+    from datetime import datetime, timedelta, timezone
+    kst = datetime.fromtimestamp(due, timezone(timedelta(hours=9))).strftime("%Y%m%d%H%M")
+    assert live_shop.payment_at_pg(issued["imp_uid"])["vacct_due"].startswith(kst)

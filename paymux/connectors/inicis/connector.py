@@ -16,8 +16,8 @@ the hosts and the keys differ. Sources of each rule: ``docs/pgs.md`` and the ``p
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, Literal
 
 import httpx
 
@@ -42,12 +42,12 @@ from paymux.connectors.base import (
 )
 from paymux.connectors.inicis import codes
 from paymux.connectors.inicis import transformers as t
-from paymux.connectors.inicis.client import InicisClient, InicisHosts, InicisKeys
+from paymux.connectors.inicis.client import IDC_NAMES, InicisClient, InicisHosts, InicisKeys
 from paymux.connectors.inicis.sandbox import InicisSandbox
 from paymux.domain.card import CardDetails
 from paymux.domain.channel import ChannelMode
 from paymux.domain.errors import Refused
-from paymux.domain.payment import NEVER_REACHED_PG, Approval
+from paymux.domain.payment import NEVER_REACHED_PG, Approval, Payment
 
 STD, MOBILE = "std", "mobile"
 BUYER_CLOSED = "사용자가 결제를 취소하셨습니다 (the buyer closed the payment window)"
@@ -69,6 +69,7 @@ class InicisConnector(Connector):
     mode = ChannelMode.LIVE
     has_pg_window = True
     notice_sources = NOTICE_SOURCES
+    changes_vbank = False  # INIAPI has no call to change an issued account (docs/pgs.md)
     credential_fields = (
         CredentialField("sign_key", "signKey (웹표준 결제창)", "INICIS 가맹점관리자 > 상점정보 > 계약정보 > 부가정보 > 웹결제 signkey"),
         CredentialField("iniapi_key", "INIAPI key", "INICIS 가맹점관리자 > 상점정보 > 계약정보 > 부가정보 > INIAPI key 생성조회"),
@@ -128,7 +129,7 @@ class InicisConnector(Connector):
             card_expire_yymm=f"{card.expiry_year % 100:02d}{card.expiry_month:02d}", reg_no=card.birth,
             card_pw=card.pwd_2digit or "", goodname=request.name or "", buyer_name=request.buyer.name or "",
             buyer_email=request.buyer.email or "", buyer_tel=request.buyer.tel or "", card_quota=request.card_quota,
-            now=request.now,
+            now=request.now, tax_free=request.tax_free,
         )
         result = t.api_charge_result(reply)
         if result.approval is not None:
@@ -138,7 +139,7 @@ class InicisConnector(Connector):
     async def issue_vbank(self, context: ChannelContext, request: ChargeRequest, bank_code: str, due: int, holder: str) -> VbankIssued:
         reply = await self.client(context).issue_vacct(
             moid=request.order_id, price=request.amount, bank_code=bank_code, due_date=t.kst(due, "%Y%m%d"),
-            holder=holder, goodname=request.name or "", buyer_name=request.buyer.name or "",
+            due_time=t.kst(due, "%H%M"), holder=holder, goodname=request.name or "", buyer_name=request.buyer.name or "",
             buyer_email=request.buyer.email or "", buyer_tel=request.buyer.tel or "", now=request.now,
         )
         if t.text(reply, "resultCode") != codes.INIAPI_OK:
@@ -188,7 +189,9 @@ class InicisConnector(Connector):
         reference = dict(reference or {})
         if reference.get("kind") in (STD, MOBILE):
             outcome = await self.net_cancel(context, reference, int(reference.get("price", "0")), now)
-            return ChargeResult.declined(NET_CANCELLED) if outcome is Outcome.APPROVED else ChargeResult.unknown("net cancel unanswered")
+            if outcome is Outcome.APPROVED:
+                return ChargeResult.declined(NET_CANCELLED)
+            # INICIS refused the net cancel (its token expired, …): what stands is what it says now.
         reply = await self.client(context).inquiry(oid=order_id, now=now)
         if t.text(reply, "resultCode") != codes.INIAPI_OK:
             return ChargeResult.unknown(t.refusal(reply))
@@ -205,8 +208,18 @@ class InicisConnector(Connector):
         """A virtual account whose number was lost in transit cannot be shown to the buyer: close it."""
         tid = t.text(reply, "tid")
         if tid and t.text(reply, "status") in codes.INQUIRY_VBANK_OPEN:
-            await self.client(context).refund(tid=tid, paymethod=t.UNDEPOSITED_VBANK, msg="발급 응답 유실", now=now)
+            closed = await self.client(context).refund(tid=tid, paymethod=t.UNDEPOSITED_VBANK, msg="발급 응답 유실", now=now)
+            if t.text(closed, "resultCode") != codes.INIAPI_OK:
+                return ChargeResult.unknown(f"closing the lost account failed: {t.refusal(closed)}")
         return ChargeResult.declined("가상계좌 발급 응답을 받지 못해 발급을 취소하였습니다 (the account's details were lost; it was closed)")
+
+    async def close_vbank(self, context: ChannelContext, payment: Payment, now: int) -> CancelResult:
+        """Close an account nobody paid into yet (INIAPI Refund with ``GVacct``, 채번취소)."""
+        reply = await self.client(context).refund(tid=payment.pg_tid or "", paymethod=t.UNDEPOSITED_VBANK,
+                                                  msg="가상계좌 발급취소", now=now)
+        if t.text(reply, "resultCode") != codes.INIAPI_OK:
+            return CancelResult.refused(t.refusal(reply))
+        return CancelResult.done(payment.pg_tid or "")
 
     # --- the windows --------------------------------------------------------------------------------
     async def start_window(self, context: ChannelContext, start: WindowStart) -> WindowLaunch:
@@ -217,6 +230,7 @@ class InicisConnector(Connector):
                 amt=request.amount, goods=request.name or request.merchant_uid, uname=request.buyer.name or "",
                 next_url=start.return_url, noti_url=start.notice_url, mobile=request.buyer.tel or "",
                 email=request.buyer.email or "", reserved="below1000=Y",
+                hpp_method="1" if start.pay_method == "phone" else "",  # 1 = digital content, as HPP(1) on PC
                 vbank_due=start.vbank_due if start.pay_method == "vbank" and start.vbank_due else None,
             )
             return WindowLaunch(url=client.mobile_pay_url(), fields=fields, charset="euc-kr")
@@ -237,21 +251,19 @@ class InicisConnector(Connector):
         if start.mobile:
             if t.text(returned, "P_STATUS") != codes.MOBILE_OK:
                 raise Refused(_window_refusal(t.text(returned, "P_STATUS"), t.text(returned, "P_RMESG1")))
-            idc = t.text(returned, "idc_name") or None
-            approval_url = hosts.mobile_approval_url(idc)
-            if not hosts.trusts(t.text(returned, "P_REQ_URL"), approval_url):
+            idc = _trusted_idc(hosts, hosts.mobile_approval_url, t.text(returned, "P_REQ_URL"), t.text(returned, "idc_name"))
+            if idc is False:
                 raise Refused("INICIS's approval URL is not one paymux trusts (P_REQ_URL)")
-            return {"kind": MOBILE, "p_tid": t.text(returned, "P_TID"), "approval_url": approval_url,
+            return {"kind": MOBILE, "p_tid": t.text(returned, "P_TID"), "approval_url": hosts.mobile_approval_url(idc),
                     "net_cancel_url": hosts.mobile_net_cancel_url(idc), "price": price, "oid": start.request.order_id}
         if t.text(returned, "resultCode") != codes.STD_OK:
             raise Refused(_window_refusal(t.text(returned, "resultCode"), t.text(returned, "resultMsg")))
         if t.text(returned, "mid") != mid or t.text(returned, "orderNumber") not in ("", start.request.order_id):
             raise Refused("INICIS's answer names another merchant or order (mid/orderNumber mismatch)")
-        idc = t.text(returned, "idc_name") or None
-        auth_url = hosts.auth_url(idc)
-        if not hosts.trusts(t.text(returned, "authUrl"), auth_url):
+        idc = _trusted_idc(hosts, hosts.auth_url, t.text(returned, "authUrl"), t.text(returned, "idc_name"))
+        if idc is False:
             raise Refused("INICIS's approval URL is not one paymux trusts (authUrl)")
-        return {"kind": STD, "auth_token": t.text(returned, "authToken"), "auth_url": auth_url,
+        return {"kind": STD, "auth_token": t.text(returned, "authToken"), "auth_url": hosts.auth_url(idc),
                 "net_cancel_url": hosts.net_cancel_url(idc), "price": price}
 
     async def finish_window(self, context: ChannelContext, start: WindowStart, returned: Mapping[str, str]) -> WindowOutcome:
@@ -311,6 +323,20 @@ class InicisConnector(Connector):
     def notice_reply(self, accepted: bool) -> NoticeReply:
         """INICIS re-sends until the body is exactly ``OK`` (INI-VBANK)."""
         return NoticeReply(200, "OK" if accepted else "FAIL")
+
+
+def _trusted_idc(hosts: InicisHosts, derive: Callable[[str | None], str], returned_url: str, idc_name: str) -> str | None | Literal[False]:
+    """The INICIS data centre whose URL the browser brought back, among those paymux derives itself
+    (INI-PROP: ``{fc|ks|stg}``): the returned ``idc_name`` when given, else each known one. False
+    when the URL is none of them — it is never called."""
+    candidates: tuple[str | None, ...] = (idc_name,) if idc_name else (None, *IDC_NAMES)
+    for idc in candidates:
+        try:
+            if hosts.trusts(returned_url, derive(idc)):
+                return idc
+        except ValueError:  # an idc_name INICIS does not have
+            return False
+    return False
 
 
 def _acceptmethod(start: WindowStart) -> str:
