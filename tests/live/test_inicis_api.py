@@ -272,3 +272,27 @@ def test_an_account_deadline_at_inicis_is_the_one_paymux_shows(gateway: GatewayS
     from datetime import datetime, timedelta, timezone
     kst = datetime.fromtimestamp(due, timezone(timedelta(hours=9))).strftime("%Y%m%d%H%M")
     assert live_shop.payment_at_pg(issued["imp_uid"])["vacct_due"].startswith(kst)
+
+
+def test_a_charge_during_an_inicis_outage_is_unknown_then_settled_when_inicis_is_back(gateway: GatewayServer, live_shop: LiveShop) -> None:
+    customer = unique("cust")
+    live_shop.issue_key(customer).expect_ok()
+    live_shop.inicis.outage(True)
+    try:
+        reply = live_shop.merchant.again(customer, unique("order"), 2_000)
+        assert reply.code == -1 and reply.response["status"] == "ready"  # an HTTP 500 is not a decline
+        gateway.clock.advance(GRACE)
+        gateway.call(settle_pending_outcomes)  # INICIS still down: nothing is guessed
+        assert live_shop.merchant.api("GET", f"/payments/{reply.response['imp_uid']}").expect_ok()["status"] == "ready"
+    finally:
+        live_shop.inicis.outage(False)
+        gateway.clock.reset()
+    gateway.clock.advance(GRACE)
+    try:
+        gateway.call(settle_pending_outcomes)
+    finally:
+        gateway.clock.reset()
+    settled = live_shop.merchant.api("GET", f"/payments/{reply.response['imp_uid']}").expect_ok()
+    assert settled["status"] == "failed" and live_shop.payment_at_pg(settled["imp_uid"]) is None
+    again = live_shop.merchant.again(customer, settled["merchant_uid"], 2_000).expect_ok()  # the order is free again
+    assert live_shop.payment_at_pg(again["imp_uid"])["price"] == 2_000

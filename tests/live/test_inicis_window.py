@@ -191,3 +191,15 @@ def test_paymux_sandbox_screens_cannot_approve_a_payment_made_in_inicis_window(g
     assert live_shop.payment_at_pg(fields["oid"]) is None
     waiting = live_shop.merchant.api("GET", f"/payments/{fields['oid']}").expect_ok()
     assert waiting["status"] == "ready"  # the buyer can still pay in INICIS's window
+
+
+def test_an_authentication_approved_too_late_is_refused_by_inicis_and_charges_nothing(gateway: GatewayServer, live_shop: LiveShop) -> None:
+    fields, _ = launch_fields(open_window(gateway, live_shop.merchant.user_code, param(unique("order"))))
+    returned = pay_in_window(live_shop, inicis_window(live_shop, fields), **CARD_INPUTS)
+    gateway.clock.advance(11 * 60)  # INICIS's authToken lives 10 minutes (the emulator's clock is paymux's)
+    try:
+        rsp = rsp_of(back_to_paymux(returned))
+    finally:
+        gateway.clock.reset()
+    assert rsp["success"] is False and "V804" in rsp["error_msg"]
+    assert live_shop.payment_at_pg(fields["oid"]) is None
