@@ -318,6 +318,7 @@ async def charge_onetime(
     issued = await _issue_at_pg(runtime, journaled, lambda: connector.issue_billing_key(context, card, customer_uid, runtime.now()))
     await pg_calls.mark(runtime, journaled, pg_call_store.DONE)  # the key now travels in the charge's journal
     customer = customer_record(runtime, merchant, customer_uid, channel, issued, info)
+    request = with_customer_buyer(request, customer)
     payment.customer_uid = customer_uid
     payment.customer_uid_usage = CustomerUidUsage.ISSUE.value
     payment.card_code, payment.card_name, payment.card_type = issued.card_code, issued.card_name, issued.card_type

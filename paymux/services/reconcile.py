@@ -14,7 +14,7 @@ import logging
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paymux.connectors.base import Outcome
-from paymux.domain.payment import Payment
+from paymux.domain.payment import Payment, PaymentStatus
 from paymux.domain.errors import NotFound, Refused
 from paymux.services import billing, pg_calls, vbanks
 from paymux.services import merchants as merchant_service
@@ -24,6 +24,7 @@ from paymux.services.runtime import Runtime
 from paymux.store import claims as claim_store
 from paymux.store import customers as customer_store
 from paymux.store import merchants as merchant_store
+from paymux.store import payments as payment_store
 from paymux.store import pg_calls as pg_call_store
 from paymux.store.claims import JournaledAttempt
 
@@ -97,13 +98,17 @@ async def _set_call_state(runtime: Runtime, call_id: int, state: str) -> int:
 
 
 async def _retry_vbank_close(runtime: Runtime, merchant_id: int, imp_uid: str, call_id: int) -> int:
+    """Close again an account whose close answer was lost, while it still awaits its deposit; a
+    payment that was paid or expired meanwhile ends the call (nothing more to close here)."""
+    async with runtime.database.reading() as connection:
+        payment = await payment_store.get_payment(connection, merchant_id, imp_uid)
+    if payment is None or payment.status is not PaymentStatus.READY:
+        return await _set_call_state(runtime, call_id, pg_call_store.FAILED)
     merchant = await merchant_service.merchant_by_id(runtime, merchant_id)
     try:
         await vbanks.revoke_journaled(runtime, merchant, imp_uid, call_id)
-    except NotFound:
-        return await _set_call_state(runtime, call_id, pg_call_store.DONE)
-    except Refused:
-        return 0
+    except (NotFound, Refused):
+        return 0  # revoke_journaled recorded the PG's answer on the call (failed, or unknown: next round)
     return 1
 
 

@@ -85,7 +85,8 @@ async def issue(runtime: Runtime, merchant: Merchant, request: VbankRequest) -> 
         buyer_addr=request.buyer.addr, buyer_postcode=request.buyer.postcode, custom_data=request.custom_data,
         notice_url=request.notice_url, started_at=now, updated_at=now, status_at=now, outcome_pending=True,
     )
-    charge_request = ChargeRequest(order_id=payment.imp_uid, merchant_uid=payment.merchant_uid, amount=payment.amount, now=now)
+    charge_request = ChargeRequest(order_id=payment.imp_uid, merchant_uid=payment.merchant_uid, amount=payment.amount,
+                                   tax_free=payment.tax_free, vat=payment.vat, name=payment.name, buyer=request.buyer, now=now)
     context = channel_service.channel_context(runtime, channel)
     opened = await open_account(
         runtime, payment, request.due,

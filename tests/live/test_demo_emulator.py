@@ -26,7 +26,7 @@ def test_the_demo_pays_through_its_built_in_inicis_emulator(tmp_path: Path) -> N
             "user_code": DEMO_USER_CODE, "param": json.dumps(param), "origin": base, "display": "popup"})
         assert attrs_of(launch.text, "pg-launch")["data-mode"] == "live"  # type: ignore[index]
         assert f'src="{base}/pg-emulator/inicis/stdjs/INIStdPay.js"' in launch.text
-        fields = next(iter(forms(launch.text).values())).fields
+        fields = forms(launch.text)["pg-launch-form"].fields
         window = httpx.post(f"{base}/pg-emulator/inicis/payMain/pay", data=fields)
         form = forms(window.text)["window-form"]
         card = {"card_number": CARD_OK, "card_expiry": "12/30", "card_birth": "820213", "card_password": "00", "pay": "1"}

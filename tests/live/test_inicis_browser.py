@@ -13,16 +13,25 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Iterator
+import socket
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import httpx
 import pytest
+import uvicorn
 
+from paymux.connectors.inicis.emulator import PAYMUX_LIVE_KEYS, EmulatorConfig, create_emulator
 from tests.browser import screenshot
 from tests.checkout.shop_site import ShopSite
-from tests.harness import CARD_OK, GatewayServer, request as api_request, unique
+from tests.harness import CARD_OK, GatewayServer, free_port, unique
+from tests.harness import request as api_request
 from tests.live.conftest import LIVE_MID, LiveShop
+from tests.live.test_inicis_crash import Paymux
 
 pytestmark = pytest.mark.slow
 
@@ -72,10 +81,10 @@ SHOP_PAGE = """<!doctype html>
 <script src="%(script_url)s"></script></head>
 <body>
 <button id="pay" data-testid="pay">결제하기</button>
-<pre id="rsp" data-testid="rsp"></pre>
+<pre id="rsp" data-testid="rsp" style="white-space:pre-wrap"></pre>
 <script>
 IMP.init(%(user_code)s);
-function record(rsp) { document.getElementById("rsp").textContent = JSON.stringify(rsp); }
+function record(rsp) { document.getElementById("rsp").textContent = JSON.stringify(rsp, null, 2); }
 document.getElementById("pay").addEventListener("click", function () {
 %(example)s
 });
@@ -99,10 +108,9 @@ def seed_page(shop_site: ShopSite, gateway: GatewayServer, user_code: str, examp
 class InicisCheckout:
     """One buyer in Chromium: the shop page, the SDK's overlay, and INICIS's window inside it."""
 
-    def __init__(self, page: Any, request: pytest.FixtureRequest, live_shop: LiveShop) -> None:
+    def __init__(self, page: Any, request: pytest.FixtureRequest) -> None:
         self.page = page
         self.request = request
-        self.live_shop = live_shop
         self.requests: list[tuple[str, str]] = []
         self.dialogs: list[str] = []
         page.on("request", lambda sent: self.requests.append((sent.method, sent.url)))
@@ -120,9 +128,8 @@ class InicisCheckout:
         scope.get_by_test_id("inicis-window").wait_for()
         return scope
 
-    def loaded_from_pg(self) -> list[tuple[str, str]]:
-        """What the browser fetched from the PG: INICIS's script and the window it submitted to."""
-        base = self.live_shop.inicis.base_url
+    def loaded_from(self, base: str) -> list[tuple[str, str]]:
+        """What the browser itself fetched from ``base`` (the PG): INICIS's script, its window."""
         return [(method, url[len(base):]) for method, url in self.requests if url.startswith(base)]
 
     def fill_card(self, window: Any, **overrides: str) -> None:
@@ -137,8 +144,8 @@ class InicisCheckout:
 
 
 @pytest.fixture
-def buyer(page: Any, request: pytest.FixtureRequest, live_shop: LiveShop) -> InicisCheckout:
-    return InicisCheckout(page, request, live_shop)
+def buyer(page: Any, request: pytest.FixtureRequest) -> InicisCheckout:
+    return InicisCheckout(page, request)
 
 
 def test_the_seed_authenticated_window_on_pc_pays_through_inicis(
@@ -153,7 +160,8 @@ def test_the_seed_authenticated_window_on_pc_pays_through_inicis(
     assert window.get_by_test_id("merchant-mid").text_content() == LIVE_MID
     assert window.get_by_test_id("order-amount").get_attribute("data-amount") == "1004"
     assert window.get_by_test_id("order-name").text_content() == "주문명:결제테스트"
-    assert ("GET", "/stdjs/INIStdPay.js") in buyer.loaded_from_pg() and ("POST", "/payMain/pay") in buyer.loaded_from_pg()
+    from_pg = buyer.loaded_from(live_shop.inicis.base_url)
+    assert ("GET", "/stdjs/INIStdPay.js") in from_pg and ("POST", "/payMain/pay") in from_pg  # the browser went to INICIS
     buyer.fill_card(window)
     screenshot(buyer.page, request, "inicis-window")
     window.get_by_test_id("approve").click()
@@ -202,14 +210,14 @@ def test_the_seed_billing_key_window_then_the_seed_again_call_charges_at_inicis(
 def test_the_seed_authenticated_window_on_a_phone_lands_on_m_redirect_url(
     gateway: GatewayServer, live_shop: LiveShop, shop_site: ShopSite, phone_page: Any, request: pytest.FixtureRequest
 ) -> None:
-    buyer = InicisCheckout(phone_page, request, live_shop)
+    buyer = InicisCheckout(phone_page, request)
     order = unique("order_no")
     url = seed_page(shop_site, gateway, live_shop.merchant.user_code, AUTHENTICATED_EXAMPLE, order,
                     f"{shop_site.origin}/complete?from=shop")
     window = buyer.open(url, in_overlay=False)  # on a phone INICIS's window is the whole page
     assert window.get_by_test_id("inicis-window").get_attribute("data-channel") == "mobile"
     assert window.get_by_test_id("order-amount").get_attribute("data-amount") == "1004"
-    assert ("POST", "/smart/payment/") in buyer.loaded_from_pg()
+    assert ("POST", "/smart/payment/") in buyer.loaded_from(live_shop.inicis.base_url)
     buyer.fill_card(window)
     screenshot(phone_page, request, "inicis-window")
     window.get_by_test_id("approve").click()
@@ -241,3 +249,110 @@ def test_pressing_inicis_cancel_answers_the_callback_with_a_failure(
     stored = live_shop.merchant.api("GET", f"/payments/{rsp['imp_uid']}").expect_ok()
     assert (stored["status"], stored["fail_reason"]) == ("failed", rsp["error_msg"])
     assert live_shop.payment_at_pg(rsp["imp_uid"]) is None and live_shop.events_at_pg(rsp["imp_uid"]) == []
+
+
+# --- off loopback -------------------------------------------------------------------------------------
+# Chromium (Local/Private Network Access) refuses a subresource whose address is more private than
+# the page's own when the page is not a secure context: a page on a network address cannot load a
+# script from 127.0.0.1. paymux's launch page loads INICIS's script, so the rule that follows is the
+# one every real deployment already meets: the PG endpoint must be reachable by the buyer at an
+# address no more private than paymux's (INICIS's own hosts are public), and paymux no more private
+# than the shop. Here shop, paymux and INICIS all serve on this machine's network address.
+
+
+def network_address() -> str | None:
+    """This machine's address on its outbound interface, or None when it only has loopback."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("10.255.255.255", 1))  # picks the route; nothing is sent
+        except OSError:
+            return None
+        address: str = probe.getsockname()[0]
+    return None if address.startswith("127.") or address == "0.0.0.0" else address
+
+
+class ServedOn:
+    """An ASGI app (the INICIS emulator) under uvicorn on ``host``, in a daemon thread."""
+
+    def __init__(self, app: Any, host: str) -> None:
+        port = free_port()
+        self.base_url = f"http://{host}:{port}"
+        self._server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off",
+                                                     timeout_graceful_shutdown=1))
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 15
+        while not self._server.started:
+            assert time.monotonic() < deadline and self._thread.is_alive(), "the emulator did not start"
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=15)
+
+
+class PagesOn:
+    """Static shop pages on ``host`` (ShopSite, on another address)."""
+
+    def __init__(self, host: str) -> None:
+        self.pages: dict[str, str] = {}
+        pages = self.pages
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+                body = pages.get(urlsplit(self.path).path)
+                data = (body or "not found").encode()
+                self.send_response(200 if body is not None else 404)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer((host, 0), Handler)
+        self.origin = f"http://{host}:{self._server.server_address[1]}"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+def test_the_seed_window_works_with_shop_paymux_and_inicis_on_the_network_address(
+    page: Any, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    host = network_address()
+    if host is None:
+        pytest.skip("this machine has no network address besides loopback")
+    inicis = ServedOn(create_emulator(EmulatorConfig().with_merchant(PAYMUX_LIVE_KEYS)), host)
+    shop = PagesOn(host)
+    paymux = Paymux(f"sqlite:///{tmp_path / 'paymux.db'}", tmp_path, host=host)  # `paymux serve --host`
+    try:
+        user_code = paymux.create_live_shop(inicis.base_url)
+        paymux.start()
+        order = unique("order_no")
+        path = "/network-shop.html"
+        shop.pages[path] = SHOP_PAGE % {
+            "script_url": f"{paymux.base_url}/v1/iamport.js", "user_code": json.dumps(user_code),
+            "example": AUTHENTICATED_EXAMPLE % {"merchant_uid": json.dumps(order),
+                                                "m_redirect_url": json.dumps(shop.origin + "/complete")},
+        }
+        buyer = InicisCheckout(page, request)
+        window = buyer.open(shop.origin + path)
+        assert ("GET", "/stdjs/INIStdPay.js") in buyer.loaded_from(inicis.base_url)
+        buyer.fill_card(window)
+        screenshot(page, request, "inicis-window")
+        window.get_by_test_id("approve").click()
+        rsp = buyer.result()
+        screenshot(page, request, "result")
+        assert (rsp["success"], rsp["paid_amount"], rsp["merchant_uid"]) == (True, 1004, order)
+        stored = paymux.api("GET", f"/payments/{rsp['imp_uid']}")["response"]
+        assert (stored["status"], stored["amount"], stored["pg_tid"]) == ("paid", 1004, rsp["pg_tid"])
+        ledger = httpx.get(f"{inicis.base_url}/_emulator/transactions", timeout=10).json()
+        assert [(p["oid"], p["price"], p["status"]) for p in ledger["payments"]] == [(rsp["imp_uid"], 1004, "approved")]
+    finally:
+        paymux.stop()
+        shop.stop()
+        inicis.stop()

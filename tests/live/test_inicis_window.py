@@ -29,8 +29,7 @@ CARD_INPUTS = {"card_number": CARD_OK, "card_expiry": "12/30", "card_birth": "82
 
 def launch_fields(reply: httpx.Response) -> tuple[dict[str, str], dict[str, str] | None]:
     """The form paymux's launch page submits to INICIS, and the page's attributes."""
-    launch = forms(reply.text)
-    form = next(iter(launch.values()))
+    form = forms(reply.text)["pg-launch-form"]
     return form.fields, attrs_of(reply.text, "pg-launch")
 
 
@@ -203,3 +202,10 @@ def test_an_authentication_approved_too_late_is_refused_by_inicis_and_charges_no
         gateway.clock.reset()
     assert rsp["success"] is False and "V804" in rsp["error_msg"]
     assert live_shop.payment_at_pg(fields["oid"]) is None
+
+
+def test_a_buyer_whose_inicis_window_never_opens_can_close_paymux_launch_page(gateway: GatewayServer, live_shop: LiveShop) -> None:
+    reply = open_window(gateway, live_shop.merchant.user_code, param(unique("order")))
+    close = forms(reply.text)["pg-launch-close-form"]  # shown after a few seconds if INICIS's script never ran
+    rsp = rsp_of(httpx.post(urljoin(gateway.base_url + "/", close.action), timeout=30))
+    assert rsp["success"] is False and rsp["error_code"] == "F1002"

@@ -16,6 +16,7 @@ the hosts and the keys differ. Sources of each rule: ``docs/pgs.md`` and the ``p
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
@@ -127,7 +128,7 @@ class InicisConnector(Connector):
         reply = await self.client(context).formpay_card(
             moid=request.order_id, price=request.amount, card_number=card.number,
             card_expire_yymm=f"{card.expiry_year % 100:02d}{card.expiry_month:02d}", reg_no=card.birth,
-            card_pw=card.pwd_2digit or "", goodname=request.name or "", buyer_name=request.buyer.name or "",
+            card_pw=card.pwd_2digit or "", goodname=request.name or request.merchant_uid, buyer_name=request.buyer.name or "",
             buyer_email=request.buyer.email or "", buyer_tel=request.buyer.tel or "", card_quota=request.card_quota,
             now=request.now, tax_free=request.tax_free,
         )
@@ -198,8 +199,13 @@ class InicisConnector(Connector):
         status = t.text(reply, "status")
         if status == codes.INQUIRY_NOT_FOUND:
             return ChargeResult.declined(NEVER_REACHED_PG)
-        if reference.get("kind") == "vbank":
+        if reference.get("kind") == "vbank" or status in codes.INQUIRY_VBANK_OPEN:
             return await self._close_lost_vbank(context, reply, now)
+        if status == codes.INQUIRY_VBANK_DEPOSITED:
+            return ChargeResult.unknown("INICIS reports a deposit into an account whose details were lost; settle it by hand")
+        expected = reference.get("price")
+        if status == codes.INQUIRY_APPROVED and expected and t.amount(reply, "price") not in (None, int(expected)):
+            return ChargeResult.unknown(f"INICIS approved {t.text(reply, 'price')}, not {expected}; settle it by hand")
         if status == codes.INQUIRY_APPROVED:
             return ChargeResult.approved(t.api_approval(reply))
         return ChargeResult.declined(f"INICIS reports the order as {status!r}: not approved")
@@ -215,11 +221,14 @@ class InicisConnector(Connector):
 
     async def close_vbank(self, context: ChannelContext, payment: Payment, now: int) -> CancelResult:
         """Close an account nobody paid into yet (INIAPI Refund with ``GVacct``, 채번취소)."""
-        reply = await self.client(context).refund(tid=payment.pg_tid or "", paymethod=t.UNDEPOSITED_VBANK,
-                                                  msg="가상계좌 발급취소", now=now)
-        if t.text(reply, "resultCode") != codes.INIAPI_OK:
-            return CancelResult.refused(t.refusal(reply))
-        return CancelResult.done(payment.pg_tid or "")
+        client = self.client(context)
+        reply = await client.refund(tid=payment.pg_tid or "", paymethod=t.UNDEPOSITED_VBANK, msg="가상계좌 발급취소", now=now)
+        if t.text(reply, "resultCode") == codes.INIAPI_OK:
+            return CancelResult.done(payment.pg_tid or "")
+        found = await client.inquiry(original_tid=payment.pg_tid or "", now=now)  # closed by a first, lost answer?
+        if t.text(found, "status") == codes.INQUIRY_VBANK_CANCELLED:
+            return CancelResult.done(payment.pg_tid or "")
+        return CancelResult.refused(t.refusal(reply))
 
     # --- the windows --------------------------------------------------------------------------------
     async def start_window(self, context: ChannelContext, start: WindowStart) -> WindowLaunch:
@@ -239,7 +248,7 @@ class InicisConnector(Connector):
             buyername=request.buyer.name or "", buyertel=request.buyer.tel or "", buyeremail=request.buyer.email or "",
             return_url=start.return_url, close_url=start.close_url,
             gopaymethod=t.STD_PAY_METHODS.get(start.pay_method, "Card"), acceptmethod=_acceptmethod(start),
-            quotabase=":".join(str(m) for m in start.quota_months), timestamp_ms=request.now * 1000,
+            quotabase=":".join(str(m) for m in start.quota_months), timestamp_ms=_timestamp_ms(request.now),
             vbank_due=start.vbank_due if start.pay_method == "vbank" and start.vbank_due else None,
         )
         return WindowLaunch(url="", fields=fields, script_url=client.std_script_url(), script_call="INIStdPay.pay")
@@ -270,14 +279,13 @@ class InicisConnector(Connector):
         reference = self.window_reference(context, start, returned)
         if reference["kind"] == MOBILE:
             return await self._finish_mobile(context, start, reference)
-        timestamp_ms = start.request.now * 1000
+        timestamp_ms = _timestamp_ms(start.request.now)
         client = self.client(context)
         reply = await client.pay_auth(reference["auth_url"], reference["auth_token"], start.request.amount, timestamp_ms)
         if t.text(reply, "resultCode") != codes.STD_OK:
             return WindowOutcome(ChargeResult.declined(t.refusal(reply)), reference=reference)
         if not client.verify_auth_signature(reply, timestamp_ms) or not _matches(reply, "MOID", "TotPrice", start):
-            await self.net_cancel(context, reference, start.request.amount, start.request.now)
-            return WindowOutcome(ChargeResult.declined(NET_CANCELLED), reference=reference)
+            return await self._refuse_approval(context, start, reference)
         return _window_outcome(reply, start, reference, vbank_fields=("VACT_Num", "VACT_BankCode", "VACT_Name", "VACT_Date", "VACT_Time"))
 
     async def _finish_mobile(self, context: ChannelContext, start: WindowStart, reference: dict[str, str]) -> WindowOutcome:
@@ -285,8 +293,7 @@ class InicisConnector(Connector):
         if t.text(reply, "P_STATUS") != codes.MOBILE_OK:
             return WindowOutcome(ChargeResult.declined(t.refusal(reply, "P_STATUS", "P_RMESG1")), reference=reference)
         if not _matches(reply, "P_OID", "P_AMT", start):
-            await self.net_cancel(context, reference, start.request.amount, start.request.now)
-            return WindowOutcome(ChargeResult.declined(NET_CANCELLED), reference=reference)
+            return await self._refuse_approval(context, start, reference)
         code, name = t.card_company(t.text(reply, "P_CARD_ISSUER_CODE"))
         approval = Approval(pg_tid=t.text(reply, "P_TID"), apply_num=t.text(reply, "P_AUTH_NO"), card_code=code,
                             card_name=name, card_number=t.masked(t.text(reply, "P_CARD_NUM")),
@@ -296,13 +303,22 @@ class InicisConnector(Connector):
             return WindowOutcome(ChargeResult.approved(approval), vbank=found[0], vbank_due=found[1], reference=reference)
         return WindowOutcome(ChargeResult.approved(approval), reference=reference)
 
+    async def _refuse_approval(self, context: ChannelContext, start: WindowStart, reference: dict[str, str]) -> WindowOutcome:
+        """An approval paymux cannot accept (signature or amount): net-cancel it. Only a confirmed net
+        cancel makes it a decline; otherwise the outcome is unknown and the reconciler settles it."""
+        outcome = await self.net_cancel(context, reference, start.request.amount, start.request.now)
+        if outcome is Outcome.APPROVED:
+            return WindowOutcome(ChargeResult.declined(NET_CANCELLED), reference=reference)
+        return WindowOutcome(ChargeResult.unknown("INICIS's approval failed verification and its net cancel was refused"),
+                             reference=reference)
+
     async def net_cancel(self, context: ChannelContext, reference: Mapping[str, str], amount: int, now: int) -> Outcome:
         client = self.client(context)
         if reference.get("kind") == MOBILE:
             reply: Mapping[str, Any] = await client.mobile_net_cancel(
                 reference["net_cancel_url"], reference["p_tid"], amount, reference.get("oid", ""))
             return Outcome.APPROVED if t.text(reply, "P_STATUS") == codes.MOBILE_OK else Outcome.DECLINED
-        reply = await client.net_cancel(reference["net_cancel_url"], reference["auth_token"], amount, now * 1000)
+        reply = await client.net_cancel(reference["net_cancel_url"], reference["auth_token"], amount, _timestamp_ms(now))
         return Outcome.APPROVED if t.text(reply, "resultCode") == codes.STD_OK else Outcome.DECLINED
 
     # --- the deposit notice -------------------------------------------------------------------------
@@ -323,6 +339,12 @@ class InicisConnector(Connector):
     def notice_reply(self, accepted: bool) -> NoticeReply:
         """INICIS re-sends until the body is exactly ``OK`` (INI-VBANK)."""
         return NoticeReply(200, "OK" if accepted else "FAIL")
+
+
+def _timestamp_ms(now: int) -> int:
+    """INICIS's window timestamps are epoch milliseconds [INI-UTIL]: paymux's clock (whole seconds,
+    injectable) plus the wall clock's milliseconds, so the last digit varies as INICIS's samples expect."""
+    return now * 1000 + time.time_ns() // 1_000_000 % 1000
 
 
 def _trusted_idc(hosts: InicisHosts, derive: Callable[[str | None], str], returned_url: str, idc_name: str) -> str | None | Literal[False]:
