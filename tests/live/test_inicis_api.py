@@ -296,3 +296,19 @@ def test_a_charge_during_an_inicis_outage_is_unknown_then_settled_when_inicis_is
     assert settled["status"] == "failed" and live_shop.payment_at_pg(settled["imp_uid"]) is None
     again = live_shop.merchant.again(customer, settled["merchant_uid"], 2_000).expect_ok()  # the order is free again
     assert live_shop.payment_at_pg(again["imp_uid"])["price"] == 2_000
+
+
+def test_concurrent_cancels_never_refund_more_at_inicis_than_paymux_records(gateway: GatewayServer, live_shop: LiveShop) -> None:
+    import concurrent.futures
+
+    paid = _issue_and_charge(live_shop, 10_000)["response"]
+    amounts = [3_000, 3_000, 7_000, 3_000, 10_000, 1_000]
+    with concurrent.futures.ThreadPoolExecutor(len(amounts)) as pool:
+        replies = list(pool.map(lambda amount: live_shop.merchant.api(
+            "POST", "/payments/cancel", json={"imp_uid": paid["imp_uid"], "amount": amount}), amounts))
+    assert all(reply.status == 200 for reply in replies)
+    recorded = live_shop.merchant.api("GET", f"/payments/{paid['imp_uid']}").expect_ok()
+    at_pg = live_shop.payment_at_pg(paid["imp_uid"])
+    assert recorded["cancel_amount"] == at_pg["cancelled_amount"] <= 10_000
+    assert sum(c["amount"] for c in recorded["cancel_history"]) == recorded["cancel_amount"]
+    assert recorded["cancel_amount"] == sum(a for a, r in zip(amounts, replies) if r.code == 0)

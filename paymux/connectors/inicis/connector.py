@@ -154,7 +154,7 @@ class InicisConnector(Connector):
         payment = order.payment
         paymethod = t.REFUND_PAY_METHODS.get(payment.pay_method, "Card")
         client = self.client(context)
-        if order.remaining_after == 0 and payment.cancel_amount == 0:
+        if order.is_full:  # the whole original amount, nothing cancelled or in flight: a Refund [INI-API]
             reply = await client.refund(tid=payment.pg_tid or "", paymethod=paymethod, msg=order.reason or "취소",
                                         now=order.now, refund_account=_refund_account(order))
         else:
