@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import secrets
@@ -114,15 +115,19 @@ def main() -> None:
         key = httpx.post(f"{base}/subscribe/customers/bench_customer", headers=auth,
                          json={"card_number": "5361-4812-3456-1234", "expiry": "2030-12", "birth": "820213"}).json()
         assert key["code"] == 0, key
-        run_id = secrets.token_hex(4)
+        # Every run (warm-ups included) takes new order ids: a merchant_uid repeated from an earlier
+        # run is refused at once and would inflate the charge figure.
+        order_ids = itertools.count()
 
-        def charge(i: int) -> bytes:
-            body = json.dumps({"customer_uid": "bench_customer", "merchant_uid": f"b{run_id}_{i}", "amount": 1000}).encode()
+        def charge(_i: int) -> bytes:
+            body = json.dumps({"customer_uid": "bench_customer", "merchant_uid": f"b{run_id}_{next(order_ids)}", "amount": 1000}).encode()
             return build_request("POST", "/subscribe/payments/again", "paymux", body, auth)
 
-        def bare_charge(i: int) -> bytes:
-            body = json.dumps({"merchant_uid": f"b{run_id}_{i}", "amount": 1000}).encode()
+        def bare_charge(_i: int) -> bytes:
+            body = json.dumps({"merchant_uid": f"b{run_id}_{next(order_ids)}", "amount": 1000}).encode()
             return build_request("POST", "/charge", "bare", body, {"Content-Type": "application/json"})
+
+        run_id = secrets.token_hex(4)
 
         def lookup(i: int) -> bytes:
             return build_request("GET", f"/payments/imp_9{(i * 7919) % options.stored:011d}", "paymux", headers={"Authorization": token})

@@ -21,6 +21,7 @@ import sys
 import tempfile
 import threading
 import time
+import itertools
 from pathlib import Path
 
 import httpx
@@ -131,11 +132,12 @@ def main() -> None:
         auth = {"Authorization": token, "Content-Type": "application/json"}
         key = httpx.post(f"{base}/subscribe/customers/bench_customer", headers=auth, json=CARD).json()
         assert key["code"] == 0, key
-        run_id = secrets.token_hex(4)
+        run_id, order_ids = secrets.token_hex(4), itertools.count()
 
-        def charge(i: int) -> bytes:
-            body = json.dumps({"customer_uid": "bench_customer", "merchant_uid": f"b{run_id}_{i}", "amount": 1000,
-                               "name": "bench"}).encode()
+        def charge(_i: int) -> bytes:
+            """Every request of every run takes a new order id (a repeated one is refused at once)."""
+            body = json.dumps({"customer_uid": "bench_customer", "merchant_uid": f"b{run_id}_{next(order_ids)}",
+                               "amount": 1000, "name": "bench"}).encode()
             return build_request("POST", "/subscribe/payments/again", "paymux", body, auth)
 
         def set_latency(ms: int) -> None:
@@ -145,7 +147,16 @@ def main() -> None:
 
         def measure(make, label: str, seconds: float) -> Result:  # type: ignore[no-untyped-def]
             before = {name: _cpu_seconds(pid) for name, pid in pids.items()}
-            result = asyncio.run(run("127.0.0.1", paymux_port, make, options.concurrency, seconds))
+            codes: dict[str, int] = {}
+
+            def check(_status: int, body: bytes) -> None:
+                answer = json.loads(body)
+                key = "paid" if answer["code"] == 0 else f"code {answer['code']}: {str(answer['message'])[:60]}"
+                codes[key] = codes.get(key, 0) + 1
+
+            result = asyncio.run(run("127.0.0.1", paymux_port, make, options.concurrency, seconds, check))
+            if set(codes) != {"paid"}:
+                print(f"  answers other than paid: { {k: v for k, v in codes.items() if k != 'paid'} }", flush=True)
             used = {name: (_cpu_seconds(pid) - before[name]) * 1000 / max(1, len(result.latencies)) for name, pid in pids.items()}
             cpu = ", ".join(f"{name} {ms:.1f} ms CPU/req" for name, ms in used.items())
             print(result.line(label) + f"   [{cpu}]", flush=True)
@@ -164,7 +175,7 @@ def main() -> None:
               f"(goal >= 80%); p99 {slow.percentile(0.99):.0f} ms vs PG latency + 25 = {options.latency_ms + 25} ms")
 
         paid = httpx.get(f"{base}/subscribe/customers/bench_customer/payments", headers=auth, params={"limit": 100}).json()
-        imp_uids = iter([p["imp_uid"] for p in paid["response"]["list"]])
+        imp_uids = iter([p["imp_uid"] for p in paid["response"]["list"] if p["status"] == "paid"])
 
         def cancel(_i: int) -> bytes:
             body = json.dumps({"imp_uid": next(imp_uids, "imp_none"), "amount": 100, "reason": "bench"}).encode()

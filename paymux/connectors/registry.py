@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-import httpx
-
 from paymux.connectors.base import (
     CancelOrder,
     CancelResult,
@@ -18,6 +16,7 @@ from paymux.connectors.base import (
     VbankIssued,
     WindowAuthentication,
 )
+from paymux.connectors.http import PgHttp
 from paymux.connectors.inicis import InicisSandbox
 from paymux.connectors.inicis.connector import InicisConnector
 from paymux.connectors.kakaopay import KakaoPaySandbox
@@ -105,18 +104,16 @@ class ConnectorRegistry:
 
     def __init__(self, ledger: SandboxLedger, *, timeout_seconds: float = 10.0, client_ip: str = "127.0.0.1") -> None:
         self._sandboxes: dict[str, SandboxConnector] = {cls.pg_provider: cls(ledger) for cls in SANDBOX_CONNECTORS}
-        # PGs are called over HTTPS with no redirects followed: a PG answers, it does not send us elsewhere.
-        # Enough connections for every request in flight to wait on its PG at once (a slow PG must not
-        # queue calls behind each other in paymux).
-        limits = httpx.Limits(max_connections=1024, max_keepalive_connections=256)
-        self._http = httpx.AsyncClient(timeout=timeout_seconds, follow_redirects=False, trust_env=False, limits=limits)
+        # Enough connections for every request in flight to wait on its PG at once: a slow PG must not
+        # queue calls behind each other in paymux (connectors/http.py).
+        self._http = PgHttp(timeout_seconds, max_connections=1024)
         protocol = {cls.pg_provider: cls(self._http, client_ip) for cls in PROTOCOL_CONNECTORS}
         self._live: dict[str, Connector] = {
             code: protocol.get(code) or LiveNotAvailable(sandbox) for code, sandbox in self._sandboxes.items()
         }
 
     async def close(self) -> None:
-        await self._http.aclose()
+        await self._http.close()
 
     def credential_fields(self, pg_provider: str) -> tuple[CredentialField, ...]:
         """The credentials a live channel of this PG needs (generic key/secret where paymux does

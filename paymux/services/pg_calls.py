@@ -25,9 +25,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-import httpx
 from sqlalchemy.exc import IntegrityError
 
+from paymux.connectors.http import PgTransportError
 from paymux.domain.errors import Refused
 from paymux.services.runtime import Runtime
 from paymux.store import pg_calls as pg_call_store
@@ -65,8 +65,8 @@ async def guarded(
         return unknown("PG call timed out")
     except Refused as refusal:
         return declined(refusal.message)
-    except httpx.HTTPError as error:
-        log.warning("PG call failed in transit (%s); outcome left to the reconciler", type(error).__name__)
+    except PgTransportError as error:
+        log.warning("PG call failed in transit (%s); outcome left to the reconciler", error)
         return unknown("PG call failed in transit")
     except Exception:  # a connector bug must not lose the attempt; the reconciler will ask the PG
         log.exception("connector failed during a PG call; outcome left pending")

@@ -42,8 +42,8 @@ timestamps are epoch milliseconds)::
                                 refund_account=None) -> dict[str, Any]
     await client.inquiry(*, original_tid=None, oid=None, now) -> dict[str, Any]
 
-Errors: transport errors and timeouts propagate as ``httpx`` exceptions (the outcome is then unknown);
-a non-2xx status raises ``httpx.HTTPStatusError`` (INICIS's outage answer, "500055 not applied"); a 2xx
+Errors: transport errors and timeouts raise ``PgTransportError`` (the outcome is then unknown); a
+non-2xx status raises ``PgHttpStatusError`` (INICIS's outage answer, "500055 not applied"); a 2xx
 body that is not what the call expects raises :class:`InicisProtocolError`. A business failure is
 *not* an exception: it is a reply whose ``resultCode`` is not ``0000``/``00`` (``P_STATUS`` not ``00``).
 No message raised or logged here contains card data, keys or hashes.
@@ -58,8 +58,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
-
+from paymux.connectors.http import PgHttp
 from paymux.connectors.inicis import codes, protocol
 
 logger = logging.getLogger("paymux.connectors.inicis")
@@ -187,7 +186,7 @@ class InicisClient:
         self,
         keys: InicisKeys,
         hosts: InicisHosts,
-        http: httpx.AsyncClient,
+        http: PgHttp,
         client_ip: str = "127.0.0.1",
         merchant_url: str = "",
     ) -> None:
@@ -484,7 +483,7 @@ class InicisClient:
 
     async def _post_json(self, url: str, fields: dict[str, str], what: str) -> dict[str, Any]:
         response = await self.http.post(url, data=fields)
-        response.raise_for_status()
+        response.raise_for_status(url)
         try:
             reply = response.json()
         except ValueError:
@@ -496,7 +495,7 @@ class InicisClient:
 
     async def _post_kv(self, url: str, fields: dict[str, str], what: str) -> dict[str, str]:
         response = await self.http.post(url, data=fields)
-        response.raise_for_status()
+        response.raise_for_status(url)
         reply = protocol.parse_kv_reply(response.content, protocol.charset_of(response.headers.get("content-type")))
         if "P_STATUS" not in reply:
             raise InicisProtocolError(f"INICIS {what}: the reply has no P_STATUS ({len(response.content)} bytes)")

@@ -20,8 +20,6 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
-import httpx
-
 from paymux.connectors.base import (
     CancelOrder,
     CancelResult,
@@ -41,6 +39,7 @@ from paymux.connectors.base import (
     WindowOutcome,
     WindowStart,
 )
+from paymux.connectors.http import PgHttp
 from paymux.connectors.inicis import codes
 from paymux.connectors.inicis import transformers as t
 from paymux.connectors.inicis.client import IDC_NAMES, InicisClient, InicisHosts, InicisKeys
@@ -78,7 +77,7 @@ class InicisConnector(Connector):
         CredentialField("inilite_key", "INILite key (빌링)", "빌링(INILite) 결제창을 쓰는 경우에만 (only for the INILite billing window)", required=False),
     )
 
-    def __init__(self, http: httpx.AsyncClient, client_ip: str = "127.0.0.1") -> None:
+    def __init__(self, http: PgHttp, client_ip: str = "127.0.0.1") -> None:
         self._http = http
         self._client_ip = client_ip
 

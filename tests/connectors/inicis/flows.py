@@ -12,6 +12,7 @@ from urllib.parse import urljoin
 
 import httpx
 
+from paymux.connectors.http import PgHttp
 from paymux.connectors.inicis import protocol
 from paymux.connectors.inicis.client import InicisClient, InicisHosts, InicisKeys
 from tests.connectors.inicis.support import EmulatorServer, attrs_of, forms, run_client
@@ -28,7 +29,7 @@ def offline_client(keys: InicisKeys, base_url: str) -> InicisClient:
     return InicisClient(keys, InicisHosts.emulated(base_url), _OFFLINE)
 
 
-_OFFLINE = httpx.AsyncClient()
+_OFFLINE = PgHttp()
 
 
 def std_form(emulator: EmulatorServer, price: int, *, keys: InicisKeys = PAY, gopaymethod: str = "Card",

@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 import httpx
 import uvicorn
 
+from paymux.connectors.http import PgHttp
 from paymux.connectors.inicis import protocol
 from paymux.connectors.inicis.client import InicisClient, InicisHosts, InicisKeys
 from paymux.connectors.inicis.emulator import EmulatorConfig, create_emulator
@@ -105,8 +106,11 @@ def run_client(base_url: str, keys: InicisKeys, work: Callable[[InicisClient], A
     """Run ``work(client)`` with an InicisClient on the emulator's hosts and a fresh httpx client."""
 
     async def main() -> T:
-        async with httpx.AsyncClient(timeout=timeout) as http:
+        http = PgHttp(timeout)
+        try:
             return await work(InicisClient(keys, InicisHosts.emulated(base_url), http, client_ip="127.0.0.1"))
+        finally:
+            await http.close()
 
     return asyncio.run(main())
 

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from paymux.clock import OffsetClock
+from paymux.connectors.http import PgTransportError
 from paymux.connectors.inicis import codes
 from paymux.connectors.inicis.protocol import std_signature
 from paymux.connectors.sandbox import TEST_CARDS, CardBehaviour
@@ -121,7 +122,7 @@ def test_declined_card_and_timeout_card_at_approval(emulator: EmulatorServer) ->
 
     fields = std_form(emulator, 5_000)
     slow = authenticate_std(emulator, fields, **{**CARD, "card_number": CARD_OF[CardBehaviour.TIMEOUT_THEN_APPROVED]})
-    with pytest.raises(httpx.ReadTimeout):
+    with pytest.raises(PgTransportError):
         pay_auth(emulator, slow, 5_000, timeout=CLIENT_TIMEOUT)
     assert net_cancel(emulator, slow, 5_000)["resultCode"] == "0000"
     found = run_client(emulator.base_url, PAY, lambda c: c.inquiry(oid=fields["oid"], now=int(time.time())))
