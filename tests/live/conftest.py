@@ -8,12 +8,13 @@ merchant registers in INICIS's console.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
 
 from paymux.connectors.inicis.client import InicisKeys
+from paymux.services.runtime import Runtime
 from paymux.connectors.inicis.emulator import PAYMUX_LIVE_KEYS, EmulatorConfig
 from tests.checkout.shop_site import ShopSite
 from tests.connectors.inicis.support import EmulatorServer
@@ -21,6 +22,18 @@ from tests.harness import CARD_OK, CONNECTOR_TIMEOUT_SECONDS, Envelope, GatewayS
 
 SLOW_REPLY_SECONDS = CONNECTOR_TIMEOUT_SECONDS + 1.5  # a "timeout" card: committed, answered too late
 LIVE_MID = PAYMUX_LIVE_KEYS.mid
+
+
+GRACE_SECONDS = 61  # past PAYMUX_PENDING_GRACE_SECONDS (60): the reconciler asks the PG
+
+
+def after_grace(gateway: GatewayServer, job: Callable[[Runtime], Awaitable[int]]) -> int:
+    """Run a reconciler job as it runs once the grace period of a lost answer has passed."""
+    gateway.clock.advance(GRACE_SECONDS)
+    try:
+        return gateway.call(job)
+    finally:
+        gateway.clock.reset()
 
 
 def credentials(keys: InicisKeys) -> dict[str, str]:

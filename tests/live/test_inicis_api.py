@@ -17,10 +17,7 @@ from tests.harness import (
     GatewayServer,
     unique,
 )
-from tests.live.conftest import LIVE_MID, LiveShop
-
-GRACE = 61  # seconds past PAYMUX_PENDING_GRACE_SECONDS (60): the reconciler asks the PG
-
+from tests.live.conftest import LIVE_MID, LiveShop, after_grace
 
 def _open_account(gateway: GatewayServer, live_shop: LiveShop, amount: int, bank: str = "004") -> dict:  # type: ignore[type-arg]
     """``POST /vbanks`` on the live channel: an account INICIS opened, awaiting its deposit."""
@@ -90,11 +87,7 @@ def test_a_charge_whose_answer_is_lost_is_settled_by_asking_inicis(gateway: Gate
     pending = reply["response"]
     assert reply["code"] == -1 and pending["status"] == "ready"
     assert live_shop.payment_at_pg(pending["imp_uid"])["status"] == "approved"  # the PG did charge
-    gateway.clock.advance(GRACE)
-    try:
-        gateway.call(settle_pending_outcomes)
-    finally:
-        gateway.clock.reset()
+    after_grace(gateway, settle_pending_outcomes)
     settled = live_shop.merchant.api("GET", f"/payments/{pending['imp_uid']}").expect_ok()
     assert (settled["status"], settled["amount"]) == ("paid", 5_000)
     assert settled["pg_tid"] == live_shop.payment_at_pg(pending["imp_uid"])["tid"]
@@ -105,11 +98,7 @@ def test_a_charge_whose_answer_is_lost_is_settled_by_asking_inicis(gateway: Gate
 def test_a_lost_answer_of_a_declined_charge_ends_failed_after_inquiry(gateway: GatewayServer, live_shop: LiveShop) -> None:
     reply = _issue_and_charge(live_shop, 5_000, CARD_TIMEOUT_DECLINED)
     assert reply["response"]["status"] == "ready"
-    gateway.clock.advance(GRACE)
-    try:
-        gateway.call(settle_pending_outcomes)
-    finally:
-        gateway.clock.reset()
+    after_grace(gateway, settle_pending_outcomes)
     settled = live_shop.merchant.api("GET", f"/payments/{reply['response']['imp_uid']}").expect_ok()
     assert settled["status"] == "failed" and live_shop.payment_at_pg(settled["imp_uid"]) is None
 
@@ -123,11 +112,7 @@ def test_a_cancel_whose_answer_is_lost_is_recorded_once_after_inquiry(gateway: G
     assert (meanwhile["status"], meanwhile["cancel_amount"]) == ("paid", 0)
     second = live_shop.merchant.api("POST", "/payments/cancel", json={"imp_uid": paid["imp_uid"], "amount": 1_000})
     assert second.code == -1  # the whole balance is reserved by the cancel in flight: nothing is refunded twice
-    gateway.clock.advance(GRACE)
-    try:
-        gateway.call(settle_pending_cancellations)
-    finally:
-        gateway.clock.reset()
+    after_grace(gateway, settle_pending_cancellations)
     settled = live_shop.merchant.api("GET", f"/payments/{paid['imp_uid']}").expect_ok()
     assert (settled["status"], settled["cancel_amount"], len(settled["cancel_history"])) == ("cancelled", 8_000, 1)
     refunds = [e for e in live_shop.events_at_pg(paid["imp_uid"]) if e["kind"] in ("cancel", "partial_cancel")]
@@ -281,17 +266,11 @@ def test_a_charge_during_an_inicis_outage_is_unknown_then_settled_when_inicis_is
     try:
         reply = live_shop.merchant.again(customer, unique("order"), 2_000)
         assert reply.code == -1 and reply.response["status"] == "ready"  # an HTTP 500 is not a decline
-        gateway.clock.advance(GRACE)
-        gateway.call(settle_pending_outcomes)  # INICIS still down: nothing is guessed
+        after_grace(gateway, settle_pending_outcomes)  # INICIS still down: nothing is guessed
         assert live_shop.merchant.api("GET", f"/payments/{reply.response['imp_uid']}").expect_ok()["status"] == "ready"
     finally:
         live_shop.inicis.outage(False)
-        gateway.clock.reset()
-    gateway.clock.advance(GRACE)
-    try:
-        gateway.call(settle_pending_outcomes)
-    finally:
-        gateway.clock.reset()
+    after_grace(gateway, settle_pending_outcomes)
     settled = live_shop.merchant.api("GET", f"/payments/{reply.response['imp_uid']}").expect_ok()
     assert settled["status"] == "failed" and live_shop.payment_at_pg(settled["imp_uid"]) is None
     again = live_shop.merchant.again(customer, settled["merchant_uid"], 2_000).expect_ok()  # the order is free again

@@ -17,7 +17,7 @@ from tests.checkout.test_window_rules import SHOP_ORIGIN, param, rsp_of
 from tests.checkout.test_window_rules import open_window as open_paymux_window
 from tests.connectors.inicis.support import attrs_of, forms, text_of
 from tests.harness import CARD_OK, CARD_TIMEOUT_APPROVED, GatewayServer, unique
-from tests.live.conftest import LIVE_MID, LiveShop
+from tests.live.conftest import LIVE_MID, LiveShop, after_grace
 
 def open_window(gateway: GatewayServer, user_code: str, body: Any, **kwargs: Any) -> httpx.Response:
     """The SDK's form post to paymux's window: the page the buyer's browser gets."""
@@ -151,11 +151,7 @@ def test_an_approval_whose_answer_is_lost_is_net_cancelled_by_the_reconciler(gat
     rsp = pay(gateway, live_shop, param(unique("order"), amount=7_000), **{**CARD_INPUTS, "card_number": CARD_TIMEOUT_APPROVED})
     assert rsp["success"] is False and rsp["status"] == "ready"  # the answer was lost: confirming
     assert live_shop.payment_at_pg(rsp["imp_uid"])["status"] == "approved"
-    gateway.clock.advance(61)
-    try:
-        gateway.call(settle_pending_outcomes)
-    finally:
-        gateway.clock.reset()
+    after_grace(gateway, settle_pending_outcomes)
     stored = live_shop.merchant.api("GET", f"/payments/{rsp['imp_uid']}").expect_ok()
     assert stored["status"] == "failed" and "net-cancelled" in stored["fail_reason"]
     assert live_shop.payment_at_pg(rsp["imp_uid"])["status"] == "cancelled"  # nothing stays charged
