@@ -44,6 +44,9 @@ class Settings:
     pg_emulators: bool = False
     # This server's public IP as PGs see it (INICIS INIAPI ``clientIp``; some PGs allow-list it).
     pg_client_ip: str = "127.0.0.1"
+    # Webhooks and ``notice_url``s go only to public addresses unless the operator allows private,
+    # loopback and link-local ones (tests, intranet deployments): see ``paymux.webhooks.targets``.
+    webhook_allow_private: bool = False
 
     @property
     def is_sqlite(self) -> bool:
@@ -69,4 +72,16 @@ class Settings:
             pg_endpoint_allow_private=env.get("PAYMUX_PG_ENDPOINT_ALLOW_PRIVATE", "0") in ("1", "true", "yes"),
             pg_emulators=env.get("PAYMUX_PG_EMULATORS", "0") in ("1", "true", "yes"),
             pg_client_ip=env.get("PAYMUX_PG_CLIENT_IP", "127.0.0.1"),
+            webhook_allow_private=webhook_allow_private_from_env(env),
         )
+
+
+WEBHOOK_ALLOW_PRIVATE = "PAYMUX_WEBHOOK_ALLOW_PRIVATE"
+
+
+def webhook_allow_private_from_env(env: dict[str, str] | None = None) -> bool:
+    """``PAYMUX_WEBHOOK_ALLOW_PRIVATE``, read where no ``Settings`` is at hand: request-body
+    validators refusing a literal private ``notice_url`` before anything is stored. The delivery
+    worker and the console use ``Settings.webhook_allow_private``, read from the same variable."""
+    value = (os.environ if env is None else env).get(WEBHOOK_ALLOW_PRIVATE, "0")
+    return value.strip().lower() in ("1", "true", "yes")

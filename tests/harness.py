@@ -33,6 +33,12 @@ T = TypeVar("T")
 
 CONNECTOR_TIMEOUT_SECONDS = 2.0
 
+# The tests' webhook receivers listen on 127.0.0.1, which paymux refuses by default (SSRF policy,
+# paymux/webhooks/targets.py). Allowed for the whole test process, so the request validators that
+# read it from the environment and every paymux a test starts as a subprocess allow it too;
+# tests/security/ turns it off to prove the default.
+os.environ.setdefault("PAYMUX_WEBHOOK_ALLOW_PRIVATE", "1")
+
 # The test card numbers of docs/sandbox.md.
 CARD_OK = "5361-4812-3456-1234"
 CARD_REFUSED = "4000-0000-0000-0002"
@@ -99,6 +105,7 @@ class GatewayServer:
                 "PAYMUX_PUBLIC_URL": self.base_url,
                 "PAYMUX_MERCHANT_CACHE_SECONDS": "0",
                 "PAYMUX_RUN_WORKERS": "0",
+                "PAYMUX_WEBHOOK_ALLOW_PRIVATE": "1",  # receivers on 127.0.0.1 (see above)
                 # PGs on loopback answer in milliseconds; the emulators' "timeout" cards hold their
                 # reply longer than this (tests/live/conftest.py SLOW_REPLY_SECONDS).
                 "PAYMUX_CONNECTOR_TIMEOUT_SECONDS": str(CONNECTOR_TIMEOUT_SECONDS),

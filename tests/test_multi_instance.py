@@ -47,6 +47,7 @@ def _run_two_instances(database_url: str, tmp_path: Path) -> None:
         "PAYMUX_VAULT_KEYS": "k1:" + base64.urlsafe_b64encode(os.urandom(32)).decode(),
         "PAYMUX_PENDING_GRACE_SECONDS": "0",
         "PAYMUX_JOB_LEASE_SECONDS": "5",
+        "PAYMUX_WEBHOOK_ALLOW_PRIVATE": "1",  # the notice_url receiver is on 127.0.0.1
     }
     cli = [sys.executable, "-m", "paymux.cli"]
     processes: list[subprocess.Popen] = []

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from paymux.domain import ids
 from paymux.domain.errors import Conflict, InvalidParameter, NotFound
 from paymux.domain.merchant import Merchant, parse_whitelist
+from paymux.domain.net import user_url_problem
 from paymux.services.auth import hash_secret
 from paymux.services.runtime import Runtime
 from paymux.store import merchants as merchant_store
@@ -100,11 +101,18 @@ async def set_ip_whitelist(runtime: Runtime, merchant_id: int, blocks: list[str]
 
 
 async def set_webhook_url(runtime: Runtime, merchant_id: int, url: str | None) -> None:
+    """Set (or, with None, clear) the merchant's webhook URL. Refused: anything but an http(s) URL,
+    userinfo, and, unless ``PAYMUX_WEBHOOK_ALLOW_PRIVATE``, a host that is a literal loopback,
+    private, link-local or reserved address in any spelling (``localhost`` too). A DNS name is
+    checked again at every delivery (``paymux.webhooks.targets``)."""
     url = (url or "").strip() or None
     if url:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in url) or len(url) > 2000:
             raise InvalidParameter("webhook_url", "must be an http:// or https:// URL such as https://shop.example/webhook")
+        problem = user_url_problem(url, allow_private=runtime.settings.webhook_allow_private)
+        if problem is not None:
+            raise InvalidParameter("webhook_url", problem)
     async with runtime.database.transaction() as connection:
         await merchant_store.update_merchant(connection, merchant_id, webhook_url=url or None)
 

@@ -30,6 +30,7 @@ import httpx
 from paymux import __version__
 from paymux.domain.errors import InvalidParameter, NotFound
 from paymux.domain.merchant import Merchant
+from paymux.domain.net import user_url_problem
 from paymux.services.runtime import Runtime
 from paymux.store import webhooks as webhook_store
 from paymux.webhooks.outbox import (
@@ -39,6 +40,7 @@ from paymux.webhooks.outbox import (
     webhook_secret,
 )
 from paymux.webhooks.signing import signed_headers
+from paymux.webhooks.targets import NOT_DELIVERED, PinnedTransport, TargetRefused, peer_is_public
 
 log = logging.getLogger("paymux.webhooks")
 
@@ -68,9 +70,12 @@ def _tls_context() -> ssl.SSLContext:
     return ssl.create_default_context()
 
 
-def _client(timeout_seconds: float) -> httpx.AsyncClient:
+def _client(timeout_seconds: float, *, allow_private: bool) -> httpx.AsyncClient:
+    """No redirects, no proxies from the environment, and every connection through the SSRF policy
+    (``targets.PinnedTransport``)."""
     return httpx.AsyncClient(
-        timeout=timeout_seconds, follow_redirects=False, headers={"user-agent": _USER_AGENT}, verify=_tls_context()
+        timeout=timeout_seconds, follow_redirects=False, headers={"user-agent": _USER_AGENT}, trust_env=False,
+        transport=PinnedTransport(allow_private=allow_private, verify=_tls_context()),
     )
 
 
@@ -89,22 +94,34 @@ async def _excerpt(response: httpx.Response) -> str:
 
 
 async def post_signed(
-    client: httpx.AsyncClient, url: str, body: bytes, headers: dict[str, str], timeout_seconds: float, attempted_at: int
+    client: httpx.AsyncClient, url: str, body: bytes, headers: dict[str, str], timeout_seconds: float, attempted_at: int,
+    *, allow_private: bool = False,
 ) -> WebhookAttempt:
-    """POST once; every outcome, including a timeout or a refused connection, is an attempt."""
+    """POST once; every outcome, including a timeout or a refused connection, is an attempt.
+
+    The error says only that the try was refused by the SSRF policy, or that no HTTP answer came
+    (timeout, refused or reset connection, TLS, not HTTP alike: which one would tell a port scanner
+    about the port). The answer's excerpt is kept only from a public address, or from a private one
+    when the operator allows private targets (``allow_private``, which must match the client's)."""
     started = time.monotonic()
     status_code: int | None = None
     excerpt: str | None = None
     error: str | None = None
     try:
+        problem = user_url_problem(url, allow_private=allow_private)
+        if problem is not None:  # before httpx parses it: some spellings it would reject as malformed
+            raise TargetRefused(f"refused: the URL {problem}")
         async with asyncio.timeout(timeout_seconds):  # the whole exchange, not each read
             async with client.stream("POST", url, content=body, headers=headers) as response:
                 status_code = response.status_code
-                excerpt = await _excerpt(response)
+                if allow_private or peer_is_public(response):
+                    excerpt = await _excerpt(response)
+    except TargetRefused as refusal:
+        error = str(refusal)
     except (TimeoutError, httpx.TimeoutException):
-        error = f"timed out after {timeout_seconds:g} s"
-    except Exception as failure:  # connection refused, DNS, TLS, a malformed URL: all worth a retry
-        error = f"{type(failure).__name__}: {failure}".strip()
+        error = f"{NOT_DELIVERED} within {timeout_seconds:g} s"
+    except Exception:  # connection refused, DNS, TLS, not HTTP, a malformed URL: all worth a retry
+        error = NOT_DELIVERED
     latency_ms = int((time.monotonic() - started) * 1000)
     return WebhookAttempt(url, attempted_at, status_code, latency_ms, excerpt, error[:EXCERPT_CHARS] if error else None)
 
@@ -154,7 +171,7 @@ async def deliver_due_webhooks(
             secret = await secret_of(event.merchant_id)
             await _try_event(runtime, client, event, targets[event.id], secret, timeout_seconds)
 
-    async with _client(timeout_seconds) as client:
+    async with _client(timeout_seconds, allow_private=runtime.settings.webhook_allow_private) as client:
         outcomes = await asyncio.gather(*(deliver(event) for event in deliverable), return_exceptions=True)
     for event, outcome in zip(deliverable, outcomes):
         if isinstance(outcome, BaseException):  # its lease runs out and a later round takes it again
@@ -168,7 +185,10 @@ async def _try_event(
     body = event.payload.encode()
     sent_at = runtime.now()
     headers = {"content-type": "application/json", **signed_headers(secret, webhook_id(event.id), sent_at, body)}
-    results = await asyncio.gather(*(post_signed(client, url, body, headers, timeout_seconds, sent_at) for url in targets))
+    show = runtime.settings.webhook_allow_private
+    results = await asyncio.gather(
+        *(post_signed(client, url, body, headers, timeout_seconds, sent_at, allow_private=show) for url in targets)
+    )
     finished_at = runtime.now()
     attempt_rows = [
         {
@@ -217,8 +237,11 @@ async def send_test_webhook(runtime: Runtime, merchant: Merchant) -> dict[str, A
     message_id = "msg_test_" + secrets.token_hex(8)
     body = json.dumps(TEST_PAYLOAD).encode()
     headers = {"content-type": "application/json", **signed_headers(secret, message_id, runtime.now(), body)}
-    async with _client(REQUEST_TIMEOUT_SECONDS) as client:
-        result = await post_signed(client, url, body, headers, REQUEST_TIMEOUT_SECONDS, runtime.now())
+    allow_private = runtime.settings.webhook_allow_private
+    async with _client(REQUEST_TIMEOUT_SECONDS, allow_private=allow_private) as client:
+        result = await post_signed(
+            client, url, body, headers, REQUEST_TIMEOUT_SECONDS, runtime.now(), allow_private=allow_private
+        )
     return {
         "url": url,
         "webhook_id": message_id,
