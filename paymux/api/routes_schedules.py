@@ -35,6 +35,10 @@ router = APIRouter(tags=["schedules"])
 
 StatusName = Literal["scheduled", "executed", "revoked"]
 Seconds = Annotated[int, Query(ge=0, le=MAX_UNIX_SECONDS)]
+# i'mport's schedule list: newest ``schedule_at`` first by default, ``sorting=scheduled`` oldest first;
+# ``limit`` up to 1000 (default 20).
+Sorting = Literal["scheduled", "-scheduled"]
+ScheduleLimit = Annotated[int, Query(ge=1, le=1000)]
 
 
 class ScheduleItem(BuyerFields):
@@ -137,11 +141,13 @@ async def list_schedules(
     schedule_to: Seconds,
     schedule_status: StatusName | None = None,
     page: Page = 1,
-    limit: Limit = 20,
+    limit: ScheduleLimit = 20,
+    sorting: Sorting = "-scheduled",
 ) -> EnvelopeResponse:
     found = await schedule_service.list_schedules(
         runtime, merchant, time_from=schedule_from, time_to=schedule_to,
         status=ScheduleStatus(schedule_status) if schedule_status else None, page_number=page, limit=limit,
+        latest_first=sorting == "-scheduled",
     )
     return ok(_page_view(found, page, limit))
 

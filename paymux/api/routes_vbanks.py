@@ -5,19 +5,45 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from pydantic import BeforeValidator
 
 from paymux.api.deps import MerchantDep, RuntimeDep
 from paymux.api.envelope import EnvelopeResponse, ok
 from paymux.api.params import DepositBody, UidPath, VbankBody, VbankChangeBody
 from paymux.api.views import payment_view
+from paymux.domain.dates import MAX_UNIX_SECONDS, parse_korean_deadline
+from paymux.domain.errors import InvalidParameter
 from paymux.services import vbanks
 from paymux.services.vbanks import VbankRequest
 
 router = APIRouter(tags=["vbanks"])
 
 
+def _deadline(value: object) -> int:
+    """``vbank_due`` as the window reads it (``domain.dates``): ``YYYYMMDDhhmm`` is Korean time,
+    not unix seconds."""
+    try:
+        due = parse_korean_deadline(value, "vbank_due")
+    except InvalidParameter as error:
+        raise ValueError(error.message.removeprefix("vbank_due: ")) from None
+    if due > MAX_UNIX_SECONDS:
+        raise ValueError("is too far in the future")
+    return due
+
+
+Deadline = Annotated[int, BeforeValidator(_deadline)]
+
+
+class IssueVbankBody(VbankBody):
+    vbank_due: Deadline
+
+
+class ChangeVbankBody(VbankChangeBody):
+    vbank_due: Annotated[int | None, BeforeValidator(lambda v: None if v in (None, "") else _deadline(v))] = None
+
+
 @router.post("/vbanks", summary="Issue a virtual account for an order")
-async def issue_vbank(body: VbankBody, runtime: RuntimeDep, merchant: MerchantDep) -> EnvelopeResponse:
+async def issue_vbank(body: IssueVbankBody, runtime: RuntimeDep, merchant: MerchantDep) -> EnvelopeResponse:
     request = VbankRequest(
         merchant_uid=body.merchant_uid, amount=body.amount, bank_code=body.vbank_code, due=body.vbank_due,
         holder=body.vbank_holder, pg=body.pg, name=body.name, buyer=body.buyer(), custom_data=body.custom_data,
@@ -38,7 +64,7 @@ async def account_holder(
 
 
 @router.put("/vbanks/{imp_uid}", summary="Change the amount or deadline of an issued account")
-async def change_vbank(imp_uid: UidPath, body: VbankChangeBody, runtime: RuntimeDep, merchant: MerchantDep) -> EnvelopeResponse:
+async def change_vbank(imp_uid: UidPath, body: ChangeVbankBody, runtime: RuntimeDep, merchant: MerchantDep) -> EnvelopeResponse:
     return ok(payment_view(await vbanks.change(runtime, merchant, imp_uid, body.amount, body.vbank_due)))
 
 

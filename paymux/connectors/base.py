@@ -275,6 +275,10 @@ class Connector(ABC):
     pay_types: frozenset[PayType] = frozenset({PayType.GENERAL, PayType.SUBSCRIPTION, PayType.API})
     requires_buyer_tel: bool = False
     billing_window_methods: frozenset[str] = frozenset({"card"})
+    # The billing-key window also charges the amount it is given, in the same approval (PortOne's
+    # "issue and charge at once": kakaopay, mobilians' newer module…; not html5_inicis, whose window
+    # only issues the key).
+    first_charge_with_key: bool = False
     test_mids: dict[PayType, str] = {}
     mode: ChannelMode = ChannelMode.TEST
     # True: the buyer authenticates in the PG's own window (start_window / finish_window); False:

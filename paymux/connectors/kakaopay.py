@@ -17,5 +17,6 @@ class KakaoPaySandbox(SandboxConnector):
     pay_methods = frozenset({"kakaopay", "card"})
     pay_types = frozenset({PayType.SIMPLE})
     billing_window_methods = frozenset({"card", "kakaopay"})  # the first approval issues an SID
+    first_charge_with_key = True  # ... and charges the window's amount (i'mport's Kakao Pay guide)
     test_mids = {PayType.SIMPLE: "TC0ONETIME"}
     tid_prefix = "T"

@@ -11,12 +11,13 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from paymux.domain.card import CARD_COMPANIES
+from paymux.domain.dates import parse_korean_deadline
 from paymux.domain.errors import InvalidParameter
 from paymux.domain.money import MAX_AMOUNT, MAX_INSTALLMENT_MONTHS
+from paymux.domain.net import user_url_problem
 
 PAY_METHODS = frozenset(
     {"card", "trans", "vbank", "phone", "samsung", "kakaopay", "ssgpay", "chai", "payco", "naverpay",
@@ -24,14 +25,12 @@ PAY_METHODS = frozenset(
 )
 # Simple pays and gift cards: the buyer approves in that service's own screen inside the window.
 WALLET_METHODS = PAY_METHODS - {"card", "trans", "vbank", "phone"}
-KST = timezone(timedelta(hours=9))
 DEFAULT_VBANK_DAYS = 7
 _TEXT_LIMITS = {
     "merchant_uid": 80, "name": 200, "buyer_name": 100, "buyer_email": 200, "buyer_tel": 40,
     "buyer_addr": 300, "buyer_postcode": 20, "customer_uid": 80, "pg": 120, "language": 8,
 }
 _URL = re.compile(r"^https?://[^\s/?#]+[^\s]*$", re.IGNORECASE)
-_VBANK_DUE = re.compile(r"^(\d{8})(\d{4})?$")
 
 
 @dataclass(frozen=True)
@@ -77,7 +76,7 @@ class PayRequest:
         return self.customer_uid is not None
 
     @classmethod
-    def parse(cls, raw: object, now: int) -> PayRequest:
+    def parse(cls, raw: object, now: int, *, allow_private_targets: bool = False) -> PayRequest:
         """Validate the SDK's ``param`` object. Raises InvalidParameter naming the field."""
         if not isinstance(raw, dict):
             raise InvalidParameter("param", "must be an object")
@@ -112,7 +111,7 @@ class PayRequest:
             buyer_addr=texts["buyer_addr"],
             buyer_postcode=texts["buyer_postcode"],
             custom_data=_custom_data(raw.get("custom_data")),
-            notice_url=_notice_urls(raw.get("notice_url")),
+            notice_url=_notice_urls(raw.get("notice_url"), allow_private_targets),
             m_redirect_url=_url(raw.get("m_redirect_url"), "m_redirect_url"),
             vbank_due=_vbank_due(raw.get("vbank_due"), now),
             customer_uid=customer_uid,
@@ -170,33 +169,25 @@ def _url(value: object, name: str) -> str | None:
     return value.strip()
 
 
-def _notice_urls(value: object) -> tuple[str, ...] | None:
+def _notice_urls(value: object, allow_private: bool) -> tuple[str, ...] | None:
     if value is None or value == "":
         return None
     items = value if isinstance(value, list) else [value]
     if len(items) > 5:
         raise InvalidParameter("notice_url", "must list at most 5 URLs")
-    urls = tuple(_url(item, "notice_url") for item in items)
-    return tuple(u for u in urls if u) or None
+    urls = tuple(u for u in (_url(item, "notice_url") for item in items) if u)
+    for url in urls:  # SSRF: a literal private address is refused here; DNS names at delivery
+        if (problem := user_url_problem(url, allow_private=allow_private)) is not None:
+            raise InvalidParameter("notice_url", problem)
+    return urls or None
 
 
 def _vbank_due(value: object, now: int) -> int | None:
-    """``YYYYMMDD`` (end of that day), ``YYYYMMDDhhmm`` in Korean time, or unix seconds."""
+    """``YYYYMMDD`` (end of that day), ``YYYYMMDDhhmm`` in Korean time, or unix seconds: the same
+    parser as ``POST /vbanks`` (``domain.dates``)."""
     if value is None or value == "":
         return None
-    if isinstance(value, int) and not isinstance(value, bool):
-        due = value
-    elif isinstance(value, str) and (match := _VBANK_DUE.match(value.strip())):
-        try:
-            day = datetime.strptime(match.group(1), "%Y%m%d").replace(tzinfo=KST)
-            hours, minutes = (int(match.group(2)[:2]), int(match.group(2)[2:])) if match.group(2) else (23, 59)
-            if hours > 23 or minutes > 59:
-                raise ValueError
-        except ValueError:
-            raise InvalidParameter("vbank_due", "must be a real date YYYYMMDD or YYYYMMDDhhmm") from None
-        due = int((day + timedelta(hours=hours, minutes=minutes)).timestamp())
-    else:
-        raise InvalidParameter("vbank_due", "must be YYYYMMDD, YYYYMMDDhhmm or unix seconds")
+    due = parse_korean_deadline(value, "vbank_due")
     if due <= now:
         raise InvalidParameter("vbank_due", "must be in the future")
     return due

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from paymux.domain import messages
 from paymux.domain.errors import InvalidParameter, Refused
 
 # The reason of a failure the reconciler learned from the PG itself: the request never reached it,
@@ -122,6 +123,11 @@ class Payment:
     def cancellable_amount(self) -> int:
         return self.amount - self.cancel_amount
 
+    @property
+    def cancellable_tax_free(self) -> int:
+        """The tax-free part not yet refunded: paid ``tax_free`` less the confirmed cancels' parts."""
+        return self.tax_free - sum(c.tax_free for c in self.cancel_history)
+
     def approve(self, approval: Approval, now: int) -> None:
         """Record the PG's approval: ``ready`` → ``paid``."""
         if self.status is not PaymentStatus.READY:
@@ -150,15 +156,19 @@ class Payment:
         self.failed_at = self.status_at = self.updated_at = now
         self.outcome_pending = False
 
-    def plan_cancel(self, amount: int | None, tax_free: int, checksum: int | None, reserved: int = 0) -> int:
+    def plan_cancel(
+        self, amount: int | None, tax_free: int, checksum: int | None, reserved: int = 0, reserved_tax_free: int = 0
+    ) -> int:
         """Check a cancel request against the balance and return the amount to cancel (KRW).
 
-        ``reserved``: what cancels already sent to the PG, not yet answered, hold of the balance.
+        ``reserved`` / ``reserved_tax_free``: what cancels already sent to the PG, not yet answered,
+        hold of the balance and of its tax-free part. The tax-free parts refunded never exceed the
+        tax-free amount paid (a PG asked for more either refuses or refunds VAT that was never paid).
         Raises Refused (business refusal) or InvalidParameter.
         """
         if self.status is not PaymentStatus.PAID:
             if self.status is PaymentStatus.CANCELLED:
-                raise Refused(f"payment {self.imp_uid} is already fully cancelled (이미 전액취소된 결제건입니다)")
+                raise Refused(messages.ALREADY_FULLY_CANCELLED, code=1)  # i'mport's words (docs/messages.md)
             raise Refused(f"payment {self.imp_uid} is {self.status.value}; only paid payments can be cancelled")
         remaining = self.cancellable_amount - reserved
         if checksum is not None and checksum != remaining:
@@ -171,8 +181,16 @@ class Payment:
             raise InvalidParameter("amount", "must be greater than 0")
         if to_cancel > remaining:
             raise Refused(f"amount {to_cancel} exceeds the cancellable balance {remaining}")
+        if tax_free < 0:
+            raise InvalidParameter("tax_free", "must not be negative")
         if tax_free > to_cancel:
             raise InvalidParameter("tax_free", "must not exceed the amount being cancelled")
+        remaining_tax_free = self.cancellable_tax_free - reserved_tax_free
+        if tax_free > remaining_tax_free:
+            raise Refused(
+                f"tax_free {tax_free} exceeds the remaining tax-free balance {max(remaining_tax_free, 0)} "
+                f"of payment {self.imp_uid} (면세금액 취소가능잔액을 초과하였습니다)"
+            )
         return to_cancel
 
     def record_cancellation(self, cancellation: Cancellation) -> None:

@@ -15,7 +15,7 @@ import logging
 from dataclasses import dataclass
 
 from paymux.connectors.base import CancelOrder, CancelResult, ChannelContext, Connector, Outcome
-from paymux.domain import ids
+from paymux.domain import ids, messages
 from paymux.domain.card import BANKS
 from paymux.domain.errors import InvalidParameter, Refused
 from paymux.domain.merchant import Merchant
@@ -29,7 +29,7 @@ from paymux.store import payments as payment_store
 
 log = logging.getLogger("paymux.cancels")
 
-NO_PAYMENT_TO_CANCEL = "취소할 결제건이 존재하지 않습니다. (no payment to cancel)"
+NO_PAYMENT_TO_CANCEL = messages.NO_PAYMENT_TO_CANCEL  # compared word for word by clients (docs/messages.md)
 CANCEL_PENDING = (
     "PG사의 취소 응답을 확인하고 있습니다. 결과는 웹훅과 결제조회로 알려드립니다 "
     "(the PG's answer to the cancel was lost; paymux is confirming it with the PG — the payment shows the "
@@ -80,7 +80,8 @@ async def _reserve(runtime: Runtime, merchant: Merchant, request: CancelRequest)
     async with runtime.database.transaction() as connection:
         payment = await _locked_payment(connection, merchant.id, request)
         reserved = await payment_store.reserved_cancel_amount(connection, payment.imp_uid)
-        amount = payment.plan_cancel(request.amount, request.tax_free, request.checksum, reserved)
+        reserved_tax_free = await payment_store.reserved_cancel_tax_free(connection, payment.imp_uid)
+        amount = payment.plan_cancel(request.amount, request.tax_free, request.checksum, reserved, reserved_tax_free)
         if payment.pay_method == "vbank":
             _check_refund_account(request)
         channel = (

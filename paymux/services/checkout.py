@@ -16,7 +16,7 @@ import base64
 import hashlib
 import hmac
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -28,6 +28,7 @@ from paymux.connectors.base import (
     ChargeResult,
     Connector,
     IssuedBillingKey,
+    Outcome,
     WindowAuthentication,
     WindowStep,
 )
@@ -214,8 +215,9 @@ def quota_choices(request: PayRequest) -> list[int]:
 def _new_payment(runtime: Runtime, merchant: Merchant, channel: Channel, request: PayRequest, display: DisplayMode,
                  user_agent: str | None) -> Payment:
     now = runtime.now()
-    if request.issues_billing_key:  # a billing window charges nothing, whatever amount it shows
-        amount, tax_free, vat = 0, 0, 0
+    charges_nothing = not runtime.connectors.for_channel(channel).first_charge_with_key
+    if request.issues_billing_key and (charges_nothing or request.amount <= 0):
+        amount, tax_free, vat = 0, 0, 0  # this PG's billing window issues the key only, whatever it shows
     else:
         amount = request.amount
         tax_free, vat = split_tax(amount, request.tax_free, request.vat)
@@ -244,7 +246,7 @@ async def open_window(
 ) -> OpenWindow:
     """``IMP.request_pay``: check the request and record the ``ready`` payment the window will pay."""
     now = runtime.now()
-    request = PayRequest.parse(param, now)
+    request = PayRequest.parse(param, now, allow_private_targets=runtime.settings.webhook_allow_private)
     purpose = Purpose.BILLING_WINDOW if request.issues_billing_key else Purpose.PAYMENT_WINDOW
     channel = await channel_service.resolve(runtime, merchant.id, request.pg, purpose)
     connector = runtime.connectors.for_channel(channel)
@@ -287,7 +289,7 @@ async def reopen(runtime: Runtime, ticket_text: str) -> tuple[WindowTicket, Open
         return ticket, None, payment
     if runtime.now() - ticket.issued_at > WINDOW_LIFETIME_SECONDS:
         return ticket, None, await fail_open(runtime, payment, WINDOW_EXPIRED)
-    request = PayRequest.parse(ticket.param, ticket.issued_at)
+    request = PayRequest.parse(ticket.param, ticket.issued_at, allow_private_targets=runtime.settings.webhook_allow_private)
     connector = runtime.connectors.for_channel(channel)
     window = _window(ticket_text, ticket, payment, request, channel, connector, screen_for(connector, request))
     return ticket, window, payment
@@ -397,7 +399,9 @@ async def _approve(runtime: Runtime, window: OpenWindow, payment: Payment, form:
 async def _issue_billing_key(
     runtime: Runtime, window: OpenWindow, payment: Payment, connector: Connector, authentication: WindowAuthentication
 ) -> Payment:
-    """The non-authenticated window: the PG keeps the card (or phone) and returns a key; nothing is charged."""
+    """The non-authenticated window: the PG keeps the card (or phone) and returns a key. Where the PG
+    charges in the same approval (``first_charge_with_key``, the payment then has an amount), the
+    key is kept only if that charge is approved, and the payment records what the PG charged."""
     context = channel_service.channel_context(runtime, window.channel)
     customer_uid = window.request.customer_uid
     assert customer_uid is not None
@@ -408,6 +412,17 @@ async def _issue_billing_key(
             key = await connector.issue_window_billing_key(context, authentication, customer_uid, runtime.now())
         except CardRefused as refusal:
             return ChargeResult.declined(refusal.message)
+        if payment.amount > 0:  # issue and charge at once
+            charged = await connector.charge_billing_key(context, key.billing_key, billing.charge_request(payment, runtime.now()))
+            if charged.outcome is not Outcome.APPROVED or charged.approval is None:
+                return charged
+            issued.append(key)
+            return ChargeResult.approved(replace(
+                charged.approval, card_code=charged.approval.card_code or key.card_code,
+                card_name=charged.approval.card_name or key.card_name,
+                card_number=charged.approval.card_number or key.card_number,
+                card_type=charged.approval.card_type if charged.approval.card_type is not None else key.card_type,
+            ))
         issued.append(key)
         return ChargeResult.approved(
             Approval(pg_tid="", card_code=key.card_code, card_name=key.card_name, card_number=key.card_number,

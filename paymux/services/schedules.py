@@ -4,7 +4,8 @@ Execution goes through the billing-key charge path, so a schedule inherits its g
 order claim admits one charge per merchant_uid, which makes a schedule execute at most once even if
 two instances lease it one after the other, or one crashes mid-charge and its lease expires. Before
 charging, an execution looks for an earlier attempt of the order (left by such a crash) and records
-that instead.
+that instead — only its own attempt: an order paid some other way between booking and the run is
+recorded as a failed run with its reason, never as this schedule's payment (issue 16).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paymux.connectors.base import Buyer
+from paymux.domain import messages
 from paymux.domain.errors import InvalidParameter, NotFound, Refused
 from paymux.domain.merchant import Merchant
 from paymux.domain.payment import (
@@ -29,6 +31,7 @@ from paymux.services import billing
 from paymux.services.billing import PaymentDetails
 from paymux.services.charging import OrderClaimed
 from paymux.services.runtime import Runtime
+from paymux.store import claims as claim_store
 from paymux.store import customers as customer_store
 from paymux.store import merchants as merchant_store
 from paymux.store import payments as payment_store
@@ -37,9 +40,17 @@ from paymux.store.schedules import SchedulePage
 
 log = logging.getLogger("paymux.schedules")
 
-UNKNOWN_CUSTOMER = "등록되지 않은 구매자입니다. (no billing key for customer_uid '{uid}')"
+UNKNOWN_CUSTOMER = messages.UNREGISTERED_CUSTOMER  # i'mport's words (docs/messages.md)
 ALREADY_SCHEDULED = "이미 예약된 merchant_uid입니다 (already scheduled: {uids})"
-NOTHING_TO_REVOKE = "취소할 예약결제 건이 없습니다 (nothing scheduled to revoke for customer_uid '{uid}')"
+ORDER_TAKEN = (
+    "이미 결제가 완료되었거나 진행 중인 주문번호(merchant_uid)입니다. 동일한 주문번호로 중복결제할 수 없습니다 "
+    "(already paid or being paid, cannot be scheduled: {uids})"
+)
+PAID_ELSEWHERE = (
+    "이미 결제된 주문번호(merchant_uid)입니다: 예약결제를 실행하지 않았습니다 "
+    "(order {uid} was already paid by {imp_uid} before this schedule ran; nothing was charged)"
+)
+NOTHING_TO_REVOKE = messages.NOTHING_SCHEDULED_TO_REVOKE
 
 
 async def schedule_payments(runtime: Runtime, merchant: Merchant, customer_uid: str, items: Sequence[Schedule]) -> list[Schedule]:
@@ -55,10 +66,13 @@ async def schedule_payments(runtime: Runtime, merchant: Merchant, customer_uid: 
     try:
         async with runtime.database.transaction() as connection:
             if await customer_store.get_customer(connection, merchant.id, customer_uid) is None:
-                raise Refused(UNKNOWN_CUSTOMER.format(uid=customer_uid), code=1)
+                raise Refused(UNKNOWN_CUSTOMER, code=1)
             taken = await schedule_store.by_merchant_uids(connection, merchant.id, [i.merchant_uid for i in items])
             if taken:
                 raise Refused(ALREADY_SCHEDULED.format(uids=", ".join(s.merchant_uid for s in taken[:10])))
+            paid = [i.merchant_uid for i in items if await claim_store.order_is_claimed(connection, merchant.id, i.merchant_uid)]
+            if paid:
+                raise Refused(ORDER_TAKEN.format(uids=", ".join(paid[:10])))
             for item in items:
                 item.merchant_id, item.customer_uid = merchant.id, customer_uid
                 item.created_at = item.updated_at = now
@@ -86,6 +100,7 @@ async def list_schedules(
     customer_uid: str | None = None,
     page_number: int = 1,
     limit: int = 20,
+    latest_first: bool = False,
 ) -> SchedulePage:
     if time_from > time_to:
         raise InvalidParameter("schedule_from", "must not be later than schedule_to")
@@ -94,7 +109,7 @@ async def list_schedules(
             raise NotFound(f"customer_uid '{customer_uid}' has no billing key and no schedules (등록되지 않은 구매자입니다)")
         return await schedule_store.page(
             connection, merchant.id, time_from=time_from, time_to=time_to, status=status,
-            customer_uid=customer_uid, page_number=page_number, limit=limit,
+            customer_uid=customer_uid, page_number=page_number, limit=limit, latest_first=latest_first,
         )
 
 
@@ -109,7 +124,7 @@ async def unschedule(runtime: Runtime, merchant: Merchant, customer_uid: str, me
     async with runtime.database.transaction() as connection:
         revoked = await schedule_store.revoke(connection, merchant.id, customer_uid, merchant_uids, runtime.now())
     if not revoked:
-        raise Refused(NOTHING_TO_REVOKE.format(uid=customer_uid), code=1)
+        raise Refused(NOTHING_TO_REVOKE, code=1)
     return revoked
 
 
@@ -125,22 +140,29 @@ def _details(schedule: Schedule) -> PaymentDetails:
     )
 
 
-def _settled_by_earlier_attempt(earlier: Payment | None) -> bool:
-    """An earlier payment of the order that this execution should record instead of charging.
+def _own_attempt(schedule: Schedule, payment: Payment) -> bool:
+    """A merchant_uid is scheduled once, so a ``payment.scheduled`` attempt of it with this key is ours."""
+    return (payment.customer_uid_usage == CustomerUidUsage.SCHEDULED.value
+            and payment.customer_uid == schedule.customer_uid)
 
-    Paid (or pending) means the order is taken: a previous run charged it and crashed before
-    recording, or the merchant was paid another way. A failed one counts only if it was this
-    schedule's own attempt (a merchant_uid is scheduled once, so a ``payment.scheduled`` attempt of
-    it is ours) and the PG saw it; a merchant's own failed attempt, or one the PG never received (the
-    reconciler's finding after a crash), leaves the order free to be charged.
+
+def _settled_by_earlier_attempt(schedule: Schedule, earlier: Payment | None) -> bool:
+    """This schedule's own earlier attempt, which this execution should record instead of charging.
+
+    Paid (or pending) means a previous run charged it and crashed before recording. A failed one
+    counts only if the PG saw it; an attempt the PG never received (the reconciler's finding after a
+    crash) leaves the order free to be charged. Another payment of the order is never adopted.
     """
-    if earlier is None:
+    if earlier is None or not _own_attempt(schedule, earlier):
         return False
     if earlier.status is PaymentStatus.FAILED:
-        if earlier.fail_reason == NEVER_REACHED_PG:
-            return False  # our attempt died before the PG got it: nothing was charged, charge now
-        return earlier.customer_uid_usage == CustomerUidUsage.SCHEDULED.value
+        return earlier.fail_reason != NEVER_REACHED_PG
     return earlier.status is not PaymentStatus.READY or earlier.outcome_pending
+
+
+def _paid_elsewhere(schedule: Schedule, paid: Payment | None) -> bool:
+    """The order was paid (and maybe refunded since) by a payment that is not this schedule's."""
+    return paid is not None and not _own_attempt(schedule, paid)
 
 
 async def _record(runtime: Runtime, schedule: Schedule, payment: Payment) -> bool:
@@ -162,11 +184,22 @@ async def _execute(runtime: Runtime, schedule: Schedule, held_until: int) -> boo
     async with runtime.database.reading() as connection:
         merchant = await merchant_store.merchant_by_id(connection, schedule.merchant_id)
         earlier = await payment_store.find_latest(connection, schedule.merchant_id, schedule.merchant_uid)
+        paid = await payment_store.find_latest(
+            connection, schedule.merchant_id, schedule.merchant_uid, PaymentStatus.PAID
+        ) or await payment_store.find_latest(connection, schedule.merchant_id, schedule.merchant_uid, PaymentStatus.CANCELLED)
     if merchant is None:
         return False
-    if _settled_by_earlier_attempt(earlier):
+    if _settled_by_earlier_attempt(schedule, earlier):
         assert earlier is not None
         return await _record(runtime, schedule, earlier)
+    if _paid_elsewhere(schedule, paid):
+        assert paid is not None
+        log.warning("schedule %s of merchant %s not run: order already paid by %s",
+                    schedule.merchant_uid, schedule.merchant_id, paid.imp_uid)
+        return await schedule_store.record_execution(
+            runtime.database, schedule.id or 0, imp_uid=None, payment_status=PaymentStatus.FAILED.value,
+            fail_reason=PAID_ELSEWHERE.format(uid=schedule.merchant_uid, imp_uid=paid.imp_uid), now=runtime.now(),
+        )
     try:
         payment = await billing.charge_again(
             runtime, merchant, schedule.customer_uid, _details(schedule), usage=CustomerUidUsage.SCHEDULED

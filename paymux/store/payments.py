@@ -113,6 +113,16 @@ async def reserved_cancel_amount(connection: AsyncConnection, imp_uid: str) -> i
     return int(result.scalar_one())
 
 
+async def reserved_cancel_tax_free(connection: AsyncConnection, imp_uid: str) -> int:
+    """The tax-free part of what pending cancels hold (the counterpart of ``reserved_cancel_amount``)."""
+    result = await connection.execute(
+        select(func.coalesce(func.sum(cancellations.c.tax_free), 0)).where(
+            cancellations.c.imp_uid == imp_uid, cancellations.c.state == "pending"
+        )
+    )
+    return int(result.scalar_one())
+
+
 async def complete_cancellation(connection: AsyncConnection, cancellation: Cancellation) -> bool:
     """Mark a pending cancellation done with the PG's answer. False if it was settled meanwhile."""
     result = await connection.execute(

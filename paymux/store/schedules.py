@@ -14,9 +14,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from paymux.domain.schedule import Schedule, ScheduleStatus
 from paymux.store.database import Database
 from paymux.store.leases import lease_due_rows
-from paymux.store.schema import schedules
+from paymux.store.schema import payments, schedules
 
 _COLUMNS = tuple(f.name for f in fields(Schedule) if f.name != "id")
+
+
+_ORDER = {
+    False: (schedules.c.schedule_at.asc(), schedules.c.id.asc()),
+    True: (schedules.c.schedule_at.desc(), schedules.c.id.desc()),
+}
 
 
 @dataclass(frozen=True)
@@ -25,10 +31,18 @@ class SchedulePage:
     items: list[Schedule]
 
 
+# What an executed schedule's ``payment_status`` shows: its payment's status now, so a refund after the
+# run reads ``cancelled`` (i'mport's schedule object: paid | failed | cancelled "refunded after approval").
+_MIRRORED = frozenset({"paid", "failed", "cancelled"})
+
+
 def schedule_from_row(row: Row[Any]) -> Schedule:
     data = {name: getattr(row, name) for name in _COLUMNS}
     data["schedule_status"] = ScheduleStatus(data["schedule_status"])
     data["notice_url"] = json.loads(data["notice_url"]) if data["notice_url"] else None
+    linked = row._mapping.get("linked_payment_status")
+    if data["schedule_status"] is ScheduleStatus.EXECUTED and linked in _MIRRORED:
+        data["payment_status"] = linked
     return Schedule(id=row.id, **data)
 
 
@@ -45,7 +59,16 @@ async def insert_schedules(connection: AsyncConnection, items: Sequence[Schedule
 
 
 def _of(merchant_id: int) -> Select:
-    return select(schedules).where(schedules.c.merchant_id == merchant_id)
+    """The merchant's schedules, each with the current status of the payment its run made."""
+    return (
+        select(schedules, payments.c.status.label("linked_payment_status"))
+        .select_from(
+            schedules.outerjoin(
+                payments, (payments.c.imp_uid == schedules.c.imp_uid) & (payments.c.merchant_id == schedules.c.merchant_id)
+            )
+        )
+        .where(schedules.c.merchant_id == merchant_id)
+    )
 
 
 async def by_merchant_uids(connection: AsyncConnection, merchant_id: int, merchant_uids: Sequence[str]) -> list[Schedule]:
@@ -65,7 +88,10 @@ async def page(
     customer_uid: str | None,
     page_number: int,
     limit: int,
+    latest_first: bool = False,
 ) -> SchedulePage:
+    """``latest_first``: by ``schedule_at`` newest first (i'mport's default for the schedule list);
+    otherwise oldest first (its ``sorting=scheduled``). The row id breaks ties the same way."""
     query = _of(merchant_id).where(schedules.c.schedule_at.between(time_from, time_to))
     if status is not None:
         query = query.where(schedules.c.schedule_status == status.value)
@@ -73,7 +99,7 @@ async def page(
         query = query.where(schedules.c.customer_uid == customer_uid)
     total = (await connection.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
     rows = await connection.execute(
-        query.order_by(schedules.c.schedule_at, schedules.c.id).limit(limit).offset((page_number - 1) * limit)
+        query.order_by(*_ORDER[latest_first]).limit(limit).offset((page_number - 1) * limit)
     )
     return SchedulePage(total, [schedule_from_row(row) for row in rows])
 

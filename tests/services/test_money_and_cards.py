@@ -61,7 +61,7 @@ def test_partial_cancels_keep_paid_until_the_balance_is_zero() -> None:
     assert (payment.status, payment.cancel_amount) == (PaymentStatus.PAID, 3_000)
     _cancel(payment, payment.plan_cancel(None, 0, 7_000))
     assert (payment.status, payment.cancel_amount, payment.cancelled_at) == (PaymentStatus.CANCELLED, 10_000, 100)
-    with pytest.raises(Refused, match="already fully cancelled"):
+    with pytest.raises(Refused, match="이미 전액취소된 주문입니다"):
         payment.plan_cancel(None, 0, None)
 
 
