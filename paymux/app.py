@@ -19,6 +19,7 @@ from paymux.api import (
 )
 from paymux.api.body import RequestBodyMiddleware
 from paymux.api.envelope import EnvelopeResponse, install_error_handlers
+from paymux.api.paths import TrailingSlashMiddleware
 from paymux.checkout import routes as checkout_routes
 from paymux.clock import Clock
 from paymux.config import Settings
@@ -64,12 +65,13 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
         description="i'mport (PortOne) V1 compatible payment gateway. Bodies may be JSON or form-encoded.",
         lifespan=lifespan,
         default_response_class=EnvelopeResponse,
-        redirect_slashes=False,  # a trailing slash is a 404 envelope, not a bodiless redirect
+        redirect_slashes=False,  # no bodiless redirect: TrailingSlashMiddleware routes /x/ as /x
     )
     app.state.runtime = runtime
     app.state.authenticator = Authenticator(runtime)
     app.state.ready = False
     app.add_middleware(RequestBodyMiddleware)
+    app.add_middleware(TrailingSlashMiddleware)  # outermost: every route, with or without a trailing slash
     install_error_handlers(app)
     app.include_router(routes_users.router)
     app.include_router(routes_payments.router)

@@ -23,10 +23,15 @@ def client_ip(request: Request) -> str | None:
 async def current_merchant(
     request: Request,
     authorization: Annotated[str | None, Header()] = None,
+    imp_token: Annotated[str | None, Header(alias="X-ImpTokenHeader")] = None,
     tier: Annotated[str | None, Header(max_length=40)] = None,
 ) -> Merchant:
+    """The token comes in ``Authorization`` or, as i'mport also accepts and PyPI ``iamporter``, the
+    .NET client and older official samples send it, in ``X-ImpTokenHeader``. A client that names
+    i'mport's own header means it, so that one wins when both carry a value."""
     authenticator: Authenticator = request.app.state.authenticator
-    return await authenticator.authenticate(authorization, tier, client_ip(request))
+    token = imp_token if imp_token and imp_token.strip() else authorization
+    return await authenticator.authenticate(token, tier, client_ip(request))
 
 
 RuntimeDep = Annotated[Runtime, Depends(runtime_of)]

@@ -21,8 +21,11 @@ from pydantic import (
 )
 
 from paymux.connectors.base import Buyer
+from paymux.domain.card import kftc_bank_code
 from paymux.domain.errors import InvalidParameter
+from paymux.config import webhook_allow_private_from_env
 from paymux.domain.money import MAX_INSTALLMENT_MONTHS, parse_amount
+from paymux.domain.net import user_url_problem
 from paymux.services.billing import CustomerInfo, PaymentDetails
 
 MAX_UNIX_SECONDS = 1 << 40
@@ -60,6 +63,14 @@ def _identifier(value: str) -> str:
 
 
 Uid = Annotated[str, StringConstraints(min_length=1, max_length=100), AfterValidator(_identifier)]
+
+
+def _blank_is_absent(value: object) -> object:
+    """i'mport reads an optional field sent empty (``imp_uid: ""``, ``imp_uid=`` in a form) as absent."""
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+OptionalUid = Annotated[Uid | None, BeforeValidator(_blank_is_absent)]
 
 
 def _amount(value: object) -> int:
@@ -102,6 +113,9 @@ def _urls(value: object) -> list[str] | None:
         if not isinstance(url, str) or not url.startswith(("http://", "https://")) or len(url) > 1000:
             raise ValueError("each notice_url must be an http(s) URL of at most 1000 characters")
         _clean_text(url)
+        # SSRF: a literal private address is refused here; DNS names at delivery (webhooks.targets)
+        if (problem := user_url_problem(url, allow_private=webhook_allow_private_from_env())) is not None:
+            raise ValueError(f"each notice_url {problem}")
     return urls
 
 
@@ -110,6 +124,19 @@ OptionalAmount = Annotated[int | None, BeforeValidator(_optional_amount)]
 Months = Annotated[int | None, BeforeValidator(_months)]
 CustomData = Annotated[str | None, BeforeValidator(_custom_data)]
 NoticeUrls = Annotated[list[str] | None, BeforeValidator(_urls)]
+
+
+def _cancel_amount(value: object) -> int | None:
+    """``amount`` of a cancel: absent, empty or 0 all mean the whole cancellable balance, as i'mport
+    reads it (the official npm ``iamport`` client's cancel example sends ``amount: 0``)."""
+    amount = _optional_amount(value)
+    return None if amount == 0 else amount
+
+
+CancelAmount = Annotated[int | None, BeforeValidator(_cancel_amount)]
+RefundBank = Annotated[Text(10) | None, BeforeValidator(_blank_is_absent), AfterValidator(
+    lambda code: None if code is None else kftc_bank_code(code)
+)]
 
 ImpUidPath = Annotated[str, Path(max_length=100), AfterValidator(_identifier)]
 UidPath = Annotated[str, Path(max_length=100), AfterValidator(_identifier)]
@@ -188,7 +215,7 @@ class AgainBody(ChargeFields):
 
 
 class OnetimeBody(ChargeFields, CardFields):
-    customer_uid: Uid | None = None
+    customer_uid: OptionalUid = None
     customer_name: Text(200) | None = None
     customer_tel: Text(40) | None = None
     customer_email: Text(200) | None = None
@@ -211,14 +238,14 @@ class IssueBillingKeyBody(CardFields, CustomerFields):
 
 
 class CancelBody(Body):
-    imp_uid: Uid | None = None
-    merchant_uid: Uid | None = None
-    amount: OptionalAmount = None
+    imp_uid: OptionalUid = None
+    merchant_uid: OptionalUid = None
+    amount: CancelAmount = None
     tax_free: OptionalAmount = None
     checksum: OptionalAmount = None
     reason: Text(500) | None = None
     refund_holder: Text(100) | None = None
-    refund_bank: Text(10) | None = None
+    refund_bank: RefundBank = None
     refund_account: Text(40) | None = None
 
 

@@ -28,6 +28,18 @@ BANKS: dict[str, str] = {
     "092": "토스뱅크", "071": "우체국",
 }
 
+
+
+def kftc_bank_code(code: str) -> str:
+    """The 3-digit KFTC code of a bank given as i'mport's refund example gives it: ``"88"`` (the
+    2-digit code KG INICIS uses; 신한은행) is ``"088"``. A code that is no known bank comes back as
+    given, for the caller to refuse by name."""
+    code = code.strip()
+    if len(code) == 2 and code.isdigit() and "0" + code in BANKS:
+        return "0" + code
+    return code
+
+
 _CARD_NUMBER = re.compile(r"^\d{4}-?\d{4,6}-?\d{4,5}-?\d{0,4}$")
 _EXPIRY = re.compile(r"^(\d{4})-?(\d{2})$")
 _BIRTH = re.compile(r"^(\d{6}|\d{10})$")

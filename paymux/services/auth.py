@@ -113,7 +113,7 @@ class Authenticator:
     async def authenticate(self, authorization: str | None, tier_code: str | None, client_ip: str | None) -> Merchant:
         """The merchant a request acts for: the token's, or its sub-merchant named by ``Tier``."""
         if not authorization or not authorization.strip():
-            raise NotAuthenticated("Authorization header with an access token is required (아임포트 API 인증에 실패하였습니다)")
+            raise NotAuthenticated("an access token is required in the Authorization (or X-ImpTokenHeader) header (아임포트 API 인증에 실패하였습니다)")
         token = authorization.strip()
         if len(token) > 1000:
             raise NotAuthenticated("access token is not valid (유효하지 않은 토큰입니다)")
