@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import httpx
 import pytest
 
-from paymux.services.schedules import execute_due_schedules
+from tests.api.test_schedules import run_scheduler
 from tests.checkout.test_window_rules import open_window, param, rsp_of
 from tests.harness import CARD_OK, GatewayServer, TestMerchant, unique
 
@@ -20,15 +20,6 @@ def customer(shop: TestMerchant) -> str:
     uid = unique("cust")
     shop.issue_key(uid).expect_ok()
     return uid
-
-
-def _run_scheduler(gateway: GatewayServer, seconds: int) -> None:
-    gateway.clock.advance(seconds)
-    try:
-        while gateway.call(execute_due_schedules):
-            pass
-    finally:
-        gateway.clock.reset()
 
 
 def _schedule(shop: TestMerchant, customer_uid: str, order: str, at: int, amount: int):  # type: ignore[no-untyped-def]
@@ -46,7 +37,7 @@ def test_schedule_of_an_already_paid_order_is_refused(gateway: GatewayServer, sh
     assert (refused.status, refused.code, refused.response) == (200, -1, None)
     assert order in refused.message and "already paid" in refused.message
     assert shop.api("GET", f"/subscribe/payments/schedule/{order}").status == 404
-    _run_scheduler(gateway, 61)
+    run_scheduler(gateway, 61)
     found = shop.api("GET", f"/payments/findAll/{order}").expect_ok()
     assert [(p["imp_uid"], p["amount"]) for p in found["list"]] == [(paid["imp_uid"], 1000)]
 
@@ -57,7 +48,7 @@ def test_order_paid_between_booking_and_run_fails_the_run_without_adopting(
     order = unique("cd_1")
     _schedule(shop, customer, order, gateway.clock.now() + 60, 7777).expect_ok()
     paid = shop.again(customer, order, amount=1000).expect_ok()
-    _run_scheduler(gateway, 61)
+    run_scheduler(gateway, 61)
     run = shop.api("GET", f"/subscribe/payments/schedule/{order}").expect_ok()
     assert (run["schedule_status"], run["payment_status"], run["imp_uid"]) == ("executed", "failed", None)
     assert paid["imp_uid"] in run["fail_reason"] and "nothing was charged" in run["fail_reason"]
@@ -162,7 +153,7 @@ def test_refunded_scheduled_charge_reads_cancelled_on_its_schedule(
 ) -> None:
     order = unique("sched")
     _schedule(shop, customer, order, gateway.clock.now() + 60, 9_900).expect_ok()
-    _run_scheduler(gateway, 61)
+    run_scheduler(gateway, 61)
     run = shop.api("GET", f"/subscribe/payments/schedule/{order}").expect_ok()
     assert run["payment_status"] == "paid"
     shop.api("POST", "/payments/cancel", json={"imp_uid": run["imp_uid"], "amount": 900}).expect_ok()

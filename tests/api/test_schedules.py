@@ -42,7 +42,7 @@ def _schedule(shop: TestMerchant, gateway: GatewayServer, customer_uid: str, *of
     return shop.api("POST", "/subscribe/payments/schedule", json={"customer_uid": customer_uid, "schedules": items}).expect_ok()
 
 
-def _run_scheduler(gateway: GatewayServer, seconds: int) -> None:
+def run_scheduler(gateway: GatewayServer, seconds: int) -> None:
     gateway.clock.advance(seconds)
     try:
         while gateway.call(execute_due_schedules):
@@ -56,7 +56,7 @@ def test_schedule_then_execute_when_due(gateway: GatewayServer, shop: TestMercha
     assert (soon["schedule_status"], soon["imp_uid"], soon["payment_status"], soon["executed_at"]) == ("scheduled", None, None, 0)
     assert soon["custom_data"] == '{"plan": "basic"}' and soon["customer_uid"] == customer
 
-    _run_scheduler(gateway, 61)
+    run_scheduler(gateway, 61)
     executed = shop.api("GET", f"/subscribe/payments/schedule/{soon['merchant_uid']}").expect_ok()
     assert (executed["schedule_status"], executed["payment_status"]) == ("executed", "paid")
     assert executed["executed_at"] > 0
@@ -66,7 +66,7 @@ def test_schedule_then_execute_when_due(gateway: GatewayServer, shop: TestMercha
     still = shop.api("GET", f"/subscribe/payments/schedule/{later['merchant_uid']}").expect_ok()
     assert still["schedule_status"] == "scheduled"
 
-    _run_scheduler(gateway, 61)  # running again charges nothing twice
+    run_scheduler(gateway, 61)  # running again charges nothing twice
     assert shop.api("GET", f"/payments/findAll/{soon['merchant_uid']}").expect_ok()["total"] == 1
 
 
@@ -74,7 +74,7 @@ def test_declined_schedule_records_the_failure(gateway: GatewayServer, shop: Tes
     uid = unique("cust")
     shop.issue_key(uid, card_number=CARD_REFUSED).expect_ok()
     (item,) = _schedule(shop, gateway, uid, 30)
-    _run_scheduler(gateway, 31)
+    run_scheduler(gateway, 31)
     executed = shop.api("GET", f"/subscribe/payments/schedule/{item['merchant_uid']}").expect_ok()
     assert (executed["schedule_status"], executed["payment_status"]) == ("executed", "failed")
     assert "승인거절" in executed["fail_reason"]
@@ -101,7 +101,7 @@ def test_unschedule_and_deleting_the_key_revoke(gateway: GatewayServer, shop: Te
     shop.api("DELETE", f"/subscribe/customers/{customer}").expect_ok()
     for item in (second, third):
         assert shop.api("GET", f"/subscribe/payments/schedule/{item['merchant_uid']}").expect_ok()["schedule_status"] == "revoked"
-    _run_scheduler(gateway, 400)
+    run_scheduler(gateway, 400)
     assert shop.api("GET", f"/payments/find/{second['merchant_uid']}").status == 404  # never charged
     nothing = shop.api("POST", "/subscribe/payments/unschedule", json={"customer_uid": customer})
     assert nothing.code == 1
@@ -209,7 +209,7 @@ def test_an_order_charged_before_a_crash_is_recorded_not_charged_again(gateway: 
         return await charge_again(runtime, shop.merchant, customer, details, usage=CustomerUidUsage.SCHEDULED)
 
     paid = gateway.call(scheduled_attempt)
-    _run_scheduler(gateway, 31)
+    run_scheduler(gateway, 31)
     executed = shop.api("GET", f"/subscribe/payments/schedule/{item['merchant_uid']}").expect_ok()
     assert (executed["schedule_status"], executed["payment_status"], executed["imp_uid"]) == ("executed", "paid", paid.imp_uid)
     assert shop.api("GET", f"/payments/findAll/{item['merchant_uid']}").expect_ok()["total"] == 1
@@ -228,7 +228,7 @@ def test_a_decline_before_a_crash_is_recorded_not_retried(gateway: GatewayServer
             return refusal.response
 
     declined = gateway.call(scheduled_attempt)
-    _run_scheduler(gateway, 31)
+    run_scheduler(gateway, 31)
     executed = shop.api("GET", f"/subscribe/payments/schedule/{item['merchant_uid']}").expect_ok()
     assert (executed["payment_status"], executed["imp_uid"]) == ("failed", declined.imp_uid)
     assert shop.api("GET", f"/payments/findAll/{item['merchant_uid']}").expect_ok()["total"] == 1
@@ -238,7 +238,7 @@ def test_pending_outcome_is_retried_after_the_lease_and_charged_once(gateway: Ga
     uid = unique("cust")
     shop.issue_key(uid, card_number=CARD_TIMEOUT_APPROVED).expect_ok()
     (item,) = _schedule(shop, gateway, uid, 30)
-    _run_scheduler(gateway, 31)
+    run_scheduler(gateway, 31)
     waiting = shop.api("GET", f"/subscribe/payments/schedule/{item['merchant_uid']}").expect_ok()
     assert (waiting["schedule_status"], waiting["imp_uid"]) == ("scheduled", None)
     pending = shop.api("GET", f"/payments/find/{item['merchant_uid']}").expect_ok()
@@ -251,7 +251,7 @@ def test_pending_outcome_is_retried_after_the_lease_and_charged_once(gateway: Ga
         gateway.call(settle_pending_outcomes)
     finally:
         gateway.clock.reset()
-    _run_scheduler(gateway, 31 + gateway.settings.job_lease_seconds + 100)
+    run_scheduler(gateway, 31 + gateway.settings.job_lease_seconds + 100)
     executed = shop.api("GET", f"/subscribe/payments/schedule/{item['merchant_uid']}").expect_ok()
     assert (executed["schedule_status"], executed["payment_status"], executed["imp_uid"]) == ("executed", "paid", pending["imp_uid"])
     assert shop.api("GET", f"/payments/findAll/{item['merchant_uid']}").expect_ok()["total"] == 1
@@ -269,9 +269,9 @@ def test_a_schedule_held_by_a_worker_is_not_revoked(gateway: GatewayServer, shop
     gateway.call(hold)
     refused = shop.api("POST", "/subscribe/payments/unschedule", json={"customer_uid": customer, "merchant_uid": [item["merchant_uid"]]})
     assert (refused.code, refused.message) == (1, "취소할 예약결제 기록이 존재하지 않습니다.")
-    _run_scheduler(gateway, 31)  # the holder's lease still runs: nobody else takes it
+    run_scheduler(gateway, 31)  # the holder's lease still runs: nobody else takes it
     assert shop.api("GET", f"/subscribe/payments/schedule/{item['merchant_uid']}").expect_ok()["schedule_status"] == "scheduled"
-    _run_scheduler(gateway, 31 + gateway.settings.job_lease_seconds + 5)  # the holder died; its lease ran out
+    run_scheduler(gateway, 31 + gateway.settings.job_lease_seconds + 5)  # the holder died; its lease ran out
     executed = shop.api("GET", f"/subscribe/payments/schedule/{item['merchant_uid']}").expect_ok()
     assert (executed["schedule_status"], executed["payment_status"]) == ("executed", "paid")
 
@@ -296,7 +296,7 @@ def test_an_attempt_that_died_before_reaching_the_pg_is_charged_again(gateway: G
     finally:
         gateway.clock.reset()
     assert shop.api("GET", f"/payments/{attempt.imp_uid}").expect_ok()["fail_reason"] == NEVER_REACHED_PG
-    _run_scheduler(gateway, 31 + gateway.settings.pending_outcome_grace_seconds)
+    run_scheduler(gateway, 31 + gateway.settings.pending_outcome_grace_seconds)
     executed = shop.api("GET", f"/subscribe/payments/schedule/{item['merchant_uid']}").expect_ok()
     assert (executed["schedule_status"], executed["payment_status"]) == ("executed", "paid")
     assert executed["imp_uid"] != attempt.imp_uid
