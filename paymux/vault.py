@@ -63,7 +63,7 @@ class Vault:
     def from_key_file(cls, path: Path) -> Vault:
         """Load the local key file, creating it (mode 0600) on first use."""
         if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             key_id = "k" + secrets.token_hex(4)
             content = {"current": key_id, "keys": {key_id: base64.urlsafe_b64encode(os.urandom(32)).decode()}}
             descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -80,6 +80,8 @@ class PayRequest:
         """Validate the SDK's ``param`` object. Raises InvalidParameter naming the field."""
         if not isinstance(raw, dict):
             raise InvalidParameter("param", "must be an object")
+        for name, value in raw.items():
+            _refuse_unstorable(str(name), value)
         texts = {name: _text(raw, name, limit) for name, limit in _TEXT_LIMITS.items()}
         merchant_uid = texts["merchant_uid"]
         if not merchant_uid:
@@ -120,6 +122,21 @@ class PayRequest:
 
     def vbank_deadline(self, now: int) -> int:
         return self.vbank_due or now + DEFAULT_VBANK_DAYS * 86400
+
+
+def _refuse_unstorable(name: str, value: object) -> None:
+    """No text paymux stores or sends may hold a lone surrogate (JSON can carry ``\\ud800``; no
+    database or PG can store it) or a NUL (PostgreSQL text refuses it): refused by the field's name."""
+    if isinstance(value, str):
+        if "\x00" in value or any("\ud800" <= ch <= "\udfff" for ch in value):
+            raise InvalidParameter(name, "must be text without NUL or unpaired surrogate characters")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_unstorable(name, key)
+            _refuse_unstorable(name, item)
+    elif isinstance(value, list):
+        for item in value:
+            _refuse_unstorable(name, item)
 
 
 def _text(raw: dict[str, Any], name: str, limit: int) -> str | None:

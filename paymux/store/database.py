@@ -8,6 +8,7 @@ locks, so N instances behave like one.
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -47,6 +48,16 @@ def _install_sqlite_transactions(engine: AsyncEngine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get(_WRITE) else "BEGIN")
 
 
+def private_file(path: Path) -> None:
+    """Make ``path`` readable by its owner only (0600), in a directory only its owner enters (0700)
+    when paymux creates it, before SQLite opens it; SQLite gives its -wal and -shm files the
+    database file's mode."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # an existing directory is left as it is
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    path.chmod(0o600)
+
+
 class Database:
     def __init__(self, url: str, *, pool_size: int = 20) -> None:
         """``pool_size`` connections stay open; requests beyond them wait for one rather than open
@@ -56,14 +67,17 @@ class Database:
         if self.is_sqlite:
             path = _sqlite_path(url)
             if path is not None:
-                path.parent.mkdir(parents=True, exist_ok=True)
-            self.engine = create_async_engine(url, pool_size=pool_size, max_overflow=0, pool_timeout=60)
+                private_file(path)
+            self.engine = create_async_engine(url, pool_size=pool_size, max_overflow=0, pool_timeout=60,
+                                              hide_parameters=True)
             _install_sqlite_transactions(self.engine)
             self.attempt_engine = self.engine
         else:
-            self.engine = create_async_engine(url, pool_size=pool_size, max_overflow=0, pool_timeout=60)
+            self.engine = create_async_engine(url, pool_size=pool_size, max_overflow=0, pool_timeout=60,
+                                              hide_parameters=True)
             self.attempt_engine = create_async_engine(
                 url,
+                hide_parameters=True,  # bound values (sealed keys, buyer data) never reach a log line
                 pool_size=max(2, pool_size // 2),
                 max_overflow=0,
                 pool_timeout=60,

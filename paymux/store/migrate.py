@@ -7,6 +7,8 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
+from paymux.store.database import private_file
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
@@ -19,6 +21,6 @@ def alembic_config(database_url: str) -> Config:
 
 def upgrade_to_head(database_url: str) -> None:
     """Bring the schema up to date; safe to run on every start and from several instances in turn."""
-    if database_url.startswith("sqlite+aiosqlite:///"):
-        Path(database_url.removeprefix("sqlite+aiosqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    if database_url.startswith("sqlite+aiosqlite:///") and not database_url.endswith(":memory:"):
+        private_file(Path(database_url.removeprefix("sqlite+aiosqlite:///")))
     command.upgrade(alembic_config(database_url), "head")
