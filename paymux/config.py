@@ -35,6 +35,8 @@ class Settings:
     pending_outcome_grace_seconds: int = 60
     run_workers: bool = True
     database_pool_size: int = 20
+    # How long a request waits for a pooled connection before it is answered 503 with Retry-After.
+    database_pool_timeout_seconds: float = 10.0
     job_lease_seconds: int = 120
     # Console users may point a channel at a private or loopback host (an emulator on the intranet)
     # only when the operator allows it; the CLI may always.
@@ -68,6 +70,7 @@ class Settings:
             pending_outcome_grace_seconds=int(env.get("PAYMUX_PENDING_GRACE_SECONDS", "60")),
             run_workers=env.get("PAYMUX_RUN_WORKERS", "1") not in ("0", "false", "no"),
             database_pool_size=int(env.get("PAYMUX_DB_POOL_SIZE", "20")),
+            database_pool_timeout_seconds=float(env.get("PAYMUX_DB_POOL_TIMEOUT_SECONDS", "10")),
             job_lease_seconds=int(env.get("PAYMUX_JOB_LEASE_SECONDS", "120")),
             pg_endpoint_allow_private=env.get("PAYMUX_PG_ENDPOINT_ALLOW_PRIVATE", "0") in ("1", "true", "yes"),
             pg_emulators=env.get("PAYMUX_PG_EMULATORS", "0") in ("1", "true", "yes"),

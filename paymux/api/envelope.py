@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
@@ -86,6 +87,13 @@ def install_error_handlers(app: FastAPI) -> None:
         messages = {404: "no such API path", 405: "method not allowed on this path"}
         detail = exc.detail if isinstance(exc.detail, str) and exc.status_code not in messages else None
         return error(exc.status_code, detail or messages.get(exc.status_code, "request refused"))
+
+    @app.exception_handler(PoolTimeout)
+    async def _at_capacity(_request: Request, _exc: PoolTimeout) -> Response:
+        reply = error(503, "paymux is at capacity: no database connection was free; retry after the Retry-After "
+                           "seconds (요청이 많아 잠시 후 다시 시도해주세요)")
+        reply.headers["Retry-After"] = "1"
+        return reply
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> Response:

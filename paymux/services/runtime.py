@@ -23,7 +23,9 @@ class Runtime:
     @classmethod
     def build(cls, settings: Settings, clock: Clock | None = None) -> Runtime:
         clock = clock or SystemClock()
-        database = Database(settings.database_url, pool_size=settings.database_pool_size)
+        database = Database(
+            settings.database_url, pool_size=settings.database_pool_size, pool_timeout=settings.database_pool_timeout_seconds
+        )
         vault = Vault.load(settings.vault_keys, settings.data_dir)
         connectors = ConnectorRegistry(
             DatabaseSandboxLedger(database, clock), timeout_seconds=settings.connector_timeout_seconds,

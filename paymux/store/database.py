@@ -59,28 +59,30 @@ def private_file(path: Path) -> None:
 
 
 class Database:
-    def __init__(self, url: str, *, pool_size: int = 20) -> None:
+    def __init__(self, url: str, *, pool_size: int = 20, pool_timeout: float = 10.0) -> None:
         """``pool_size`` connections stay open; requests beyond them wait for one rather than open
-        and close a connection each (a connect costs more than the query)."""
+        and close a connection each (a connect costs more than the query), at most ``pool_timeout``
+        seconds (then sqlalchemy's TimeoutError, answered 503). On PostgreSQL a second pool of half
+        that size records charge attempts, so a process holds up to 1.5 × ``pool_size``."""
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:
             path = _sqlite_path(url)
             if path is not None:
                 private_file(path)
-            self.engine = create_async_engine(url, pool_size=pool_size, max_overflow=0, pool_timeout=60,
+            self.engine = create_async_engine(url, pool_size=pool_size, max_overflow=0, pool_timeout=pool_timeout,
                                               hide_parameters=True)
             _install_sqlite_transactions(self.engine)
             self.attempt_engine = self.engine
         else:
-            self.engine = create_async_engine(url, pool_size=pool_size, max_overflow=0, pool_timeout=60,
+            self.engine = create_async_engine(url, pool_size=pool_size, max_overflow=0, pool_timeout=pool_timeout,
                                               hide_parameters=True)
             self.attempt_engine = create_async_engine(
                 url,
                 hide_parameters=True,  # bound values (sealed keys, buyer data) never reach a log line
                 pool_size=max(2, pool_size // 2),
                 max_overflow=0,
-                pool_timeout=60,
+                pool_timeout=pool_timeout,
                 connect_args={"server_settings": {"synchronous_commit": "off"}},
             )
 
