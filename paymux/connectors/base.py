@@ -180,6 +180,9 @@ class WindowStart:
     notice_url: str
     quota_months: tuple[int, ...] = ()  # installment months offered besides the lump sum
     vbank_due: int = 0  # unix seconds, for pay_method vbank
+    # The PG's transaction id handed out when the window was opened (``WindowLaunch.reference['pg_tid']``,
+    # Kakao Pay ready's ``tid``), kept on the payment; "" before the window was launched.
+    pg_tid: str = ""
 
 
 @dataclass(frozen=True)
@@ -187,7 +190,9 @@ class WindowLaunch:
     """How the buyer's browser reaches the PG's window: paymux renders a page with ``fields`` as a
     form (``charset`` its accept-charset) and either submits it to ``url`` with ``method``, or —
     when the PG ships a window library (INICIS ``INIStdPay.js``) — loads ``script_url`` and calls
-    ``script_call(formId)``. ``reference`` is kept with the window (never shown to the buyer)."""
+    ``script_call(formId)``. ``reference`` is kept with the window (never shown to the buyer): its
+    ``pg_tid`` (a PG that opens its window with a server call, as Kakao Pay's ``ready``) is stored as the
+    payment's pg_tid and handed back in ``WindowStart.pg_tid``."""
 
     url: str
     fields: dict[str, str]
@@ -287,9 +292,16 @@ class Connector(ABC):
     credential_fields: tuple[CredentialField, ...] = ()
     notice_sources: tuple[str, ...] = ()  # the networks the PG's notices come from (CIDR)
     changes_vbank: bool = True  # the PG can change an issued account's amount or deadline
+    # The longest return/close URL the PG accepts (Kakao Pay: 255 characters); 0 = no limit. Longer
+    # window URLs are handed to the PG as short stand-ins (``ticket=~{token}``).
+    return_url_limit: int = 0
 
     def supports_keyin(self) -> bool:
         return PayType.API in self.pay_types
+
+    def remember_with(self, ledger: Any) -> None:
+        """Hand the connector paymux's own PG-side memory (``SandboxLedger``) for rules a PG makes
+        paymux check before calling it (Mobilians' first billing charge). Default: not needed."""
 
     def missing_credentials(self, context: ChannelContext) -> list[str]:
         """The required credentials this channel lacks; a window or call is refused before any

@@ -20,15 +20,17 @@ from paymux.connectors.http import PgHttp
 from paymux.connectors.inicis import InicisSandbox
 from paymux.connectors.inicis.connector import InicisConnector
 from paymux.connectors.kakaopay import KakaoPaySandbox
+from paymux.connectors.kakaopay.connector import KakaoPayConnector
 from paymux.connectors.kcp import KcpSandbox
 from paymux.connectors.mobilians import MobiliansSandbox
+from paymux.connectors.mobilians.connector import MobiliansConnector
 from paymux.connectors.nice import NiceSandbox
 from paymux.connectors.sandbox import SandboxConnector, SandboxLedger
 from paymux.domain.card import CardDetails
 from paymux.domain.channel import Channel, ChannelMode, canonical_pg_code
 from paymux.domain.errors import InvalidParameter, Refused
 
-PROTOCOL_CONNECTORS = (InicisConnector,)
+PROTOCOL_CONNECTORS = (InicisConnector, KakaoPayConnector, MobiliansConnector)
 
 GENERIC_CREDENTIALS = (
     CredentialField("api_key", "API 키 / 사인키 (API key / sign key)", "PG사 가맹점 관리자에서 발급 (issued in the PG's merchant admin)"),
@@ -108,6 +110,8 @@ class ConnectorRegistry:
         # queue calls behind each other in paymux (connectors/http.py).
         self._http = PgHttp(timeout_seconds, max_connections=1024)
         protocol = {cls.pg_provider: cls(self._http, client_ip) for cls in PROTOCOL_CONNECTORS}
+        for connector in protocol.values():
+            connector.remember_with(ledger)
         self._live: dict[str, Connector] = {
             code: protocol.get(code) or LiveNotAvailable(sandbox) for code, sandbox in self._sandboxes.items()
         }
