@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 import click
 
-from paymux.config import Settings
+from paymux.config import Settings, uvicorn_proxy_options
 from paymux.demo import (
     DEMO_CONSOLE_EMAIL,
     DEMO_CONSOLE_PASSWORD,
@@ -67,7 +67,10 @@ def _emit(data: Any, as_json: bool) -> None:
 @click.pass_context
 def main(context: click.Context) -> None:
     """paymux: a self-hosted i'mport (PortOne) V1 compatible payment gateway."""
-    context.obj = Settings.from_env()
+    try:
+        context.obj = Settings.from_env()
+    except ValueError as wrong:  # a setting that does not parse: say which, no traceback
+        raise click.ClickException(str(wrong)) from None
 
 
 @main.command()
@@ -88,25 +91,38 @@ def _describe_db(settings: Settings) -> str:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=1, show_default=True, type=int, help="worker processes (PostgreSQL for more than 1)")
-@click.option("--access-log/--no-access-log", default=True, show_default=True)
+@click.option("--access-log/--no-access-log", default=True, show_default=True, help="one log line per request")
+@click.option("--log-format", type=click.Choice(["json", "human"]), default=None,
+              help="default: PAYMUX_LOG_FORMAT, else human on a terminal and json otherwise")
 @click.pass_obj
-def serve(settings: Settings, host: str, port: int, workers: int, access_log: bool) -> None:
+def serve(settings: Settings, host: str, port: int, workers: int, access_log: bool, log_format: str | None) -> None:
     """Run the gateway (migrates first)."""
-    _serve(settings, host, port, workers, access_log)
+    _serve(settings, host, port, workers, access_log, log_format)
 
 
-def _serve(settings: Settings, host: str, port: int, workers: int, access_log: bool = True) -> None:
+def _serve(
+    settings: Settings, host: str, port: int, workers: int, access_log: bool = True, log_format: str | None = None
+) -> None:
     import uvicorn
+
+    from paymux.observability import serving
 
     if workers > 1 and settings.is_sqlite:
         raise click.ClickException("SQLite supports one worker; set PAYMUX_DATABASE_URL=postgresql://… for more")
     upgrade_to_head(settings.database_url)
     os.environ.setdefault("PAYMUX_PUBLIC_URL", f"http://{host}:{port}")
     click.echo(f"paymux on http://{host}:{port} ({_describe_db(settings)}; data in {settings.data_dir})")
-    uvicorn.run(
-        "paymux.app:create_app", factory=True, host=host, port=port, workers=workers,
-        log_level="info", access_log=access_log,
-    )
+    try:
+        prepared = serving.prepare(log_format, request_lines=access_log)
+    except ValueError as wrong:
+        raise click.ClickException(str(wrong)) from None
+    try:
+        uvicorn.run(
+            "paymux.observability.serving:create_served_app", factory=True, host=host, port=port, workers=workers,
+            log_level="info", **serving.uvicorn_options(), **uvicorn_proxy_options(settings),
+        )
+    finally:
+        prepared.close()
 
 
 @main.command()
@@ -264,6 +280,23 @@ def webhook_secret(settings: Settings, user_code: str) -> None:
     click.echo(_run(settings, _with_merchant(user_code, get_secret)))
 
 
+@webhook.command("format")
+@click.option("--merchant", "user_code", required=True)
+@click.argument("body_format", required=False, type=click.Choice(["json", "form"]))
+@click.pass_obj
+def webhook_format(settings: Settings, user_code: str, body_format: str | None) -> None:
+    """Show or set how webhook bodies are encoded: json, or form (x-www-form-urlencoded) as i'mport offers."""
+    from paymux.webhooks.outbox import set_webhook_format
+    from paymux.webhooks.outbox import webhook_format as get_format
+
+    async def work(runtime: Runtime, merchant_id: int) -> str:
+        if body_format is not None:
+            await set_webhook_format(runtime, merchant_id, body_format)
+        return await get_format(runtime, merchant_id)
+
+    click.echo(f"webhook bodies: {_run(settings, _with_merchant(user_code, work))}")
+
+
 @webhook.command("resend")
 @click.option("--merchant", "user_code", required=True)
 @click.option("--event", "event_id", required=True, type=int, help="webhook event id (see `paymux webhook list`)")
@@ -318,9 +351,10 @@ def user_create(settings: Settings, user_code: str, email: str, password_stdin: 
     click.echo(f"console user {created.email} created for {user_code}")
 
 
-async def seed_demo(runtime: Runtime, emulator_url: str | None = None) -> dict[str, Any]:
+async def seed_demo(runtime: Runtime, emulator_url: str | None = None, kakaopay_url: str | None = None) -> dict[str, Any]:
     """The demo merchant with fixed sandbox credentials and one test channel of each kind, plus —
-    with ``emulator_url`` — a live-protocol KG INICIS channel pointed at paymux's built-in emulator."""
+    with ``emulator_url`` — a live-protocol KG INICIS channel pointed at paymux's built-in emulator,
+    and with ``kakaopay_url`` live-protocol Kakao Pay channels pointed at its Kakao Pay emulator."""
     try:
         demo = await merchant_service.get_merchant(runtime, DEMO_USER_CODE)
     except PaymuxError:
@@ -334,6 +368,8 @@ async def seed_demo(runtime: Runtime, emulator_url: str | None = None) -> dict[s
             )
     if emulator_url:
         await _seed_emulated_channel(runtime, demo.id, emulator_url)
+    if kakaopay_url:
+        await _seed_kakaopay_channels(runtime, demo.id, kakaopay_url)
     from paymux.services.console_users import create_user
 
     try:
@@ -367,6 +403,27 @@ async def _seed_emulated_channel(runtime: Runtime, merchant_id: int, emulator_ur
     )
 
 
+async def _seed_kakaopay_channels(runtime: Runtime, merchant_id: int, emulator_url: str) -> None:
+    """``kakaopay.CPAYMUX001`` (one-time) and ``kakaopay.CPAYMUXSUB`` (subscription): Kakao Pay's real API,
+    spoken to the emulator paymux serves."""
+    from paymux.connectors.kakaopay.emulator import PAYMUX_LIVE_CID, PAYMUX_LIVE_SUBSCRIPTION_CID
+
+    existing = {c.mid: c for c in await channel_service.list_channels(runtime, merchant_id) if c.pg_provider == "kakaopay"}
+    for cid, pay_type in ((PAYMUX_LIVE_CID, "simple"), (PAYMUX_LIVE_SUBSCRIPTION_CID, "subscription")):
+        channel = existing.get(cid.cid)
+        if channel is not None:  # the port may differ from an earlier run
+            await channel_service.update_channel(
+                runtime, merchant_id, channel.id, mid=channel.mid, pay_type=channel.pay_type.value, mode="live",
+                label=channel.label, endpoint=emulator_url, allow_private_endpoint=True,
+            )
+            continue
+        await channel_service.add_channel(
+            runtime, merchant_id, pg="kakaopay", mid=cid.cid, pay_type=pay_type, mode="live",
+            label="카카오페이 실연동 API (paymux 내장 에뮬레이터)", credentials={"secret_key": cid.secret_key},
+            endpoint=emulator_url, allow_private_endpoint=True,
+        )
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
@@ -375,12 +432,13 @@ async def _seed_emulated_channel(runtime: Runtime, merchant_id: int, emulator_ur
 def demo(settings: Settings, host: str, port: int, no_serve: bool) -> None:
     """Seed a demo merchant with sandbox channels and start the gateway, with the KG INICIS emulator
     built in (a channel speaking INICIS's real protocol, offline)."""
-    from paymux.app import INICIS_EMULATOR_PATH
+    from paymux.app import INICIS_EMULATOR_PATH, KAKAOPAY_EMULATOR_PATH
 
     upgrade_to_head(settings.database_url)
     public_url = os.environ.setdefault("PAYMUX_PUBLIC_URL", f"http://{host}:{port}")
     os.environ["PAYMUX_PG_EMULATORS"] = "1"
-    credentials = _run(settings, lambda runtime: seed_demo(runtime, public_url.rstrip("/") + INICIS_EMULATOR_PATH))
+    credentials = _run(settings, lambda runtime: seed_demo(runtime, public_url.rstrip("/") + INICIS_EMULATOR_PATH,
+                                                           public_url.rstrip("/") + KAKAOPAY_EMULATOR_PATH))
     click.echo("")
     click.echo("Demo merchant (sandbox test channels, and one channel speaking INICIS's protocol to the built-in emulator):")
     click.echo(f"  user code : {credentials['user_code']}")
@@ -388,6 +446,8 @@ def demo(settings: Settings, host: str, port: int, no_serve: bool) -> None:
     click.echo(f"  imp_secret: {credentials['imp_secret']}")
     click.echo(f"Demo shop page (IMP.request_pay examples): http://{host}:{port}/demo")
     click.echo(f"KG INICIS emulator (real protocol, pg 'html5_inicis.paymuxLive1'): {public_url}{INICIS_EMULATOR_PATH}")
+    click.echo(f"Kakao Pay emulator (real API, pg 'kakaopay.CPAYMUX001', subscriptions 'kakaopay.CPAYMUXSUB'): "
+               f"{public_url}{KAKAOPAY_EMULATOR_PATH}")
     click.echo("")
     click.echo(f"Console: http://{host}:{port}/console")
     click.echo(f"  email   : {credentials['console_email']}")
@@ -425,6 +485,30 @@ def pg_emulator_inicis(host: str, port: int, latency_ms: int, notice_url: str | 
     if notice_url:
         click.echo(f"  deposit notices to: {notice_url}")
     uvicorn.run(create_emulator(config), host=host, port=port, log_level="info")
+
+@pg_emulator.command("kakaopay")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8701, show_default=True, type=int)
+@click.option("--latency-ms", default=0, show_default=True, type=int, help="added to every API call")
+@click.option("--slow-reply-seconds", default=15.0, show_default=True, type=float,
+              help='how long a "timeout" order (amount ending 0119) holds its (already committed) reply')
+@click.option("--base-url", default=None, help="the public URL printed into next_redirect_*_url (default: the request's)")
+def pg_emulator_kakaopay(host: str, port: int, latency_ms: int, slow_reply_seconds: float, base_url: str | None) -> None:
+    """Kakao Pay: ready/approve/order/cancel/subscription in both API generations and the buyer's
+    approval page (see paymux.connectors.kakaopay.emulator)."""
+    import uvicorn
+
+    from paymux.connectors.kakaopay.emulator import PAYMUX_LIVE_SECRET_KEY, EmulatorConfig, create_emulator
+
+    config = EmulatorConfig(latency_ms=latency_ms, slow_reply_seconds=slow_reply_seconds, base_url=base_url)
+    config = config.with_paymux_live()
+    click.echo(f"Kakao Pay emulator on http://{host}:{port}")
+    click.echo("  CIDs: TC0ONETIME, TCSUBSCRIP (any DEV… secret key / 32-hex admin key); CPAYMUX001, CPAYMUXSUB "
+               f"(made up, valid only here; secret key {PAYMUX_LIVE_SECRET_KEY})")
+    click.echo(f"  API: http://{host}:{port}/online/v1/payment/… (SECRET_KEY) and /v1/payment/… (KakaoAK)")
+    click.echo(f"  ledger: http://{host}:{port}/_emulator/transactions")
+    uvicorn.run(create_emulator(config), host=host, port=port, log_level="info")
+
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

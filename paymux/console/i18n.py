@@ -40,6 +40,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "로그인 실패가 반복되어 계정이 잠겼습니다. {until} 이후에 다시 시도하세요.",
         "Too many failed attempts: this login is locked until {until}. Try again later.",
     ),
+    "login.throttled": (
+        "이 주소에서 로그인 시도가 너무 많습니다. {seconds}초 후에 다시 시도하세요.",
+        "Too many sign-in attempts from your address. Try again in {seconds} seconds.",
+    ),
     "dash.today": ("오늘", "Today"),
     "dash.month": ("최근 30일", "Last 30 days"),
     "dash.paid_amount": ("결제 금액", "Paid amount"),
@@ -137,6 +141,15 @@ STRINGS: dict[str, tuple[str, str]] = {
     "webhook.error": ("오류", "Error"),
     "webhook.ok": ("성공", "Delivered"),
     "webhook.failed": ("실패", "Failed"),
+    "webhook.format": ("웹훅 본문 형식 (Content-Type)", "Webhook body (Content-Type)"),
+    "webhook.format_json": ("application/json", "application/json"),
+    "webhook.format_form": ("application/x-www-form-urlencoded", "application/x-www-form-urlencoded"),
+    "webhook.format_help": (
+        "PHP 등에서 $_POST['imp_uid']로 읽으려면 application/x-www-form-urlencoded를 고르세요. 서명은 보낸 본문 그대로에 대해 계산됩니다.",
+        "Choose application/x-www-form-urlencoded for handlers that read $_POST['imp_uid'] (PHP). "
+        "The signature covers the exact body sent.",
+    ),
+    "webhook.bad_format": ("본문 형식은 JSON 또는 폼(x-www-form-urlencoded)만 고를 수 있습니다.", "The body format must be JSON or form."),
     "settings.title": ("기타 설정", "Other settings"),
     "settings.whitelist": ("보안 화이트리스트 (CIDR)", "Security whitelist (CIDR)"),
     "settings.whitelist_help": (

@@ -1,4 +1,4 @@
-"""Webhook URL and test, other settings (IP whitelist, keys, secret), sub-merchants."""
+"""Webhook URL, body format and test, other settings (IP whitelist, keys, secret), sub-merchants."""
 
 from __future__ import annotations
 
@@ -12,30 +12,37 @@ from paymux.domain.errors import Conflict, InvalidParameter
 from paymux.services import channels as channel_service
 from paymux.services import merchants as merchant_service
 from paymux.webhooks.delivery import send_test_webhook
+from paymux.webhooks.outbox import WEBHOOK_FORMATS, set_webhook_format, webhook_format
 
 router = APIRouter(route_class=ConsoleRoute)
 SignedIn = Annotated[Console, Depends(signed_in)]
 
 
-def _webhook_page(console: Console, status: int = 200, **values: Any) -> Response:
+async def _webhook_page(console: Console, status: int = 200, **values: Any) -> Response:
     values.setdefault("url", console.own.webhook_url or "")
+    values.setdefault("body_format", await webhook_format(console.runtime, console.own.id))
     values.setdefault("errors", {})
-    return console.render("webhook.html", status=status, **values)
+    return console.render("webhook.html", status=status, formats=WEBHOOK_FORMATS, **values)
 
 
 @router.get(PREFIX + "/webhook")
 async def webhook_page(console: SignedIn) -> Response:
-    return _webhook_page(console, saved=console.request.query_params.get("saved") == "1")
+    return await _webhook_page(console, saved=console.request.query_params.get("saved") == "1")
 
 
 @router.post(PREFIX + "/webhook")
 async def webhook_save(console: SignedIn) -> Response:
     form = await console.form()
     url = str(form.get("webhook_url", "")).strip()
+    body_format = str(form.get("webhook_format", "json"))
+    if body_format not in WEBHOOK_FORMATS:
+        return await _webhook_page(console, 400, url=url, errors={"webhook_format": console.t("webhook.bad_format")})
     try:
         await merchant_service.set_webhook_url(console.runtime, console.own.id, url or None)
     except InvalidParameter as error:
-        return _webhook_page(console, 400, url=url, errors={"webhook_url": console.t("webhook.bad_url") + " " + error.message})
+        message = console.t("webhook.bad_url") + " " + error.message
+        return await _webhook_page(console, 400, url=url, body_format=body_format, errors={"webhook_url": message})
+    await set_webhook_format(console.runtime, console.own.id, body_format)
     return console.redirect(PREFIX + "/webhook?saved=1")
 
 
@@ -45,8 +52,8 @@ async def webhook_test(console: SignedIn) -> Response:
     try:
         result = await send_test_webhook(console.runtime, console.own)
     except InvalidParameter:
-        return _webhook_page(console, 400, errors={"webhook_url": console.t("webhook.not_set")})
-    return _webhook_page(console, result=result)
+        return await _webhook_page(console, 400, errors={"webhook_url": console.t("webhook.not_set")})
+    return await _webhook_page(console, result=result)
 
 
 def _settings_page(console: Console, status: int = 200, **values: Any) -> Response:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import and_, bindparam, delete, insert, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paymux.domain.payment import Payment
+from paymux.store import webhooks as webhook_store
 from paymux.store.hot import HotStatement
+from paymux.store.plans import constant
 from paymux.store.orders import WEBHOOK_COLUMNS
 from paymux.store.payments import (
     PAYMENT_COLUMNS,
@@ -33,7 +35,8 @@ _CLAIM = and_(
 _MARK_PAID = update(order_claims).where(_CLAIM).values(state=PAID, updated_at=bindparam("claim_now"))
 _RELEASE = delete(order_claims).where(_CLAIM)
 _PAYMENT_VALUES = [bindparam("pay_" + name, type_=payments.c[name].type) for name in PAYMENT_COLUMNS]
-_HOOK_VALUES = [bindparam("hook_" + name, type_=webhook_events.c[name].type) for name in WEBHOOK_COLUMNS]
+_HOOK_VALUES = webhook_store.HOOK_VALUES
+_DELIVERABLE = webhook_store.DELIVERABLE
 
 
 def _settle_in_one_statement(claim_change):  # type: ignore[no-untyped-def]
@@ -45,8 +48,11 @@ def _settle_in_one_statement(claim_change):  # type: ignore[no-untyped-def]
         .returning(payments.c.id)
         .cte("payment")
     )
-    hook = select(*_HOOK_VALUES).select_from(payment)
-    return insert(webhook_events).from_select(list(WEBHOOK_COLUMNS), hook).add_cte(claim).add_cte(payment)
+    # the webhook row only where it can be delivered (store.webhooks.deliverable); the statement
+    # answers how many payment rows it wrote
+    hook_values = select(*_HOOK_VALUES).select_from(payment).where(_DELIVERABLE)
+    hook = insert(webhook_events).from_select(list(WEBHOOK_COLUMNS), hook_values).cte("hook")
+    return select(func.count().label("written")).select_from(payment).add_cte(claim).add_cte(hook)
 
 
 _SETTLE_PAID = HotStatement(_settle_in_one_statement(_MARK_PAID))
@@ -119,12 +125,13 @@ async def settle_new(connection: AsyncConnection, payment: Payment, webhook: dic
         params = _claim_params(payment, now)
         params.update({"pay_" + k: v for k, v in payment_row(payment).items()})
         params.update({"hook_" + k: webhook[k] for k in WEBHOOK_COLUMNS})
-        return await (_SETTLE_PAID if paid else _SETTLE_RELEASED).run(connection, params) > 0
+        written = await (_SETTLE_PAID if paid else _SETTLE_RELEASED).first(connection, params)
+        return written is not None and written["written"] > 0
     changed = await connection.execute(_MARK_PAID if paid else _RELEASE, _claim_params(payment, now))
     if changed.rowcount == 0:
         return False
     await connection.execute(insert(payments), payment_row(payment))
-    await connection.execute(insert(webhook_events), webhook)
+    await webhook_store.insert_if_deliverable(connection, webhook)
     return True
 
 
@@ -137,7 +144,7 @@ async def settle_existing(
     changed = await connection.execute(_MARK_PAID if paid else _RELEASE, _claim_params(payment, now, from_state))
     if changed.rowcount == 0 or not await save_payment(connection, payment, only_if_pending=True):
         return False
-    await connection.execute(insert(webhook_events), webhook)
+    await webhook_store.insert_if_deliverable(connection, webhook)
     return True
 
 
@@ -191,7 +198,7 @@ async def charging_attempts(connection: AsyncConnection, older_than: int, limit:
                 and_(payments.c.imp_uid == order_claims.c.imp_uid, payments.c.merchant_id == order_claims.c.merchant_id),
             )
         )
-        .where(order_claims.c.state == CHARGING, order_claims.c.created_at <= older_than)
+        .where(order_claims.c.state == constant(CHARGING), order_claims.c.created_at <= older_than)
         .order_by(order_claims.c.created_at)
         .limit(limit)
     )

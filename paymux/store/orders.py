@@ -8,7 +8,9 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from paymux.store.schema import prepared_orders, webhook_events
+from paymux.observability.webhooks import observe_queued
+from paymux.store.schema import prepared_orders
+from paymux.store.webhooks import insert_if_deliverable
 
 
 async def prepared_amount(connection: AsyncConnection, merchant_id: int, merchant_uid: str) -> int | None:
@@ -41,6 +43,7 @@ WEBHOOK_COLUMNS = ("merchant_id", "imp_uid", "merchant_uid", "payload", "target_
 
 
 def webhook_row(merchant_id: int, payload: dict[str, Any], target_urls: list[str] | None, now: int) -> dict[str, Any]:
+    observe_queued(merchant_id, payload, bool(target_urls))  # every outbox row is built here: one webhook.queued line
     return {
         "merchant_id": merchant_id,
         "imp_uid": payload.get("imp_uid"),
@@ -60,5 +63,6 @@ async def enqueue_webhook(
     target_urls: list[str] | None,
     now: int,
 ) -> None:
-    """Write the notification in the caller's transaction; the delivery worker sends it later."""
-    await connection.execute(insert(webhook_events).values(**webhook_row(merchant_id, payload, target_urls, now)))
+    """Write the notification in the caller's transaction, if it has somewhere to go (a notice_url
+    or the merchant's webhook URL); the delivery worker sends it later."""
+    await insert_if_deliverable(connection, webhook_row(merchant_id, payload, target_urls, now))

@@ -47,6 +47,9 @@ merchants = Table(
     # The Standard Webhooks signing secret ("whsec_…"), sealed by the vault.
     Column("webhook_secret_key_id", String(40), nullable=True),
     Column("webhook_secret_ciphertext", LargeBinary, nullable=True),
+    # How webhook bodies are encoded, as i'mport's console offers: "json" or "form"
+    # (application/x-www-form-urlencoded, for handlers that read ``$_POST['imp_uid']``).
+    Column("webhook_format", String(10), nullable=False, server_default="json"),
     Column("created_at", BigInteger, nullable=False),
     UniqueConstraint("parent_id", "tier_code"),
 )
@@ -162,7 +165,9 @@ payments = Table(
     # True while the outcome is open: a PG answer lost in transit (the reconciler asks the PG), or a
     # virtual account awaiting its deposit.
     Column("outcome_pending", Boolean, nullable=False, server_default=text("false")),
-    Index(None, "merchant_id", "merchant_uid", "started_at"),
+    # Lookups by order: equality on both, then already in ``-started`` order (row id breaks ties), so
+    # no plan prefers walking one of the merchant's other indexes for ``LIMIT 1``.
+    Index(None, "merchant_id", "merchant_uid", "started_at", "id"),
     Index(None, "merchant_id", "status", "status_at"),
     Index(None, "merchant_id", "started_at"),
     Index(
@@ -290,8 +295,29 @@ webhook_events = Table(
     # A worker that takes an event holds it until lease_until; another instance skips it meanwhile.
     Column("lease_until", BigInteger),
     Column("last_error", String(500)),
-    Index(None, "state", "next_attempt_at"),
-    Index(None, "merchant_id", "created_at"),
+    # The delivery picker reads only pending rows that are due: a small partial index, whatever the
+    # number of delivered and dead events.
+    Index(
+        "ix_webhook_events_due",
+        "next_attempt_at",
+        sqlite_where=text("state = 'pending'"),
+        postgresql_where=text("state = 'pending'"),
+    ),
+    Index(None, "merchant_id", "id"),  # the console's delivery log, newest first
+)
+
+# The circuit of each webhook endpoint (scheme://host:port) that failed lately: after a few failed
+# tries in a row it opens, and events for it are rescheduled, not attempted, until ``open_until``.
+# A delivered try deletes the row, so only failing endpoints have one.
+webhook_endpoints = Table(
+    "webhook_endpoints",
+    metadata,
+    Column("origin", String(300), primary_key=True),
+    Column("failures", Integer, nullable=False, server_default="0"),  # failed tries in a row
+    Column("opened", Integer, nullable=False, server_default="0"),  # times opened in a row
+    Column("open_until", BigInteger),
+    Column("updated_at", BigInteger, nullable=False),
+    Index(None, "updated_at"),
 )
 
 # Every delivery attempt of a webhook, for the console's delivery log.
@@ -383,4 +409,114 @@ console_sessions = Table(
     Column("expires_at", BigInteger, nullable=False),
     Index(None, "user_id"),
     Index(None, "expires_at"),
+)
+
+# Throttle counters (paymux.services.throttle): one fixed window per key ("console-login:<address>",
+# "token-failures:<address>", "window:<user code>:<address>"), raised by one upsert so every instance
+# counts into the same row; a window that has expired starts over at the next hit.
+throttle_counters = Table(
+    "throttle_counters",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("hits", Integer, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+    Index(None, "expires_at"),
+)
+
+# Cash receipts (현금영수증, ``/receipts``) the sandbox issued: of a paid transfer or virtual-account
+# payment (kind "payment", subject = imp_uid) or of a cash sale outside paymux (kind "external",
+# subject = merchant_uid). One row per subject: a cancelled receipt may be issued again into it. The
+# buyer's identifier (phone, resident or business number, card) is kept masked only.
+cash_receipts = Table(
+    "cash_receipts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("merchant_id", Integer, ForeignKey("merchants.id"), nullable=False),
+    Column("kind", String(10), nullable=False),  # payment | external
+    Column("subject", String(100), nullable=False),
+    Column("imp_uid", String(20)),
+    Column("merchant_uid", String(100)),
+    Column("channel_id", Integer, nullable=True),
+    Column("pg_provider", String(40), nullable=False),
+    Column("receipt_tid", String(60), nullable=False),
+    Column("apply_num", String(20), nullable=False),
+    Column("type", String(10), nullable=False),  # person | company
+    Column("identifier_type", String(10)),
+    Column("identifier_masked", String(40), nullable=False),
+    Column("name", String(200)),
+    Column("amount", BigInteger, nullable=False),
+    Column("vat", BigInteger, nullable=False),
+    Column("tax_free", BigInteger, nullable=False, server_default="0"),
+    Column("buyer_name", String(200)),
+    Column("buyer_email", String(200)),
+    Column("buyer_tel", String(40)),
+    Column("receipt_token", String(40), nullable=False, unique=True),  # the public receipt page's key
+    Column("applied_at", BigInteger, nullable=False),
+    Column("cancelled_at", BigInteger, nullable=False, server_default="0"),
+    Column("updated_at", BigInteger, nullable=False),
+    UniqueConstraint("merchant_id", "kind", "subject"),
+)
+
+# Identity verifications (본인인증, ``/certifications`` and ``IMP.certification``) of the sandbox. The
+# OTP is kept as a hash only; DELETE /certifications/{imp_uid} removes the row (i'mport erases the
+# person's data).
+certifications = Table(
+    "certifications",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("imp_uid", String(20), nullable=False, unique=True),
+    Column("merchant_id", Integer, ForeignKey("merchants.id"), nullable=False),
+    Column("merchant_uid", String(100)),
+    Column("name", String(100), nullable=False),
+    Column("gender", String(10), nullable=False),  # male | female
+    Column("birthday", String(8), nullable=False),  # YYYYMMDD
+    Column("foreigner", Boolean, nullable=False, server_default=text("false")),
+    Column("phone", String(20), nullable=False),
+    Column("carrier", String(10), nullable=False),
+    Column("mvno", Boolean, nullable=False, server_default=text("false")),
+    Column("certified", Boolean, nullable=False, server_default=text("false")),
+    Column("certified_at", BigInteger, nullable=False, server_default="0"),
+    Column("unique_key", String(100), nullable=False),
+    Column("unique_in_site", String(100), nullable=False),
+    Column("pg_tid", String(60), nullable=False),
+    Column("pg_provider", String(40), nullable=False),
+    Column("origin", String(500)),
+    Column("otp_hash", String(64)),
+    Column("otp_attempts", Integer, nullable=False, server_default="0"),
+    Column("otp_expires_at", BigInteger, nullable=False, server_default="0"),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    Index(None, "merchant_id", "created_at"),
+)
+
+# Shipping of escrow payments (``/escrows/logis/{imp_uid}``): one registration per payment, changed
+# by PUT. sender and receiver are JSON objects as the shop sent them.
+escrow_logis = Table(
+    "escrow_logis",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("merchant_id", Integer, ForeignKey("merchants.id"), nullable=False),
+    Column("imp_uid", String(20), nullable=False, unique=True),
+    Column("company", String(40), nullable=False),
+    Column("invoice", String(60), nullable=False),
+    Column("sent_at", BigInteger, nullable=False),
+    Column("receiving_at", String(20)),
+    Column("address", String(500)),
+    Column("sender", Text, nullable=False, server_default="{}"),
+    Column("receiver", Text, nullable=False, server_default="{}"),
+    Column("applied_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+)
+
+# Short stand-ins for window tickets, for PGs that cap the return URL paymux hands them (Kakao Pay's
+# approval_url/cancel_url/fail_url: 255 characters): the PG gets ``ticket=~{token}`` and the window's
+# full signed ticket is read back from here. Rows are as old as their window; the ticket's own age
+# still decides whether the window is open.
+pg_window_tickets = Table(
+    "pg_window_tickets",
+    metadata,
+    Column("token", String(40), primary_key=True),
+    Column("ticket", Text, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Index(None, "created_at"),
 )

@@ -23,7 +23,10 @@ import random
 import secrets
 import ssl
 import time
+from collections import Counter
+from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 import httpx
 
@@ -31,6 +34,7 @@ from paymux import __version__
 from paymux.domain.errors import InvalidParameter, NotFound
 from paymux.domain.merchant import Merchant
 from paymux.domain.net import user_url_problem
+from paymux.observability.webhooks import observe_try
 from paymux.services.runtime import Runtime
 from paymux.store import webhooks as webhook_store
 from paymux.webhooks.outbox import (
@@ -48,8 +52,12 @@ REQUEST_TIMEOUT_SECONDS = 10.0
 RETRY_WINDOW_SECONDS = 3 * 24 * 3600
 FIRST_RETRY_SECONDS = 5
 MAX_RETRY_SECONDS = 3600
-BATCH_SIZE = 50
-CONCURRENCY = 10
+BATCH_SIZE = 50  # events per round, all tried at once
+PER_LANE = 10  # events per round from one lane (a merchant's own URL, or its notice_urls)
+PER_ENDPOINT = 4  # tries in flight to one endpoint (scheme://host:port) in a round
+CIRCUIT_FAILURES = 5  # failed tries in a row that open an endpoint's circuit
+CIRCUIT_FIRST_SECONDS = 30  # how long it first stays open; doubles each time it opens again
+MAX_NOTICE_URLS = 5  # notice_urls sent per payment (the API and the window refuse more)
 EXCERPT_CHARS = 500
 _READ_BYTES = 4 * EXCERPT_CHARS
 _USER_AGENT = f"paymux-webhooks/{__version__}"
@@ -126,65 +134,173 @@ async def post_signed(
     return WebhookAttempt(url, attempted_at, status_code, latency_ms, excerpt, error[:EXCERPT_CHARS] if error else None)
 
 
+def endpoint_of(url: str) -> str:
+    """The endpoint a URL is sent to, ``scheme://host:port``: the unit of concurrency limits and
+    circuits (one server, whatever path or query each ``notice_url`` adds)."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
+        return f"{parts.scheme.lower()}://{(parts.hostname or '').lower()}:{port}"[:300]
+    except ValueError:
+        return url[:300]
+
+
 def _targets(event: Any, merchant_url: str | None) -> list[str]:
     urls = json.loads(event.target_urls) if event.target_urls else [merchant_url] if merchant_url else []
-    return list(dict.fromkeys(urls))  # a URL listed twice is called once
+    return list(dict.fromkeys(urls))[:MAX_NOTICE_URLS]  # a URL listed twice is called once
+
+
+def encode_body(payload: dict[str, Any], body_format: str) -> tuple[bytes, str]:
+    """The body and its content type: JSON, or a form (``imp_uid=…&merchant_uid=…&status=…``) for
+    merchants that chose it, as i'mport's console offers. The signature covers these exact bytes."""
+    if body_format == webhook_store.FORM:
+        fields = {key: "" if value is None else value for key, value in payload.items()}
+        return urlencode(fields).encode(), "application/x-www-form-urlencoded"
+    return json.dumps(payload, ensure_ascii=False).encode(), "application/json"
+
+
+@dataclass
+class _Round:
+    """One delivery round: which events are tried now, which wait for their endpoint."""
+
+    now: int
+    circuits: dict[str, webhook_store.Circuit]
+    in_flight: Counter[str] = field(default_factory=Counter)
+
+    def open_until(self, origins: set[str]) -> int | None:
+        """When the last open circuit among ``origins`` closes, or None if none is open."""
+        times = [c.open_until for o in origins if (c := self.circuits.get(o)) and c.open_until and c.open_until > self.now]
+        return max(times) if times else None
+
+    def admits(self, origins: set[str]) -> bool:
+        """A slot free at every endpoint: PER_ENDPOINT at once, one while a circuit is half-open."""
+        def limit(origin: str) -> int:
+            circuit = self.circuits.get(origin)
+            return 1 if circuit is not None and circuit.failures >= CIRCUIT_FAILURES else PER_ENDPOINT
+
+        if any(self.in_flight[origin] >= limit(origin) for origin in origins):
+            return False
+        self.in_flight.update(origins)
+        return True
+
+
+def circuit_after(previous: webhook_store.Circuit | None, failed: int, finished_at: int) -> webhook_store.Circuit:
+    """An endpoint's circuit after ``failed`` more failed tries in a row: open once they reach
+    CIRCUIT_FAILURES, for CIRCUIT_FIRST_SECONDS doubling each time it opens again (an hour at most)."""
+    failures = (previous.failures if previous else 0) + failed
+    if failures < CIRCUIT_FAILURES:
+        return webhook_store.Circuit(failures, 0, None)
+    opened = (previous.opened if previous else 0) + 1
+    pause = min(MAX_RETRY_SECONDS, CIRCUIT_FIRST_SECONDS * 2 ** min(opened - 1, 20))
+    return webhook_store.Circuit(failures, opened, finished_at + pause)
 
 
 async def deliver_due_webhooks(
     runtime: Runtime, *, batch: int = BATCH_SIZE, timeout_seconds: float = REQUEST_TIMEOUT_SECONDS
 ) -> int:
-    """Send every due event (up to ``batch``) once; return how many were taken."""
+    """Send due events (up to ``batch``, taken round-robin over merchants' lanes) once; return how
+    many were taken.
+
+    Fair to every receiver: an event whose endpoint has PER_ENDPOINT tries in flight this round waits
+    for a later round untried, so a slow endpoint holds a few slots, never the round; an endpoint
+    whose circuit is open has its events rescheduled to when it closes, untried. All tries of a
+    round run at once, so a round lasts at most one ``timeout_seconds``.
+    """
     now = runtime.now()
-    await webhook_store.give_up_targetless(runtime.database, now=now, reason=NO_URL)
-    waves = -(-batch // CONCURRENCY)
-    lease_seconds = int(timeout_seconds * (waves + 1)) + 60  # outlives the slowest batch
-    events = await webhook_store.lease_due_events(runtime.database, now=now, lease_seconds=lease_seconds, limit=batch)
+    lease_seconds = int(timeout_seconds * 2) + 60  # outlives the round
+    events = await webhook_store.lease_due_events(
+        runtime.database, now=now, lease_seconds=lease_seconds, limit=batch, per_lane=PER_LANE
+    )
     if not events:
         return 0
     async with runtime.database.reading() as connection:
         settings = await webhook_store.merchant_webhook_settings(connection, {e.merchant_id for e in events})
-    targets = {event.id: _targets(event, settings.get(event.merchant_id, (None, None))[0]) for event in events}
+        targets = {e.id: _targets(e, settings[e.merchant_id].url if e.merchant_id in settings else None) for e in events}
+        origins = {event_id: {endpoint_of(url) for url in urls} for event_id, urls in targets.items()}
+        state = _Round(now, await webhook_store.circuits(connection, set().union(*origins.values())))
+    chosen: list[Any] = []
+    for event in events:
+        if not targets[event.id]:  # the merchant removed its webhook URL after the event was written
+            await webhook_store.finish_delivery(
+                runtime.database, event.id, event.lease_until, [], state=webhook_store.DEAD, last_error=NO_URL
+            )
+        elif (closes_at := state.open_until(origins[event.id])) is not None and now < _give_up_at(event):
+            await _postpone(runtime, event, closes_at)
+        elif state.admits(origins[event.id]):
+            chosen.append(event)
+        else:  # its endpoint is busy: back in the queue, untried, for the next round
+            await webhook_store.finish_delivery(runtime.database, event.id, event.lease_until, [])
+    if not chosen:
+        return len(events)
     secrets_by_merchant: dict[int, str] = {}
 
     async def secret_of(merchant_id: int) -> str:
         if merchant_id not in secrets_by_merchant:
-            sealed = settings[merchant_id][1]
+            sealed = settings[merchant_id].sealed_secret
             secrets_by_merchant[merchant_id] = (
                 open_secret(runtime, merchant_id, sealed) if sealed else await webhook_secret(runtime, merchant_id)
             )
         return secrets_by_merchant[merchant_id]
 
-    slots = asyncio.Semaphore(CONCURRENCY)
-
-    for event in events:
-        if not targets[event.id]:  # enqueued after this round's bulk give-up
-            await webhook_store.finish_delivery(
-                runtime.database, event.id, event.lease_until, [], state=webhook_store.DEAD, last_error=NO_URL
-            )
-    deliverable = [event for event in events if targets[event.id]]
-    if not deliverable:
-        return len(events)
-
-    async def deliver(event: Any) -> None:
-        async with slots:
-            secret = await secret_of(event.merchant_id)
-            await _try_event(runtime, client, event, targets[event.id], secret, timeout_seconds)
+    async def deliver(event: Any) -> list[WebhookAttempt]:
+        secret = await secret_of(event.merchant_id)
+        hooks = settings[event.merchant_id]
+        return await _try_event(runtime, client, event, targets[event.id], secret, hooks.format, timeout_seconds)
 
     async with _client(timeout_seconds, allow_private=runtime.settings.webhook_allow_private) as client:
-        outcomes = await asyncio.gather(*(deliver(event) for event in deliverable), return_exceptions=True)
-    for event, outcome in zip(deliverable, outcomes):
+        outcomes = await asyncio.gather(*(deliver(event) for event in chosen), return_exceptions=True)
+    tried: list[WebhookAttempt] = []
+    for event, outcome in zip(chosen, outcomes):
         if isinstance(outcome, BaseException):  # its lease runs out and a later round takes it again
             log.error("webhook %s could not be processed", event.id, exc_info=outcome)
+        else:
+            tried.extend(outcome)
+    await _record_circuits(runtime, state, tried)
     return len(events)
 
 
+def _give_up_at(event: Any) -> int:
+    """The last try is made at this mark (three days after the event), open circuit or not."""
+    return int(event.created_at) + RETRY_WINDOW_SECONDS
+
+
+async def _postpone(runtime: Runtime, event: Any, closes_at: int) -> None:
+    """An event for an endpoint whose circuit is open: rescheduled to when it closes, not tried."""
+    why = f"not tried: its endpoint failed {CIRCUIT_FAILURES} or more times in a row; paused until {closes_at}"
+    await webhook_store.finish_delivery(
+        runtime.database, event.id, event.lease_until, [], next_attempt_at=min(closes_at, _give_up_at(event)), last_error=why
+    )
+
+
+async def _record_circuits(runtime: Runtime, state: _Round, tried: list[WebhookAttempt]) -> None:
+    failed: Counter[str] = Counter()
+    answered: set[str] = set()
+    for attempt in tried:
+        origin = endpoint_of(attempt.url)
+        if attempt.succeeded:
+            answered.add(origin)
+        elif attempt.status_code is None and attempt.error and attempt.error.startswith("refused"):
+            continue  # refused by the SSRF policy before any connection: not the endpoint's fault
+        else:
+            failed[origin] += 1
+    finished_at = runtime.now()
+    outcomes: dict[str, webhook_store.Circuit | None] = {origin: None for origin in answered}
+    for origin, count in failed.items():
+        if origin not in answered:
+            outcomes[origin] = circuit_after(state.circuits.get(origin), count, finished_at)
+    if outcomes:
+        await webhook_store.record_endpoint_outcomes(
+            runtime.database, outcomes, now=finished_at, forget_before=finished_at - RETRY_WINDOW_SECONDS
+        )
+
+
 async def _try_event(
-    runtime: Runtime, client: httpx.AsyncClient, event: Any, targets: list[str], secret: str, timeout_seconds: float
-) -> None:
-    body = event.payload.encode()
+    runtime: Runtime, client: httpx.AsyncClient, event: Any, targets: list[str], secret: str, body_format: str,
+    timeout_seconds: float,
+) -> list[WebhookAttempt]:
+    body, content_type = encode_body(json.loads(event.payload), body_format)
     sent_at = runtime.now()
-    headers = {"content-type": "application/json", **signed_headers(secret, webhook_id(event.id), sent_at, body)}
+    headers = {"content-type": content_type, **signed_headers(secret, webhook_id(event.id), sent_at, body)}
     show = runtime.settings.webhook_allow_private
     results = await asyncio.gather(
         *(post_signed(client, url, body, headers, timeout_seconds, sent_at, allow_private=show) for url in targets)
@@ -209,13 +325,15 @@ async def _try_event(
         outcome: dict[str, Any] = {"state": webhook_store.DELIVERED, "delivered_at": finished_at, "last_error": None}
     else:
         problem = "; ".join(result.describe() for result in failures)[:EXCERPT_CHARS]
-        give_up_at = event.created_at + RETRY_WINDOW_SECONDS
+        give_up_at = _give_up_at(event)
         if finished_at >= give_up_at:
             outcome = {"state": webhook_store.DEAD, "last_error": f"gave up after {count} tries: {problem}"[:EXCERPT_CHARS]}
             log.warning("webhook %s is dead after %d tries: %s", event.id, count, problem)
         else:
             outcome = {"next_attempt_at": min(finished_at + retry_delay(count), give_up_at), "last_error": problem}
     await webhook_store.finish_delivery(runtime.database, event.id, event.lease_until, attempt_rows, attempts=count, **outcome)
+    observe_try(event, outcome.get("state"), results)  # the webhook.delivery line and counter (paymux.observability)
+    return list(results)
 
 
 TEST_PAYLOAD = {"imp_uid": None, "merchant_uid": None, "status": "test"}
@@ -230,13 +348,13 @@ async def send_test_webhook(runtime: Runtime, merchant: Merchant) -> dict[str, A
         settings = await webhook_store.merchant_webhook_settings(connection, [merchant.id])
     if merchant.id not in settings:
         raise NotFound(f"no merchant with id {merchant.id}")
-    url = settings[merchant.id][0]
+    url = settings[merchant.id].url
     if not url:
         raise InvalidParameter("webhook_url", "is not set; save a webhook URL before sending a test webhook")
     secret = await webhook_secret(runtime, merchant.id)
     message_id = "msg_test_" + secrets.token_hex(8)
-    body = json.dumps(TEST_PAYLOAD).encode()
-    headers = {"content-type": "application/json", **signed_headers(secret, message_id, runtime.now(), body)}
+    body, content_type = encode_body(TEST_PAYLOAD, settings[merchant.id].format)
+    headers = {"content-type": content_type, **signed_headers(secret, message_id, runtime.now(), body)}
     allow_private = runtime.settings.webhook_allow_private
     async with _client(REQUEST_TIMEOUT_SECONDS, allow_private=allow_private) as client:
         result = await post_signed(

@@ -53,6 +53,30 @@ async def webhook_secret(runtime: Runtime, merchant_id: int) -> str:
     return open_secret(runtime, merchant_id, sealed)
 
 
+WEBHOOK_FORMATS = webhook_store.FORMATS  # "json" | "form"
+
+
+async def webhook_format(runtime: Runtime, merchant_id: int) -> str:
+    """How the merchant's webhook bodies are encoded: ``json`` (the default) or ``form``."""
+    async with runtime.database.reading() as connection:
+        settings = await webhook_store.merchant_webhook_settings(connection, [merchant_id])
+    if merchant_id not in settings:
+        raise NotFound(f"no merchant with id {merchant_id}")
+    return settings[merchant_id].format
+
+
+async def set_webhook_format(runtime: Runtime, merchant_id: int, body_format: str) -> None:
+    """Choose how webhook bodies are encoded, as i'mport's console offers: ``json``
+    (``application/json``) or ``form`` (``application/x-www-form-urlencoded``, for handlers that
+    read ``$_POST['imp_uid']``). Applies to every try from now on, including retries of earlier
+    events; the signature always covers the exact bytes sent. Raises InvalidParameter, NotFound."""
+    if body_format not in WEBHOOK_FORMATS:
+        raise InvalidParameter("webhook_format", f"must be one of {', '.join(WEBHOOK_FORMATS)}")
+    async with runtime.database.transaction() as connection:
+        if not await webhook_store.set_webhook_format(connection, merchant_id, body_format):
+            raise NotFound(f"no merchant with id {merchant_id}")
+
+
 @dataclass(frozen=True)
 class WebhookAttempt:
     """One POST of one event to one URL."""

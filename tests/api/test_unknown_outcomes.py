@@ -4,19 +4,28 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from sqlalchemy import select
 
 from paymux.domain import ids
 from paymux.domain.payment import Payment
 from paymux.services.channels import list_channels
 from paymux.services.charging import record_attempt
+from paymux.services.merchants import set_webhook_url
 from paymux.services.reconcile import settle_pending_outcomes
 from paymux.store.schema import webhook_events
 from tests.harness import CARD_OK, CARD_TIMEOUT_APPROVED, CARD_TIMEOUT_DECLINED, GatewayServer, TestMerchant, unique
 
 
+@pytest.fixture(autouse=True)
+def _shop_listens_for_webhooks(gateway: GatewayServer, shop: TestMerchant) -> None:
+    """Webhook rows are written only where a delivery can happen (issue #15), so the shop whose
+    notifications these tests read has a webhook URL (a closed port: nothing needs to answer)."""
+    gateway.call(lambda rt: set_webhook_url(rt, shop.merchant.id, "http://127.0.0.1:9/hook"))
+
+
 def _onetime(shop: TestMerchant, card: str, order: str) -> dict:
-    body = {"merchant_uid": order, "amount": 8_800, "card_number": card, "expiry": "2030-12", "birth": "820213"}
+    body = {"merchant_uid": order, "amount": 8_800, "name": "단건", "card_number": card, "expiry": "2030-12", "birth": "820213"}
     return shop.api("POST", "/subscribe/payments/onetime", json=body).body
 
 
@@ -89,7 +98,7 @@ def test_attempt_interrupted_before_the_pg_call_is_failed_by_inquiry(gateway: Ga
 def test_onetime_with_customer_uid_keeps_its_key_when_approved_by_inquiry(gateway: GatewayServer, shop: TestMerchant) -> None:
     """The key issued for a onetime charge is kept even when the approval is learned later."""
     order, customer_uid = unique("keep"), unique("cust")
-    body = {"merchant_uid": order, "amount": 8_800, "card_number": CARD_TIMEOUT_APPROVED, "expiry": "2030-12",
+    body = {"merchant_uid": order, "amount": 8_800, "name": "첫 달", "card_number": CARD_TIMEOUT_APPROVED, "expiry": "2030-12",
             "birth": "820213", "customer_uid": customer_uid}
     pending = shop.api("POST", "/subscribe/payments/onetime", json=body).body["response"]
     assert pending["status"] == "ready"

@@ -8,8 +8,16 @@ import pytest
 from sqlalchemy import select
 
 from paymux.services.vbanks import expire_due_vbanks
+from paymux.services.merchants import set_webhook_url
 from paymux.store.schema import webhook_events
 from tests.harness import GatewayServer, TestMerchant, unique
+
+
+@pytest.fixture(autouse=True)
+def _shop_listens_for_webhooks(gateway: GatewayServer, shop: TestMerchant) -> None:
+    """Webhook rows are written only where a delivery can happen (issue #15), so the shop whose
+    notifications these tests read has a webhook URL (a closed port: nothing needs to answer)."""
+    gateway.call(lambda rt: set_webhook_url(rt, shop.merchant.id, "http://127.0.0.1:9/hook"))
 
 REFUND = {"refund_holder": "홍길동", "refund_bank": "088", "refund_account": "110123456789"}
 

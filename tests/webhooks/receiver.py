@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from unittest import mock
+from urllib.parse import parse_qsl
 
 import standardwebhooks.webhooks
 from standardwebhooks import Webhook
@@ -39,6 +40,10 @@ class Received:
 
     @property
     def payload(self) -> dict[str, Any]:
+        """The body as the merchant's handler reads it: JSON, or a form as PHP's ``$_POST`` (one
+        value per field, text)."""
+        if self.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+            return dict(parse_qsl(self.body.decode("ascii"), keep_blank_values=True, strict_parsing=True))
         return json.loads(self.body)
 
 
@@ -143,6 +148,8 @@ def _library_time(unix_seconds: int) -> Iterator[None]:
 
 
 def verify(secret: str, request: Received) -> Any:
-    """Verify as a receiver does on arrival (signature, and a timestamp within 5 minutes of its clock)."""
+    """Verify as a receiver does on arrival (signature, and a timestamp within 5 minutes of its clock);
+    the body as its handler reads it (JSON, or a form's fields)."""
     with _library_time(request.at):
-        return Webhook(secret).verify(request.body, request.headers)
+        Webhook(secret).verify(request.body, request.headers, json_parse=False)
+    return request.payload

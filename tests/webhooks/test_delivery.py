@@ -66,7 +66,8 @@ def test_a_receiver_down_for_an_hour_gets_every_webhook_once_and_signed(
     for event in events:
         assert event.state == "delivered" and event.delivered_at and event.last_error is None
         codes = [a.status_code for a in event.attempts]
-        assert codes[-1] == 200 and set(codes[:-1]) == {503} and len(codes) >= 8
+        # how often each was tried while down depends on the endpoint's circuit (test_webhook_fairness)
+        assert codes[-1] == 200 and set(codes[:-1]) == {503} and len(codes) >= 2
         assert event.attempt_count == len(codes)
         failed = event.attempts[0]
         assert (failed.url, failed.response_excerpt, failed.error) == (receiver.url("/hook"), DOWN_BODY, None)
@@ -156,24 +157,26 @@ def test_a_timeout_is_recorded_and_the_webhook_is_sent_again_with_a_fresh_signat
     assert verify(hooked.secret, answered)["imp_uid"] == payment["imp_uid"]
 
 
-def test_without_any_url_the_webhook_is_dead_until_resent(
+def test_without_any_url_no_webhook_is_written_and_one_set_later_gets_the_next(
     gateway: GatewayServer, shop: TestMerchant, receiver: Receiver
 ) -> None:
-    from paymux.webhooks.outbox import resend_webhook
-
+    """Issue #15: a shop that uses no webhooks pays no outbox row and no worker clean-up per payment."""
     hooked = hook_up(gateway, shop, None)
-    payment = hooked.charge()
+    unheard = hooked.charge()
     drain(gateway)
-    (event,) = events_about(gateway, shop, {payment["imp_uid"]})
-    assert event.state == "dead" and "no webhook URL" in event.last_error and event.attempts == ()
-    assert receiver.about({payment["imp_uid"]}) == []
+    assert events_about(gateway, shop, {unheard["imp_uid"]}) == []
+    noticed = hooked.charge(notice_url=receiver.url("/own"))  # a payment's own notice_url still counts
+    drain(gateway)
+    (event,) = events_about(gateway, shop, {noticed["imp_uid"]})
+    assert event.state == "delivered" and receiver.about({noticed["imp_uid"]})[0].path == "/own"
 
     gateway.call(lambda rt: set_webhook_url(rt, shop.merchant.id, receiver.url("/late")))
-    assert gateway.call(lambda rt: resend_webhook(rt, shop.merchant.id, event.id)).state == "pending"
+    later = hooked.charge()
     drain(gateway)
-    (request,) = receiver.about({payment["imp_uid"]})
+    (request,) = receiver.about({later["imp_uid"]})
     assert request.path == "/late" and verify(hooked.secret, request)["status"] == "paid"
-    assert events_about(gateway, shop, {payment["imp_uid"]})[0].state == "delivered"
+    assert events_about(gateway, shop, {later["imp_uid"]})[0].state == "delivered"
+    assert receiver.about({unheard["imp_uid"]}) == []
 
 
 def test_two_workers_at_once_never_send_one_webhook_twice(
