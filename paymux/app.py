@@ -11,7 +11,12 @@ from fastapi import FastAPI
 
 from paymux import __version__
 from paymux.api import (
+    routes_banks,
+    routes_certifications,
+    routes_escrows,
     routes_payments,
+    routes_pg_specific,
+    routes_receipts,
     routes_schedules,
     routes_subscribe,
     routes_users,
@@ -21,9 +26,15 @@ from paymux.api.body import RequestBodyMiddleware
 from paymux.api.envelope import EnvelopeResponse, install_error_handlers
 from paymux.api.paths import TrailingSlashMiddleware
 from paymux.checkout import routes as checkout_routes
+from paymux.checkout import routes_certification
 from paymux.clock import Clock
 from paymux.config import Settings
 from paymux.console.router import router as console_router
+from paymux.observability.endpoints import router as observability_router
+from paymux.observability.endpoints import start_observing, stop_observing
+from paymux.observability.http import RequestObservingMiddleware, RouteTemplateMiddleware
+from paymux.docs_page import router as docs_router
+from paymux.security_headers import SecurityHeadersMiddleware
 from paymux.services.auth import Authenticator
 from paymux.services.runtime import Runtime
 from paymux.workers import start_workers
@@ -31,17 +42,24 @@ from paymux.workers import start_workers
 log = logging.getLogger("paymux")
 
 INICIS_EMULATOR_PATH = "/pg-emulator/inicis"
+KAKAOPAY_EMULATOR_PATH = "/pg-emulator/kakaopay"
 
 
 def mount_pg_emulators(app: FastAPI, settings: Settings) -> None:
-    """The KG INICIS emulator inside paymux (the demo's "live" channel points at it): its deposit
-    notices come back to this paymux's ``/pg/html5_inicis/notice``."""
+    """The KG INICIS and Kakao Pay emulators inside paymux (the demo's "live" channels point at them):
+    INICIS's deposit notices come back to this paymux's ``/pg/html5_inicis/notice``."""
     from paymux.connectors.inicis.emulator import PAYMUX_LIVE_KEYS, EmulatorConfig, create_emulator
 
     base = settings.public_url + INICIS_EMULATOR_PATH
     config = EmulatorConfig(base_url=base, notice_url=settings.public_url + "/pg/html5_inicis/notice")
     app.mount(INICIS_EMULATOR_PATH, create_emulator(config.with_merchant(PAYMUX_LIVE_KEYS)))
     log.warning("serving the KG INICIS emulator at %s (PAYMUX_PG_EMULATORS=1): for demos, never for money", base)
+    from paymux.connectors.kakaopay import emulator as kakaopay
+
+    kakao_base = settings.public_url + KAKAOPAY_EMULATOR_PATH
+    app.mount(KAKAOPAY_EMULATOR_PATH,
+              kakaopay.create_emulator(kakaopay.EmulatorConfig(base_url=kakao_base).with_paymux_live()))
+    log.warning("serving the Kakao Pay emulator at %s (PAYMUX_PG_EMULATORS=1): for demos, never for money", kakao_base)
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None, runtime: Runtime | None = None) -> FastAPI:
@@ -51,12 +69,15 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         workers = start_workers(runtime) if settings.run_workers else []
+        app.state.worker_tasks = workers if settings.run_workers else None  # /readyz checks they run
+        observing = start_observing(runtime, workers)
         gc.collect()
         gc.freeze()  # what startup built lives for good: later full collections need not walk it
         app.state.ready = True
         yield
         for task in workers:
             task.cancel()
+        stop_observing(observing)
         await runtime.close()
 
     app = FastAPI(
@@ -66,28 +87,32 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
         lifespan=lifespan,
         default_response_class=EnvelopeResponse,
         redirect_slashes=False,  # no bodiless redirect: TrailingSlashMiddleware routes /x/ as /x
+        docs_url=None,  # paymux.docs_page serves /docs itself: offline, under a strict CSP
+        redoc_url=None,
     )
     app.state.runtime = runtime
     app.state.authenticator = Authenticator(runtime)
     app.state.ready = False
+    app.add_middleware(RouteTemplateMiddleware)  # innermost: sees the route the router matched
     app.add_middleware(RequestBodyMiddleware)
-    app.add_middleware(TrailingSlashMiddleware)  # outermost: every route, with or without a trailing slash
+    app.add_middleware(TrailingSlashMiddleware)  # every route, with or without a trailing slash
+    app.add_middleware(SecurityHeadersMiddleware, settings=settings)  # CSP, nosniff, HSTS on every answer
+    app.add_middleware(RequestObservingMiddleware)  # outermost: request id, request line and metrics for every answer
     install_error_handlers(app)
     app.include_router(routes_users.router)
     app.include_router(routes_payments.router)
     app.include_router(routes_subscribe.router)
     app.include_router(routes_vbanks.router)
     app.include_router(routes_schedules.router)
+    for compat in (routes_banks, routes_receipts, routes_certifications, routes_escrows, routes_pg_specific):
+        app.include_router(compat.router)  # i'mport's other endpoints (#10 item 5)
     app.include_router(console_router)
     app.include_router(checkout_routes.router)
+    app.include_router(routes_certification.router)  # IMP.certification's window, cash receipt pages
+    app.include_router(docs_router)
+    app.include_router(observability_router)  # /healthz, /readyz, /metrics
 
     if settings.pg_emulators:
         mount_pg_emulators(app, settings)
-
-    @app.get("/healthz", include_in_schema=False)
-    async def healthz() -> EnvelopeResponse:
-        async with runtime.database.reading() as connection:
-            await connection.exec_driver_sql("SELECT 1")
-        return EnvelopeResponse({"status": "ok", "version": __version__})
 
     return app

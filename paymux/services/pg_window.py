@@ -16,7 +16,9 @@ to ``/checkout/pg/return``, where :func:`finish` approves server-side through th
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Mapping
+from dataclasses import replace
 from urllib.parse import quote
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -24,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from paymux.connectors.base import ChargeResult, Outcome, WindowOutcome, WindowStart
 from paymux.domain.errors import Refused
 from paymux.domain.payment import Payment
+from paymux.observability.pg import PgCallSubject
 from paymux.services import billing, vbanks
 from paymux.services import channels as channel_service
 from paymux.services import merchants as merchant_service
@@ -47,6 +50,8 @@ from paymux.services.checkout import (
 from paymux.services.pg_calls import guarded
 from paymux.services.runtime import Runtime
 from paymux.store import customers as customer_store
+from paymux.store import payments as payment_store
+from paymux.store import pg_window_tickets as ticket_store
 
 log = logging.getLogger("paymux.pg_window")
 
@@ -64,6 +69,7 @@ def window_start(runtime: Runtime, window: OpenWindow, now: int | None = None) -
         close_url=f"{base}/checkout/pg/close?ticket={ticket}", notice_url=f"{base}/pg/{payment.pg_provider}/notice",
         quota_months=tuple(quota_choices(window.request)),
         vbank_due=window.request.vbank_deadline(payment.started_at) if window.request.pay_method == "vbank" else 0,
+        pg_tid=payment.pg_tid or "",
     )
 
 
@@ -74,20 +80,50 @@ async def launch(runtime: Runtime, window: OpenWindow) -> OpenWindow:
     if not connector.has_pg_window:
         return window
     context = channel_service.channel_context(runtime, window.channel)
+    start = window_start(runtime, window)
+    if connector.return_url_limit and len(start.return_url) > connector.return_url_limit:
+        start = await _short_urls(runtime, window, start)
     started = await guarded(
-        runtime, lambda: connector.start_window(context, window_start(runtime, window)),
+        runtime, lambda: connector.start_window(context, start),
         unknown=lambda reason: Refused(f"{connector.display_name} did not answer ({reason}); try again"),
-        declined=Refused,
+        declined=Refused, about=PgCallSubject.of(connector, "start_window", window.payment),
     )
     if isinstance(started, Refused):
         await fail_open(runtime, window.payment, started.message)
         raise started
+    if started.reference.get("pg_tid"):  # a PG that opened the window server-side (Kakao Pay ready's tid)
+        await _keep_pg_tid(runtime, window.payment, started.reference["pg_tid"])
     return OpenWindow(**{**window.__dict__, "launch": started})
+
+
+async def _short_urls(runtime: Runtime, window: OpenWindow, start: WindowStart) -> WindowStart:
+    """The window's return and close URLs with a short stand-in for its ticket (``~{token}``)."""
+    token = secrets.token_urlsafe(18)
+    async with runtime.database.transaction() as connection:
+        await ticket_store.save_ticket(connection, token, window.ticket, runtime.now())
+    base = runtime.settings.public_url
+    return replace(start, return_url=f"{base}/checkout/pg/return?ticket=~{token}",
+                   close_url=f"{base}/checkout/pg/close?ticket=~{token}")
+
+
+async def _full_ticket(runtime: Runtime, ticket_text: str) -> str:
+    """The signed ticket behind a short stand-in; any other text is returned as it is."""
+    if not ticket_text.startswith("~"):
+        return ticket_text
+    async with runtime.database.reading() as connection:
+        return await ticket_store.ticket_for(connection, ticket_text[1:]) or ""
+
+
+async def _keep_pg_tid(runtime: Runtime, payment: Payment, pg_tid: str) -> None:
+    """Store the PG's transaction id on the open payment: the approval on the buyer's return needs it."""
+    payment.pg_tid = pg_tid
+    async with runtime.database.transaction() as connection:
+        await payment_store.save_if_open(connection, payment)
 
 
 async def close(runtime: Runtime, ticket_text: str) -> tuple[WindowTicket, Payment]:
     """The PG's close page (INICIS ``closeUrl``): the buyer closed the PG's window."""
-    ticket, window, payment = await reopen(runtime, ticket_text)
+    ticket, window, payment = await reopen(runtime, await _full_ticket(runtime, ticket_text))
     if window is None:
         return ticket, payment
     return ticket, await fail_open(runtime, payment, USER_CANCELLED)
@@ -95,7 +131,7 @@ async def close(runtime: Runtime, ticket_text: str) -> tuple[WindowTicket, Payme
 
 async def finish(runtime: Runtime, ticket_text: str, returned: Mapping[str, str]) -> tuple[WindowTicket, Payment]:
     """The PG sent the buyer back: approve, record, and return the settled (or pending) payment."""
-    ticket, window, payment = await reopen(runtime, ticket_text)
+    ticket, window, payment = await reopen(runtime, await _full_ticket(runtime, ticket_text))
     if window is None:
         return ticket, payment
     connector = runtime.connectors.for_channel(window.channel)
@@ -116,6 +152,7 @@ async def finish(runtime: Runtime, ticket_text: str, returned: Mapping[str, str]
         runtime, lambda: connector.finish_window(context, start, returned),
         unknown=lambda reason: WindowOutcome(ChargeResult.unknown(reason), reference=reference),
         declined=lambda reason: WindowOutcome(ChargeResult.declined(reason), reference=reference),
+        about=PgCallSubject.of(connector, "finish_window", payment),
     )
     try:
         return ticket, await _record(runtime, window, payment, outcome)

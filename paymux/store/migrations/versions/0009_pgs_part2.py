@@ -15,8 +15,16 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    # Kakao Pay: short stand-ins for window tickets (its return URLs are capped at 255 characters).
+    op.create_table('pg_window_tickets',
+    sa.Column('token', sa.String(length=40), nullable=False),
+    sa.Column('ticket', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.BigInteger(), nullable=False),
+    sa.PrimaryKeyConstraint('token', name=op.f('pk_pg_window_tickets'))
+    )
+    op.create_index(op.f('ix_pg_window_tickets_created_at'), 'pg_window_tickets', ['created_at'], unique=False)
 
 
 def downgrade() -> None:
-    pass
+    op.drop_index(op.f('ix_pg_window_tickets_created_at'), table_name='pg_window_tickets')
+    op.drop_table('pg_window_tickets')
