@@ -27,6 +27,7 @@ from paymux.api.envelope import EnvelopeResponse, install_error_handlers
 from paymux.api.paths import TrailingSlashMiddleware
 from paymux.checkout import routes as checkout_routes
 from paymux.checkout import routes_certification
+from paymux.checkout import routes_certification
 from paymux.clock import Clock
 from paymux.config import Settings
 from paymux.console.router import router as console_router
@@ -106,8 +107,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     app.include_router(routes_schedules.router)
     for compat in (routes_banks, routes_receipts, routes_certifications, routes_escrows, routes_pg_specific):
         app.include_router(compat.router)  # i'mport's other endpoints (#10 item 5)
+    for compat in (routes_banks, routes_receipts, routes_certifications, routes_escrows, routes_pg_specific):
+        app.include_router(compat.router)  # i'mport's other endpoints (#10 item 5)
     app.include_router(console_router)
     app.include_router(checkout_routes.router)
+    app.include_router(routes_certification.router)  # IMP.certification's window, cash receipt pages
     app.include_router(routes_certification.router)  # IMP.certification's window, cash receipt pages
     app.include_router(docs_router)
     app.include_router(observability_router)  # /healthz, /readyz, /metrics

@@ -176,3 +176,24 @@ async def customer_schedules(
         customer_uid=customer_uid, page_number=page, limit=limit,
     )
     return ok(_page_view(found, page, limit))
+
+
+@router.get("/subscribe/payments/schedule/customers/{customer_uid}", summary="A billing key's scheduled charges")
+async def schedules_of_customer(
+    customer_uid: UidPath,
+    runtime: RuntimeDep,
+    merchant: MerchantDep,
+    time_from: Annotated[int, Query(alias="from", ge=0, le=MAX_UNIX_SECONDS)] = 0,
+    time_to: Annotated[int, Query(alias="to", ge=0, le=MAX_UNIX_SECONDS)] = MAX_UNIX_SECONDS,
+    schedule_status: Annotated[StatusName | None, Query(alias="schedule-status")] = None,
+    page: Page = 1,
+    limit: Limit = 20,
+) -> EnvelopeResponse:
+    """i'mport's other path to a customer's schedules (the PHP, Go and Java clients call it);
+    ``from``/``to`` (unix seconds) default to all time."""
+    found = await schedule_service.list_schedules(
+        runtime, merchant, time_from=time_from, time_to=time_to,
+        status=ScheduleStatus(schedule_status) if schedule_status else None,
+        customer_uid=customer_uid, page_number=page, limit=limit,
+    )
+    return ok(_page_view(found, page, limit))

@@ -9,24 +9,21 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from paymux.domain.banks import BANKS as _KFTC_BANKS
 from paymux.domain.errors import InvalidParameter
 
 # KFTC standard card company codes (``card_code``) and names.
 CARD_COMPANIES: dict[str, str] = {
     "361": "BC카드", "364": "광주카드", "365": "삼성카드", "366": "신한카드", "367": "현대카드",
     "368": "롯데카드", "369": "수협카드", "370": "씨티카드", "371": "NH카드", "372": "전북카드",
-    "373": "제주카드", "374": "하나카드", "381": "KB국민카드", "002": "KDB산업은행",
+    "373": "제주카드", "374": "하나카드", "381": "KB국민카드", "041": "우리카드", "002": "KDB산업은행",
     "045": "MG새마을금고", "048": "신협", "071": "우체국", "089": "케이뱅크", "090": "카카오뱅크",
     "050": "저축은행", "VIS": "VISA", "MAS": "MASTER", "DIN": "DINERS", "AMX": "AMEX",
     "JCB": "JCB", "UNI": "UnionPay",
 }
 
-# KFTC bank codes (``bank_code`` / ``vbank_code``) and names.
-BANKS: dict[str, str] = {
-    "004": "KB국민은행", "011": "NH농협은행", "020": "우리은행", "081": "하나은행", "088": "신한은행",
-    "003": "IBK기업은행", "023": "SC제일은행", "027": "한국씨티은행", "090": "카카오뱅크",
-    "092": "토스뱅크", "071": "우체국",
-}
+# KFTC bank codes (``bank_code`` / ``vbank_code``) and names: the one table, in ``domain.banks``.
+BANKS = _KFTC_BANKS
 
 
 

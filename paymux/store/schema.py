@@ -520,3 +520,101 @@ pg_window_tickets = Table(
     Column("created_at", BigInteger, nullable=False),
     Index(None, "created_at"),
 )
+
+# Cash receipts (현금영수증, ``/receipts``) the sandbox issued: of a paid transfer or virtual-account
+# payment (kind "payment", subject = imp_uid) or of a cash sale outside paymux (kind "external",
+# subject = merchant_uid). One row per subject: a cancelled receipt may be issued again into it. The
+# buyer's identifier (phone, resident or business number, card) is kept masked only.
+cash_receipts = Table(
+    "cash_receipts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("merchant_id", Integer, ForeignKey("merchants.id"), nullable=False),
+    Column("kind", String(10), nullable=False),  # payment | external
+    Column("subject", String(100), nullable=False),
+    Column("imp_uid", String(20)),
+    Column("merchant_uid", String(100)),
+    Column("channel_id", Integer, nullable=True),
+    Column("pg_provider", String(40), nullable=False),
+    Column("receipt_tid", String(60), nullable=False),
+    Column("apply_num", String(20), nullable=False),
+    Column("type", String(10), nullable=False),  # person | company
+    Column("identifier_type", String(10)),
+    Column("identifier_masked", String(40), nullable=False),
+    Column("name", String(200)),
+    Column("amount", BigInteger, nullable=False),
+    Column("vat", BigInteger, nullable=False),
+    Column("tax_free", BigInteger, nullable=False, server_default="0"),
+    Column("buyer_name", String(200)),
+    Column("buyer_email", String(200)),
+    Column("buyer_tel", String(40)),
+    Column("receipt_token", String(40), nullable=False, unique=True),  # the public receipt page's key
+    Column("applied_at", BigInteger, nullable=False),
+    Column("cancelled_at", BigInteger, nullable=False, server_default="0"),
+    Column("updated_at", BigInteger, nullable=False),
+    UniqueConstraint("merchant_id", "kind", "subject"),
+)
+
+# Identity verifications (본인인증, ``/certifications`` and ``IMP.certification``) of the sandbox. The
+# OTP is kept as a hash only; DELETE /certifications/{imp_uid} removes the row (i'mport erases the
+# person's data).
+certifications = Table(
+    "certifications",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("imp_uid", String(20), nullable=False, unique=True),
+    Column("merchant_id", Integer, ForeignKey("merchants.id"), nullable=False),
+    Column("merchant_uid", String(100)),
+    Column("name", String(100), nullable=False),
+    Column("gender", String(10), nullable=False),  # male | female
+    Column("birthday", String(8), nullable=False),  # YYYYMMDD
+    Column("foreigner", Boolean, nullable=False, server_default=text("false")),
+    Column("phone", String(20), nullable=False),
+    Column("carrier", String(10), nullable=False),
+    Column("mvno", Boolean, nullable=False, server_default=text("false")),
+    Column("certified", Boolean, nullable=False, server_default=text("false")),
+    Column("certified_at", BigInteger, nullable=False, server_default="0"),
+    Column("unique_key", String(100), nullable=False),
+    Column("unique_in_site", String(100), nullable=False),
+    Column("pg_tid", String(60), nullable=False),
+    Column("pg_provider", String(40), nullable=False),
+    Column("origin", String(500)),
+    Column("otp_hash", String(64)),
+    Column("otp_attempts", Integer, nullable=False, server_default="0"),
+    Column("otp_expires_at", BigInteger, nullable=False, server_default="0"),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    Index(None, "merchant_id", "created_at"),
+)
+
+# Shipping of escrow payments (``/escrows/logis/{imp_uid}``): one registration per payment, changed
+# by PUT. sender and receiver are JSON objects as the shop sent them.
+escrow_logis = Table(
+    "escrow_logis",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("merchant_id", Integer, ForeignKey("merchants.id"), nullable=False),
+    Column("imp_uid", String(20), nullable=False, unique=True),
+    Column("company", String(40), nullable=False),
+    Column("invoice", String(60), nullable=False),
+    Column("sent_at", BigInteger, nullable=False),
+    Column("receiving_at", String(20)),
+    Column("address", String(500)),
+    Column("sender", Text, nullable=False, server_default="{}"),
+    Column("receiver", Text, nullable=False, server_default="{}"),
+    Column("applied_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+)
+
+# Short stand-ins for window tickets, for PGs that cap the return URL paymux hands them (Kakao Pay's
+# approval_url/cancel_url/fail_url: 255 characters): the PG gets ``ticket=~{token}`` and the window's
+# full signed ticket is read back from here. Rows are as old as their window; the ticket's own age
+# still decides whether the window is open.
+pg_window_tickets = Table(
+    "pg_window_tickets",
+    metadata,
+    Column("token", String(40), primary_key=True),
+    Column("ticket", Text, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Index(None, "created_at"),
+)

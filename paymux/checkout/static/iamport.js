@@ -1,7 +1,7 @@
 /*!
  * paymux iamport.js — the i'mport (PortOne V1) JavaScript SDK, served by a self-hosted paymux.
  * IMP.init(userCode), IMP.agency(userCode, tierCode), IMP.request_pay(param, callback),
- * IMP.certification(param, callback) (not supported: answers an error).
+ * IMP.certification(param, callback) (the sandbox's phone verification window).
  *
  * The payment window is opened by posting a plain HTML form into an overlay iframe (PC) or the
  * page itself (mobile, with m_redirect_url), so no cross-origin XHR and no CORS are involved. The
@@ -34,10 +34,27 @@
     }
   }
 
+  // What iamport.js fills when the shop leaves it out (the seeds' Kakao Pay example sends neither):
+  // an order id "nobody_" + the time in milliseconds, and pay_method "card".
+  function withDefaults(param) {
+    if (!param || typeof param !== "object") { return param; }
+    var filled = {};
+    for (var key in param) {
+      if (Object.prototype.hasOwnProperty.call(param, key)) { filled[key] = param[key]; }
+    }
+    if (filled.merchant_uid === undefined || filled.merchant_uid === null || filled.merchant_uid === "") {
+      filled.merchant_uid = "nobody_" + new Date().getTime();
+    }
+    if (filled.pay_method === undefined || filled.pay_method === null || filled.pay_method === "") {
+      filled.pay_method = "card";
+    }
+    return filled;
+  }
+
   function problemWith(param) {
     if (!param || typeof param !== "object") { return "IMP.request_pay(param, callback): param must be an object"; }
     if (typeof param.merchant_uid !== "string" || !param.merchant_uid) {
-      return "merchant_uid: 필수 파라미터입니다 (required: the shop's unique order id)";
+      return "merchant_uid: 문자열로 전달해주세요 (must be a string: the shop's unique order id)";
     }
     if (typeof param.amount !== "number" || Math.floor(param.amount) !== param.amount) {
       return "amount: 숫자형(integer)으로 전달해주세요 (must be an integer, not " + typeof param.amount + ")";
@@ -52,6 +69,27 @@
     return /Mobi|Android|iPhone|iPad|iPod/i.test(global.navigator.userAgent || "");
   }
 
+  function redirectUrl(param) {
+    var url = param && param.m_redirect_url;
+    return typeof url === "string" && /^https?:\/\//i.test(url) ? url : null;
+  }
+
+  // On a phone the result goes to m_redirect_url, also for a request refused before any window
+  // opened (i'mport's manual): imp_success=false with the error, the shop's own query kept.
+  function redirectFailure(url, rsp) {
+    var target = new URL(url, global.location.href);
+    var added = { imp_uid: "", merchant_uid: rsp.merchant_uid || "", imp_success: "false",
+      error_code: rsp.error_code || "", error_msg: rsp.error_msg || "" };
+    for (var name in added) { target.searchParams.append(name, added[name]); }
+    global.location.href = target.toString();
+  }
+
+  function refuse(param, callback, rsp) {
+    var url = redirectUrl(param);
+    if (isMobile() && url) { return redirectFailure(url, rsp); }
+    answer(callback, rsp);
+  }
+
   function field(form, name, value) {
     var input = document.createElement("input");
     input.type = "hidden";
@@ -60,10 +98,10 @@
     form.appendChild(input);
   }
 
-  function windowForm(param, display, target) {
+  function windowForm(param, display, target, action) {
     var form = document.createElement("form");
     form.method = "post";
-    form.action = base + "/checkout/window";
+    form.action = base + (action || "/checkout/window");
     form.acceptCharset = "UTF-8";
     form.target = target;
     form.style.display = "none";
@@ -75,7 +113,7 @@
     return form;
   }
 
-  function openOverlay(param, callback) {
+  function openOverlay(param, callback, action, title) {
     var name = "paymux-window-" + Math.random().toString(36).slice(2);
     var overlay = document.createElement("div");
     overlay.setAttribute("data-paymux-overlay", "");
@@ -83,7 +121,7 @@
       "display:flex;align-items:center;justify-content:center";
     var frame = document.createElement("iframe");
     frame.name = name;
-    frame.title = "결제창 (payment window)";
+    frame.title = title || "결제창 (payment window)";
     frame.setAttribute("data-paymux-window", "");
     frame.style.cssText = "width:460px;max-width:100vw;height:680px;max-height:100vh;border:0;" +
       "border-radius:10px;background:#fff;box-shadow:0 12px 40px rgba(0,0,0,.35)";
@@ -102,7 +140,7 @@
     global.addEventListener("message", onMessage);
     state.open = overlay;
 
-    var form = windowForm(param, "popup", name);
+    var form = windowForm(param, "popup", name, action);
     document.body.appendChild(form);
     form.submit();
     form.parentNode.removeChild(form);
@@ -122,12 +160,13 @@
     },
 
     request_pay: function (param, callback) {
+      param = withDefaults(param);
       var merchantUid = param && typeof param.merchant_uid === "string" ? param.merchant_uid : null;
       if (!state.userCode) {
-        return answer(callback, failure("F400", "IMP.init('가맹점 식별코드')를 먼저 호출해주세요 (call IMP.init first)", merchantUid));
+        return refuse(param, callback, failure("F400", "IMP.init('가맹점 식별코드')를 먼저 호출해주세요 (call IMP.init first)", merchantUid));
       }
       var problem = problemWith(param);
-      if (problem) { return answer(callback, failure("F400", problem, merchantUid)); }
+      if (problem) { return refuse(param, callback, failure("F400", problem, merchantUid)); }
       if (state.open) {
         return answer(callback, failure("F400", "결제창이 이미 열려 있습니다 (a payment window is already open)", merchantUid));
       }
@@ -140,8 +179,25 @@
       openOverlay(param, callback);
     },
 
+    // Phone verification: the window posts the result to the callback (PC, or popup: true on a
+    // phone) or sends the phone to m_redirect_url. The shop's server then reads
+    // GET /certifications/{imp_uid}.
     certification: function (param, callback) {
-      answer(callback, failure("F501", "IMP.certification (본인인증) is not supported by paymux", param && param.merchant_uid));
+      param = param && typeof param === "object" ? param : {};
+      var merchantUid = typeof param.merchant_uid === "string" ? param.merchant_uid : null;
+      if (!state.userCode) {
+        return answer(callback, failure("F400", "IMP.init('가맹점 식별코드')를 먼저 호출해주세요 (call IMP.init first)", merchantUid));
+      }
+      if (state.open) {
+        return answer(callback, failure("F400", "창이 이미 열려 있습니다 (a window is already open)", merchantUid));
+      }
+      if (isMobile() && redirectUrl(param) && !param.popup) {
+        var form = windowForm(param, "redirect", "_self", "/checkout/certification/open");
+        document.body.appendChild(form);
+        form.submit();
+        return;
+      }
+      openOverlay(param, callback, "/checkout/certification/open", "본인인증 (identity verification)");
     }
   };
 
