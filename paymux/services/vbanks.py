@@ -11,8 +11,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, select
-
 from paymux.connectors.base import Buyer, CancelResult, ChargeRequest, ChargeResult, Outcome, VbankIssued
 from paymux.domain import ids
 from paymux.domain.channel import Channel, ChannelMode, Purpose
@@ -36,7 +34,6 @@ from paymux.store import merchants as merchant_store
 from paymux.store import orders as order_store
 from paymux.store import payments as payment_store
 from paymux.store import pg_calls as pg_call_store
-from paymux.store.schema import payments
 
 EXPIRED_REASON = "가상계좌 입금기한이 만료되었습니다 (the deposit deadline passed)"
 REVOKED_REASON = "가상계좌 발급이 취소되었습니다 (the virtual account was revoked)"
@@ -266,13 +263,7 @@ async def expire_due_vbanks(runtime: Runtime, *, batch: int = 100) -> int:
     settlement is conditional on the account still awaiting, so only one instance wins."""
     now = runtime.now()
     async with runtime.database.reading() as connection:
-        rows = await connection.execute(
-            select(payments.c.merchant_id, payments.c.imp_uid)
-            .where(and_(payments.c.status == "ready", payments.c.pay_method == "vbank", payments.c.vbank_date <= now))
-            .order_by(payments.c.vbank_date)
-            .limit(batch)
-        )
-        due = [(row.merchant_id, row.imp_uid) for row in rows]
+        due = await payment_store.due_virtual_accounts(connection, now, batch)
     expired = 0
     for merchant_id, imp_uid in due:
         async with runtime.database.reading() as connection:

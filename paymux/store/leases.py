@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, Table, or_, select, update
 from sqlalchemy.engine import Row
 
 from paymux.store.database import Database
+from paymux.store.plans import with_constants
 
 
 async def lease_due_rows(
@@ -29,11 +30,15 @@ async def lease_due_rows(
     limit: int,
     conditions: Sequence[ColumnElement[bool]] = (),
 ) -> list[Row[Any]]:
-    """Lease up to ``limit`` rows with ``due_column <= now`` and a free lease; return them."""
+    """Lease up to ``limit`` rows with ``due_column <= now`` and a free lease; return them.
+
+    ``conditions`` name fixed states (``state = 'pending'``); their values are written into the SQL
+    so a partial index on that state serves the pick in every plan (``store.plans``)."""
     due = table.c[due_column]
     candidates = (
         select(table.c.id)
-        .where(due <= now, or_(table.c.lease_until.is_(None), table.c.lease_until < now), *conditions)
+        .where(due <= now, or_(table.c.lease_until.is_(None), table.c.lease_until < now),
+               *map(with_constants, conditions))
         .order_by(due, table.c.id)
         .limit(limit)
         .with_for_update(skip_locked=True)

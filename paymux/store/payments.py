@@ -10,6 +10,7 @@ from sqlalchemy import Select, and_, bindparam, delete, func, insert, select, up
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paymux.domain.payment import Cancellation, Payment, PaymentStatus
+from paymux.store.plans import constant
 from paymux.store.schema import cancellations, payments
 
 PAYMENT_COLUMNS = _PAYMENT_COLUMNS = tuple(f.name for f in fields(Payment) if f.name != "cancel_history")
@@ -144,6 +145,20 @@ async def drop_cancellation(connection: AsyncConnection, cancellation_id: str) -
     return result.rowcount > 0
 
 
+async def due_virtual_accounts(connection: AsyncConnection, now: int, limit: int) -> list[tuple[int, str]]:
+    """(merchant_id, imp_uid) of virtual accounts still awaiting a deposit whose deadline
+    (``vbank_date``, unix seconds) has passed, earliest first; read from the partial index of
+    awaiting accounts, whatever the number of other payments."""
+    rows = await connection.execute(
+        select(payments.c.merchant_id, payments.c.imp_uid)
+        .where(payments.c.status == constant("ready"), payments.c.pay_method == constant("vbank"),
+               payments.c.vbank_date <= now)
+        .order_by(payments.c.vbank_date)
+        .limit(limit)
+    )
+    return [(row.merchant_id, row.imp_uid) for row in rows]
+
+
 @dataclass(frozen=True)
 class PendingCancellation:
     merchant_id: int
@@ -155,7 +170,7 @@ async def pending_cancellations(connection: AsyncConnection, older_than: int, li
     rows = await connection.execute(
         select(payments.c.merchant_id, *[cancellations.c[name] for name in _CANCELLATION_COLUMNS])
         .select_from(cancellations.join(payments, payments.c.imp_uid == cancellations.c.imp_uid))
-        .where(cancellations.c.state == "pending", cancellations.c.cancelled_at <= older_than)
+        .where(cancellations.c.state == constant("pending"), cancellations.c.cancelled_at <= older_than)
         .order_by(cancellations.c.cancelled_at)
         .limit(limit)
     )
@@ -186,30 +201,41 @@ def _select(merchant_id: int) -> Select:
     return select(*_SELECTED).where(payments.c.merchant_id == merchant_id)
 
 
-_BY_IMP_UID = select(*_SELECTED).where(
-    payments.c.merchant_id == bindparam("key_merchant_id"), payments.c.imp_uid == bindparam("key_imp_uid")
-)
+# A payment is found by its unique imp_uid alone and its merchant checked on the row. With
+# ``merchant_id = $1 AND imp_uid = $2`` PostgreSQL could pick any of the merchant's indexes: a prepared
+# statement planned generically while the table held a few rows walked the merchant's whole
+# (merchant_id, status, status_at) index for every lookup once the table had grown (issue #15). With
+# the unique column alone there is one plan whatever the statistics.
+_BY_IMP_UID = select(*_SELECTED).where(payments.c.imp_uid == bindparam("key_imp_uid"))
 _BY_IMP_UID_FOR_UPDATE = _BY_IMP_UID.with_for_update()
+_BY_IMP_UIDS = select(*_SELECTED).where(payments.c.imp_uid.in_(bindparam("key_imp_uids", expanding=True)))
 
 
 async def get_payment(
     connection: AsyncConnection, merchant_id: int, imp_uid: str, *, for_update: bool = False
 ) -> Payment | None:
+    """The merchant's payment, or None (also when the imp_uid is another merchant's). ``for_update``
+    locks the row until the caller's transaction ends; a row of another merchant is then locked
+    only for the moment the caller takes to see it is not found."""
     query = _BY_IMP_UID_FOR_UPDATE if for_update else _BY_IMP_UID
-    row = (await connection.execute(query, {"key_merchant_id": merchant_id, "key_imp_uid": imp_uid})).first()
-    return (await _with_history(connection, [_from_row(row)]))[0] if row else None
+    row = (await connection.execute(query, {"key_imp_uid": imp_uid})).first()
+    if row is None or row.merchant_id != merchant_id:
+        return None
+    return (await _with_history(connection, [_from_row(row)]))[0]
 
 
 async def payment_by_imp_uid(connection: AsyncConnection, imp_uid: str) -> Payment | None:
     """A payment by its imp_uid alone, for a PG's notice (which names paymux's order id, not a
     merchant). imp_uids are unique across merchants."""
-    row = (await connection.execute(select(*_SELECTED).where(payments.c.imp_uid == imp_uid))).first()
+    row = (await connection.execute(_BY_IMP_UID, {"key_imp_uid": imp_uid})).first()
     return (await _with_history(connection, [_from_row(row)]))[0] if row else None
 
 
 async def get_payments(connection: AsyncConnection, merchant_id: int, imp_uids: Sequence[str]) -> list[Payment]:
-    rows = await connection.execute(_select(merchant_id).where(payments.c.imp_uid.in_(list(imp_uids))))
-    by_uid = {p.imp_uid: p for p in map(_from_row, rows)}
+    """The merchant's payments among ``imp_uids``, in the order asked, unknown ones left out; read
+    by the unique imp_uid and the merchant checked on each row, as ``get_payment``."""
+    rows = await connection.execute(_BY_IMP_UIDS, {"key_imp_uids": list(dict.fromkeys(imp_uids))})
+    by_uid = {p.imp_uid: p for p in map(_from_row, rows) if p.merchant_id == merchant_id}
     return await _with_history(connection, [by_uid[uid] for uid in dict.fromkeys(imp_uids) if uid in by_uid])
 
 

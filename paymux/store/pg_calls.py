@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from paymux.store.plans import constant
 from paymux.store.schema import pg_calls
 
 PENDING, DONE, FAILED, UNKNOWN = "pending", "done", "failed", "unknown"
@@ -44,7 +45,7 @@ async def unsettled(connection: AsyncConnection, older_than: int, limit: int) ->
     """Calls still pending or unknown, last touched before ``older_than``, oldest first."""
     rows = await connection.execute(
         select(pg_calls)
-        .where(pg_calls.c.state.in_((PENDING, UNKNOWN)), pg_calls.c.updated_at <= older_than)
+        .where(pg_calls.c.state.in_([constant(PENDING), constant(UNKNOWN)]), pg_calls.c.updated_at <= older_than)
         .order_by(pg_calls.c.updated_at)
         .limit(limit)
     )

@@ -14,14 +14,22 @@ config = context.config
 
 
 def _run(connection: Connection) -> None:
+    applied: list[str] = []
     context.configure(
         connection=connection,
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        on_version_apply=lambda **kw: applied.append(kw["step"].up_revision_id),
     )
     with context.begin_transaction():
         context.run_migrations()
+        if applied:
+            # New tables and indexes get statistics at once: the planner then knows every table's
+            # size and columns from the first query, not only after autovacuum (if it runs) or an
+            # operator's ANALYZE. Plans must not depend on it (paymux.store.plans), but a schema
+            # change is the moment statistics are cheapest to gather and most likely stale.
+            connection.exec_driver_sql("ANALYZE")
 
 
 async def _run_async() -> None:
