@@ -27,7 +27,6 @@ from paymux.api.envelope import EnvelopeResponse, install_error_handlers
 from paymux.api.paths import TrailingSlashMiddleware
 from paymux.checkout import routes as checkout_routes
 from paymux.checkout import routes_certification
-from paymux.checkout import routes_certification
 from paymux.clock import Clock
 from paymux.config import Settings
 from paymux.console.router import router as console_router
@@ -44,6 +43,7 @@ log = logging.getLogger("paymux")
 
 INICIS_EMULATOR_PATH = "/pg-emulator/inicis"
 KAKAOPAY_EMULATOR_PATH = "/pg-emulator/kakaopay"
+MOBILIANS_EMULATOR_PATH = "/pg-emulator/mobilians"
 
 
 def mount_pg_emulators(app: FastAPI, settings: Settings) -> None:
@@ -61,6 +61,12 @@ def mount_pg_emulators(app: FastAPI, settings: Settings) -> None:
     app.mount(KAKAOPAY_EMULATOR_PATH,
               kakaopay.create_emulator(kakaopay.EmulatorConfig(base_url=kakao_base).with_paymux_live()))
     log.warning("serving the Kakao Pay emulator at %s (PAYMUX_PG_EMULATORS=1): for demos, never for money", kakao_base)
+    from paymux.connectors.mobilians import emulator as mobilians
+
+    mobilians_base = settings.public_url + MOBILIANS_EMULATOR_PATH
+    app.mount(MOBILIANS_EMULATOR_PATH, mobilians.create_emulator(
+        mobilians.EmulatorConfig(base_url=mobilians_base).with_service(mobilians.PAYMUX_LIVE_SERVICE)))
+    log.warning("serving the KG Mobilians emulator at %s (PAYMUX_PG_EMULATORS=1): for demos, never for money", mobilians_base)
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None, runtime: Runtime | None = None) -> FastAPI:
@@ -107,11 +113,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     app.include_router(routes_schedules.router)
     for compat in (routes_banks, routes_receipts, routes_certifications, routes_escrows, routes_pg_specific):
         app.include_router(compat.router)  # i'mport's other endpoints (#10 item 5)
-    for compat in (routes_banks, routes_receipts, routes_certifications, routes_escrows, routes_pg_specific):
-        app.include_router(compat.router)  # i'mport's other endpoints (#10 item 5)
     app.include_router(console_router)
     app.include_router(checkout_routes.router)
-    app.include_router(routes_certification.router)  # IMP.certification's window, cash receipt pages
     app.include_router(routes_certification.router)  # IMP.certification's window, cash receipt pages
     app.include_router(docs_router)
     app.include_router(observability_router)  # /healthz, /readyz, /metrics

@@ -351,7 +351,8 @@ def user_create(settings: Settings, user_code: str, email: str, password_stdin: 
     click.echo(f"console user {created.email} created for {user_code}")
 
 
-async def seed_demo(runtime: Runtime, emulator_url: str | None = None, kakaopay_url: str | None = None) -> dict[str, Any]:
+async def seed_demo(runtime: Runtime, emulator_url: str | None = None, kakaopay_url: str | None = None,
+                    mobilians_url: str | None = None) -> dict[str, Any]:
     """The demo merchant with fixed sandbox credentials and one test channel of each kind, plus —
     with ``emulator_url`` — a live-protocol KG INICIS channel pointed at paymux's built-in emulator,
     and with ``kakaopay_url`` live-protocol Kakao Pay channels pointed at its Kakao Pay emulator."""
@@ -370,6 +371,8 @@ async def seed_demo(runtime: Runtime, emulator_url: str | None = None, kakaopay_
         await _seed_emulated_channel(runtime, demo.id, emulator_url)
     if kakaopay_url:
         await _seed_kakaopay_channels(runtime, demo.id, kakaopay_url)
+    if mobilians_url:
+        await _seed_mobilians_channels(runtime, demo.id, mobilians_url)
     from paymux.services.console_users import create_user
 
     try:
@@ -424,6 +427,28 @@ async def _seed_kakaopay_channels(runtime: Runtime, merchant_id: int, emulator_u
         )
 
 
+async def _seed_mobilians_channels(runtime: Runtime, merchant_id: int, emulator_url: str) -> None:
+    """``mobilians.paymuxmc0001`` (phone payments and phone billing keys): KG Mobilians' REST protocol,
+    spoken to the emulator paymux serves."""
+    from paymux.connectors.mobilians.emulator import PAYMUX_LIVE_SERVICE
+
+    service = PAYMUX_LIVE_SERVICE
+    existing = {c.pay_type.value: c for c in await channel_service.list_channels(runtime, merchant_id) if c.mid == service.sid}
+    for pay_type in ("general", "subscription"):
+        channel = existing.get(pay_type)
+        if channel is not None:  # the port may differ from an earlier run
+            await channel_service.update_channel(
+                runtime, merchant_id, channel.id, mid=channel.mid, pay_type=pay_type, mode="live",
+                label=channel.label, endpoint=emulator_url, allow_private_endpoint=True,
+            )
+            continue
+        await channel_service.add_channel(
+            runtime, merchant_id, pg="mobilians", mid=service.sid, pay_type=pay_type, mode="live",
+            label="KG모빌리언스 실연동 프로토콜 (paymux 내장 에뮬레이터)", credentials={"skey": service.skey},
+            endpoint=emulator_url, allow_private_endpoint=True,
+        )
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
@@ -432,13 +457,14 @@ async def _seed_kakaopay_channels(runtime: Runtime, merchant_id: int, emulator_u
 def demo(settings: Settings, host: str, port: int, no_serve: bool) -> None:
     """Seed a demo merchant with sandbox channels and start the gateway, with the KG INICIS emulator
     built in (a channel speaking INICIS's real protocol, offline)."""
-    from paymux.app import INICIS_EMULATOR_PATH, KAKAOPAY_EMULATOR_PATH
+    from paymux.app import INICIS_EMULATOR_PATH, KAKAOPAY_EMULATOR_PATH, MOBILIANS_EMULATOR_PATH
 
     upgrade_to_head(settings.database_url)
     public_url = os.environ.setdefault("PAYMUX_PUBLIC_URL", f"http://{host}:{port}")
     os.environ["PAYMUX_PG_EMULATORS"] = "1"
     credentials = _run(settings, lambda runtime: seed_demo(runtime, public_url.rstrip("/") + INICIS_EMULATOR_PATH,
-                                                           public_url.rstrip("/") + KAKAOPAY_EMULATOR_PATH))
+                                                           public_url.rstrip("/") + KAKAOPAY_EMULATOR_PATH,
+                                                           public_url.rstrip("/") + MOBILIANS_EMULATOR_PATH))
     click.echo("")
     click.echo("Demo merchant (sandbox test channels, and one channel speaking INICIS's protocol to the built-in emulator):")
     click.echo(f"  user code : {credentials['user_code']}")
@@ -448,6 +474,8 @@ def demo(settings: Settings, host: str, port: int, no_serve: bool) -> None:
     click.echo(f"KG INICIS emulator (real protocol, pg 'html5_inicis.paymuxLive1'): {public_url}{INICIS_EMULATOR_PATH}")
     click.echo(f"Kakao Pay emulator (real API, pg 'kakaopay.CPAYMUX001', subscriptions 'kakaopay.CPAYMUXSUB'): "
                f"{public_url}{KAKAOPAY_EMULATOR_PATH}")
+    click.echo(f"KG Mobilians emulator (REST protocol, pg 'mobilians.paymuxmc0001', phone and phone billing): "
+               f"{public_url}{MOBILIANS_EMULATOR_PATH}")
     click.echo("")
     click.echo(f"Console: http://{host}:{port}/console")
     click.echo(f"  email   : {credentials['console_email']}")
@@ -509,6 +537,29 @@ def pg_emulator_kakaopay(host: str, port: int, latency_ms: int, slow_reply_secon
     click.echo(f"  ledger: http://{host}:{port}/_emulator/transactions")
     uvicorn.run(create_emulator(config), host=host, port=port, log_level="info")
 
+
+@pg_emulator.command("mobilians")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8702, show_default=True, type=int)
+@click.option("--latency-ms", default=0, show_default=True, type=int, help="added to every server call")
+@click.option("--slow-reply-seconds", default=15.0, show_default=True, type=float,
+              help='how long a "timeout" phone (ending 7777) holds its (already committed) approval reply')
+@click.option("--base-url", default=None, help="the public URL printed into pay_url (default: the request's)")
+def pg_emulator_mobilians(host: str, port: int, latency_ms: int, slow_reply_seconds: float, base_url: str | None) -> None:
+    """KG Mobilians: REST registration/approval/cancellation with their HMAC and the phone window with its
+    SMS code (see paymux.connectors.mobilians.emulator)."""
+    import uvicorn
+
+    from paymux.connectors.mobilians.emulator import PAYMUX_LIVE_SERVICE, EmulatorConfig, create_emulator
+
+    config = EmulatorConfig(latency_ms=latency_ms, slow_reply_seconds=slow_reply_seconds, base_url=base_url)
+    config = config.with_service(PAYMUX_LIVE_SERVICE)
+    click.echo(f"KG Mobilians emulator on http://{host}:{port}")
+    click.echo(f"  service ids: {', '.join(sorted(config.services))} (000730010001: Mobilians' published test service; "
+               f"{PAYMUX_LIVE_SERVICE.sid} is made up, valid only here, skey {PAYMUX_LIVE_SERVICE.skey})")
+    click.echo(f"  API: http://{host}:{port}/MUP/api/registration, /MUP/api/approval, /MUP/api/cancellation")
+    click.echo(f"  ledger: http://{host}:{port}/_emulator/transactions")
+    uvicorn.run(create_emulator(config), host=host, port=port, log_level="info")
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -81,6 +81,9 @@ class MobiliansConnector(Connector):
     mode = ChannelMode.LIVE
     has_pg_window = True
     changes_vbank = False
+    # ok_url and close_url are at most 128 characters [MOB-MCP registration.md]; ok_url also carries
+    # "&mobilians_ts=" + 14 digits, so paymux hands the window a short ticket stand-in past 100.
+    return_url_limit = 100
     credential_fields = (
         CredentialField(
             "skey", "서비스 키 skey (HMAC key)",
@@ -148,7 +151,9 @@ class MobiliansConnector(Connector):
         answered_stamp = t.text(reply, "time_stamp") or time_stamp
         if not protocol.same(client.result_hmac(request.amount, ok_url, request.order_id, answered_stamp), t.text(reply, "hmac")):
             raise Refused("KG모빌리언스 거래등록 응답의 hmac이 일치하지 않습니다 (Mobilians' registration answer failed its HMAC check)")
-        return WindowLaunch(url=client.hosts.url(protocol.PAYMENT_WINDOW), fields={"tid": t.text(reply, "tid")}, method="GET")
+        tid = t.text(reply, "tid")
+        return WindowLaunch(url=client.hosts.url(protocol.PAYMENT_WINDOW), fields={"tid": tid}, method="GET",
+                            reference={"pg_tid": tid})
 
     def window_reference(self, context: ChannelContext, start: WindowStart, returned: Mapping[str, str]) -> dict[str, str]:
         """Check the window's result (``code``, ``trade_id``, ``amount``, ``hmac``) and keep what the
@@ -158,6 +163,8 @@ class MobiliansConnector(Connector):
         request = start.request
         if t.text(returned, "trade_id") != request.order_id or t.text(returned, "sid") not in ("", self.keys(context).sid):
             raise Refused("KG모빌리언스 응답의 가맹점/거래번호가 다릅니다 (Mobilians' answer names another service or trade_id)")
+        if start.pg_tid and t.text(returned, "tid") != start.pg_tid:  # the tid registration gave paymux
+            raise Refused("KG모빌리언스 응답의 tid가 등록한 거래와 다릅니다 (Mobilians' answer names another tid)")
         time_stamp = t.text(returned, TS_PARAM)
         ok_url = _ok_url(start, time_stamp)
         if t.amount(returned) != request.amount or not protocol.same(

@@ -87,6 +87,8 @@ def _register(emu: Emulator, request: Request, body: dict[str, Any]) -> dict[str
         return answer(codes.BAD_PARAMETER, "유효하지 않은 parameter (cash_code: this emulator speaks MC only)")
     if int(total) <= 0 and not auto_pay or len(trade_id) > 40 or len(_text(body, "site_url")) > 20:
         return answer(codes.BAD_PARAMETER, "유효하지 않은 parameter (amount.total / trade_id / site_url)")
+    if any(len(_text(body, name)) > 128 for name in ("ok_url", "close_url", "fail_url", "noti_url")):
+        return answer(codes.BAD_PARAMETER, "유효하지 않은 parameter (ok_url/close_url/fail_url/noti_url: 128자 이내)")
     if call_type in ("S", "I") and not _text(body, "close_url"):
         return answer(codes.BAD_PARAMETER, "유효하지 않은 parameter (close_url: required for call_type S/I)")
     stamp = _text(body, "time_stamp") or protocol.time_stamp(emu.now())
