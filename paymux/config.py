@@ -7,8 +7,10 @@ file. Operators point ``PAYMUX_DATABASE_URL`` at PostgreSQL to run several insta
 from __future__ import annotations
 
 import os
+import ipaddress
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 
 def _normalise_database_url(url: str) -> str:
@@ -49,6 +51,18 @@ class Settings:
     # Webhooks and ``notice_url``s go only to public addresses unless the operator allows private,
     # loopback and link-local ones (tests, intranet deployments): see ``paymux.webhooks.targets``.
     webhook_allow_private: bool = False
+    # GET /metrics (paymux.observability): off unless a bearer token is set (then on the API's port)
+    # or an address to listen on (``host:port``, a separate listener for the scraper only).
+    metrics_token: str | None = None
+    metrics_bind: str | None = None
+    # Reverse proxies (addresses or CIDRs) whose X-Forwarded-For / X-Forwarded-Proto paymux believes;
+    # empty: the TCP peer is the client, whatever headers it sends (README "Behind a reverse proxy").
+    trusted_proxies: tuple[str, ...] = ()
+    # Throttles per client address, counted in the database so every instance shares them (paymux.throttle);
+    # a fixed one-minute window each, 0 turns one off.
+    console_logins_per_minute: int = 20  # console sign-in attempts per address
+    token_failures_per_minute: int = 20  # refused POST /users/getToken per address
+    windows_per_minute: int = 30  # payment windows one user code opens for one address
 
     @property
     def is_sqlite(self) -> bool:
@@ -76,7 +90,36 @@ class Settings:
             pg_emulators=env.get("PAYMUX_PG_EMULATORS", "0") in ("1", "true", "yes"),
             pg_client_ip=env.get("PAYMUX_PG_CLIENT_IP", "127.0.0.1"),
             webhook_allow_private=webhook_allow_private_from_env(env),
+            metrics_token=env.get("PAYMUX_METRICS_TOKEN") or None,
+            metrics_bind=env.get("PAYMUX_METRICS_BIND") or None,
+            trusted_proxies=parse_trusted_proxies(env.get("PAYMUX_TRUSTED_PROXIES", "")),
+            console_logins_per_minute=int(env.get("PAYMUX_CONSOLE_LOGINS_PER_MINUTE", "20")),
+            token_failures_per_minute=int(env.get("PAYMUX_TOKEN_FAILURES_PER_MINUTE", "20")),
+            windows_per_minute=int(env.get("PAYMUX_WINDOWS_PER_MINUTE", "30")),
         )
+
+
+def parse_trusted_proxies(value: str) -> tuple[str, ...]:
+    """``PAYMUX_TRUSTED_PROXIES``: comma-separated addresses or CIDRs (``10.0.0.5, 10.1.0.0/16``).
+    Raises ``ValueError`` naming the entry that is neither, so a typo stops the server at start."""
+    proxies = []
+    for entry in (part.strip() for part in value.split(",")):
+        if entry:
+            try:
+                proxies.append(str(ipaddress.ip_network(entry, strict=False)))
+            except ValueError:
+                raise ValueError(f"PAYMUX_TRUSTED_PROXIES: {entry!r} is not an IP address or CIDR") from None
+    return tuple(proxies)
+
+
+def uvicorn_proxy_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's options for forwarding headers: honoured only from ``settings.trusted_proxies``.
+    uvicorn's own default trusts ``X-Forwarded-For`` from 127.0.0.1, which would let any local
+    process (or a same-host proxy passing the header on) pick the client address the API whitelist,
+    the console and the throttles see; so with no trusted proxy the headers are not read at all."""
+    if not settings.trusted_proxies:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": ",".join(settings.trusted_proxies)}
 
 
 WEBHOOK_ALLOW_PRIVATE = "PAYMUX_WEBHOOK_ALLOW_PRIVATE"

@@ -21,7 +21,7 @@ import uvicorn
 
 from paymux.app import create_app
 from paymux.clock import OffsetClock
-from paymux.config import Settings
+from paymux.config import Settings, uvicorn_proxy_options
 from paymux.domain.merchant import Merchant
 from paymux.services import channels as channel_service
 from paymux.services import merchants as merchant_service
@@ -91,7 +91,7 @@ def stop_process(process: subprocess.Popen) -> None:
 class GatewayServer:
     """paymux under uvicorn in a background thread, with its event loop reachable for set-up."""
 
-    def __init__(self, backend: str, database_url: str, data_dir: Path) -> None:
+    def __init__(self, backend: str, database_url: str, data_dir: Path, env: dict[str, str] | None = None) -> None:
         self.backend = backend
         self.data_dir = data_dir
         self.log_path = data_dir / "paymux.log"
@@ -109,13 +109,19 @@ class GatewayServer:
                 # PGs on loopback answer in milliseconds; the emulators' "timeout" cards hold their
                 # reply longer than this (tests/live/conftest.py SLOW_REPLY_SECONDS).
                 "PAYMUX_CONNECTOR_TIMEOUT_SECONDS": str(CONNECTOR_TIMEOUT_SECONDS),
+                # The suite signs in and sends wrong secrets from 127.0.0.1 far more often than a person
+                # would; tests/security sets the real limits on servers of its own.
+                "PAYMUX_CONSOLE_LOGINS_PER_MINUTE": "10000",
+                "PAYMUX_TOKEN_FAILURES_PER_MINUTE": "10000",
+                **(env or {}),  # a test's own settings (tests/security: trusted proxies, throttles)
             }
         )
         run_in_thread(upgrade_to_head, self.settings.database_url)  # alembic runs its own loop
         self.runtime = Runtime.build(self.settings, self.clock)
         self.app = create_app(self.settings, runtime=self.runtime)
         self._server = uvicorn.Server(
-            uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="info", access_log=True, lifespan="on")
+            uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="info", access_log=True, lifespan="on",
+                           **uvicorn_proxy_options(self.settings))
         )
         self.loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._run, name=f"paymux-{backend}", daemon=True)

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 
 from paymux.domain.merchant import Merchant
+from paymux.observability.context import annotate_request
 from paymux.services.auth import Authenticator
 from paymux.services.runtime import Runtime
 
@@ -17,6 +18,9 @@ async def runtime_of(request: Request) -> Runtime:
 
 
 def client_ip(request: Request) -> str | None:
+    """The client address as uvicorn put it in the ASGI scope: the TCP peer, or — only when the peer
+    is one of ``PAYMUX_TRUSTED_PROXIES`` — the address that proxy forwarded. Never read from headers
+    here: a header is whatever the sender wrote."""
     return request.client.host if request.client else None
 
 
@@ -31,7 +35,9 @@ async def current_merchant(
     i'mport's own header means it, so that one wins when both carry a value."""
     authenticator: Authenticator = request.app.state.authenticator
     token = imp_token if imp_token and imp_token.strip() else authorization
-    return await authenticator.authenticate(token, tier, client_ip(request))
+    merchant = await authenticator.authenticate(token, tier, client_ip(request))
+    annotate_request(merchant=merchant.user_code)  # on this request's log lines (observability.context)
+    return merchant
 
 
 RuntimeDep = Annotated[Runtime, Depends(runtime_of)]

@@ -27,7 +27,8 @@ from paymux.checkout import views
 from paymux.demo import DEMO_USER_CODE
 from paymux.domain.errors import InvalidParameter, NotFound, PaymuxError
 from paymux.domain.payment import Payment
-from paymux.services import checkout, pg_notices, pg_window
+from paymux.security_headers import CSP, csp_nonce, window_policy
+from paymux.services import checkout, pg_notices, pg_window, throttle
 from paymux.services.charging import OrderClaimed
 from paymux.services.runtime import Runtime
 
@@ -73,11 +74,12 @@ def _error_code(error: PaymuxError) -> str:
     return views.REFUSED
 
 
-def _result(request: Request, rsp: dict[str, Any], display: str, origin: str, m_redirect_url: str | None) -> Response:
+def _result(request: Request, rsp: dict[str, Any], display: str, origin: str, m_redirect_url: str | None,
+            status_code: int = 200) -> Response:
     """Hand the result to the shop: redirect to m_redirect_url (mobile) or postMessage (iframe)."""
     if display == checkout.DisplayMode.REDIRECT.value and m_redirect_url:
         return RedirectResponse(views.redirect_target(m_redirect_url, rsp), status_code=303)
-    return templates.TemplateResponse(request, "result.html", {"rsp": rsp, "origin": origin})
+    return templates.TemplateResponse(request, "result.html", {"rsp": rsp, "origin": origin}, status_code=status_code)
 
 
 def _redirect_url(param: object) -> str | None:
@@ -111,9 +113,22 @@ async def open_window(request: Request) -> Response:
     merchant_uid = merchant_uid if isinstance(merchant_uid, str) else None
     runtime = _runtime(request)
     try:
+        merchant = await checkout.find_merchant(runtime, form.get("user_code"), form.get("tier_code") or None)
+    except PaymuxError as error:  # no merchant vouches for m_redirect_url: answer here, never redirect to it
+        rsp = views.error_rsp(_error_code(error), error.message, merchant_uid)
+        return _result(request, rsp, display, origin, None)
+    try:
+        client = request.client  # as uvicorn set it: the peer, or a trusted proxy's X-Forwarded-For
+        await throttle.hit(runtime, throttle.windows(runtime.settings), client.host if client else None,
+                           merchant.user_code)
+    except throttle.Throttled as throttled:
+        reply = _result(request, views.error_rsp(views.REFUSED, throttled.message, merchant_uid), display, origin,
+                        None, status_code=429)
+        reply.headers["Retry-After"] = str(throttled.retry_after)
+        return reply
+    try:
         if not isinstance(param, dict):
             raise InvalidParameter("param", "IMP.request_pay needs an object of parameters")
-        merchant = await checkout.find_merchant(runtime, form.get("user_code"), form.get("tier_code") or None)
         window = await checkout.open_window(
             runtime, merchant, param, display=checkout.DisplayMode(display), origin=origin,
             user_agent=request.headers.get("user-agent"),
@@ -127,12 +142,18 @@ async def open_window(request: Request) -> Response:
 
 def _window_page(request: Request, window: checkout.OpenWindow, errors: dict[str, str] | None = None,
                  values: dict[str, str] | None = None) -> HTMLResponse:
+    redirect_url = window.request.m_redirect_url if window.display == checkout.DisplayMode.REDIRECT else None
     if window.launch is not None:  # the PG shows its own window: hand the buyer to it
-        return templates.TemplateResponse(request, "pg_launch.html", {"w": window})
-    return templates.TemplateResponse(
-        request, "window.html", {"w": window, "errors": errors or {}, "values": values or {}},
-        status_code=400 if errors else 200,
-    )
+        page = templates.TemplateResponse(request, "pg_launch.html", {"w": window})
+        pg_urls = (window.launch.url, window.launch.script_url)
+    else:
+        page = templates.TemplateResponse(
+            request, "window.html", {"w": window, "errors": errors or {}, "values": values or {}},
+            status_code=400 if errors else 200,
+        )
+        pg_urls = ()
+    page.headers[CSP] = window_policy(csp_nonce(request), pg_urls=pg_urls, redirect_url=redirect_url)
+    return page
 
 
 def _settled(request: Request, ticket: checkout.WindowTicket, payment: Payment) -> Response:

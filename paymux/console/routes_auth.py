@@ -24,6 +24,7 @@ from paymux.domain.console_user import SESSION_SECONDS, LoginFailed, LoginLocked
 from paymux.domain.errors import NotFound
 from paymux.services import console_users as user_service
 from paymux.services import reports
+from paymux.services.throttle import Throttled
 
 router = APIRouter(route_class=ConsoleRoute)
 Anonymous = Annotated[Console, Depends(anonymous)]
@@ -58,8 +59,14 @@ async def login_page(console: Anonymous) -> Response:
 async def login(console: Anonymous) -> Response:
     form = await console.form()
     email, password, target = str(form.get("email", "")), str(form.get("password", "")), str(form.get("next", ""))
+    client = console.request.client  # the address uvicorn set: the peer, or a trusted proxy's X-Forwarded-For
     try:
-        token, _session = await user_service.login(console.runtime, email, password)
+        token, _session = await user_service.login(console.runtime, email, password, client.host if client else None)
+    except Throttled as throttled:
+        response = _login_page(console, 429, email=email, next=target,
+                               error=console.t("login.throttled", seconds=throttled.retry_after))
+        response.headers["Retry-After"] = str(throttled.retry_after)
+        return response
     except LoginLocked as locked:
         until = reports.local_time(locked.until)[11:16]
         return _login_page(console, 429, email=email, next=target, error=console.t("login.locked", until=until))

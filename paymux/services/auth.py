@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from paymux.domain.errors import Forbidden, NotAuthenticated
 from paymux.domain.merchant import Merchant
+from paymux.services import throttle
 from paymux.services.runtime import Runtime
 from paymux.store import merchants as merchant_store
 
@@ -91,12 +92,21 @@ class Authenticator:
         self.cache = MerchantCache(runtime.settings.merchant_cache_seconds)
 
     async def issue_token(self, imp_key: str, imp_secret: str, client_ip: str | None) -> AccessToken:
+        """A token for the merchant of ``imp_key``. Raises ``Throttled`` while ``client_ip`` is at its
+        limit of refused requests (checked before the secret), ``NotAuthenticated`` for a wrong key or
+        secret and ``Forbidden`` outside the merchant's whitelist (both counted as refusals)."""
+        rule = throttle.token_failures(self.runtime.settings)
+        await throttle.check(self.runtime, rule, client_ip)
         async with self.runtime.database.reading() as connection:
             found = await merchant_store.merchant_and_secret_by_imp_key(connection, imp_key)
-        if found is None or not hmac.compare_digest(found[1], hash_secret(imp_secret)):
-            raise NotAuthenticated("imp_key or imp_secret is wrong (imp_key, imp_secret 인증정보가 올바르지 않습니다)")
-        merchant = found[0]
-        self._check_ip(merchant, client_ip)
+        try:
+            if found is None or not hmac.compare_digest(found[1], hash_secret(imp_secret)):
+                raise NotAuthenticated("imp_key or imp_secret is wrong (imp_key, imp_secret 인증정보가 올바르지 않습니다)")
+            merchant = found[0]
+            self._check_ip(merchant, client_ip)
+        except (NotAuthenticated, Forbidden):
+            await throttle.count(self.runtime, rule, client_ip)
+            raise
         now = self.runtime.now()
         expires_at = now + self.runtime.settings.token_ttl_seconds
         token = self.signer.sign(merchant.id, merchant.credentials_version, expires_at)

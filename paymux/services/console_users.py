@@ -1,9 +1,11 @@
 """Console users: creating them, signing in with a lock-out after repeated failures, sessions.
 
 Passwords are hashed with argon2id (memory-hard). Hashing runs in a worker thread so a sign-in does
-not stall the event loop that serves the API. The failure counter is raised by one UPDATE, so
-concurrent guesses are all counted; reaching the limit locks the login for ``LOCK_SECONDS`` of the
-runtime's clock.
+not stall the event loop that serves the API. Every attempt is counted by one UPDATE *before* its
+password is checked, and the attempt that reaches ``MAX_FAILED_LOGINS`` locks the login for
+``LOCK_SECONDS`` of the runtime's clock in that same statement: however many guesses arrive at once,
+at most ``MAX_FAILED_LOGINS`` passwords are checked per lock period. A right password resets the
+count. Each client address is throttled too (``services.throttle.console_logins``), across instances.
 """
 
 from __future__ import annotations
@@ -28,10 +30,10 @@ from paymux.domain.console_user import (
     normalise_email,
 )
 from paymux.domain.errors import Conflict, NotFound
+from paymux.services import throttle
 from paymux.services.runtime import Runtime
 from paymux.store import console_users as user_store
 from paymux.store import merchants as merchant_store
-from paymux.store.schema import console_users
 
 _hasher = PasswordHasher()
 # Verified against when the email is unknown, so both answers take as long.
@@ -70,53 +72,52 @@ async def _verify(stored_hash: str, password: str) -> bool:
         return False
 
 
-async def login(runtime: Runtime, email: str, password: str) -> tuple[str, ConsoleSession]:
-    """Check the password and open a session; returns the cookie token (shown only now)."""
-    address = (email or "").strip().lower()
+async def login(runtime: Runtime, email: str, password: str, address: str | None = None) -> tuple[str, ConsoleSession]:
+    """Check the password and open a session; returns the cookie token (shown only now).
+
+    Raises ``Throttled`` (too many attempts from ``address``), ``LoginLocked`` (the login is locked,
+    or this attempt was the last one allowed and failed) or ``LoginFailed``."""
+    await throttle.hit(runtime, throttle.console_logins(runtime.settings), address)
+    address_of_user = (email or "").strip().lower()
     async with runtime.database.reading() as connection:
-        found = await user_store.user_and_hash_by_email(connection, address)
+        found = await user_store.user_and_hash_by_email(connection, address_of_user)
     if found is None:
         await _verify(_DUMMY_HASH, password or "")
         raise LoginFailed("email or password is wrong")
     user, stored_hash = found
     now = runtime.now()
-    if user.is_locked(now):
-        raise LoginLocked(user.locked_until)
-    if not await _verify(stored_hash, password or ""):
-        await _count_failure(runtime, user.id)
-    token = secrets.token_urlsafe(32)
-    session_values = {
-        "token_hash": token_hash(token),
-        "user_id": user.id,
-        "csrf_token": secrets.token_urlsafe(32),
-        "created_at": now,
-        "expires_at": now + SESSION_SECONDS,
-    }
     async with runtime.database.transaction() as connection:
-        current = await user_store.user_by_id(connection, user.id, for_update=True)
+        counted = await user_store.count_attempt(connection, user.id, now, MAX_FAILED_LOGINS, LOCK_SECONDS)
+        current = None if counted else await user_store.user_by_id(connection, user.id)
+    if counted is None:
         if current is None:
             raise LoginFailed("email or password is wrong")
-        if current.is_locked(now):  # locked by a concurrent guess meanwhile
-            raise LoginLocked(current.locked_until)
-        await user_store.update_user(connection, user.id, failed_attempts=0, last_login_at=now)
-        await user_store.delete_expired_sessions(connection, now)
-        await user_store.insert_session(connection, **session_values)
-        session = await user_store.session_by_token_hash(connection, session_values["token_hash"], now)
-    assert session is not None
-    return token, session
+        raise LoginLocked(current.locked_until)
+    _attempts, locked_until = counted
+    if not await _verify(stored_hash, password or ""):
+        if locked_until > now:
+            raise LoginLocked(locked_until)
+        raise LoginFailed("email or password is wrong")
+    return await _open_session(runtime, user.id, now, cleared_lock=locked_until > now)
 
 
-async def _count_failure(runtime: Runtime, user_id: int) -> None:
-    now = runtime.now()
+async def _open_session(runtime: Runtime, user_id: int, now: int, *, cleared_lock: bool) -> tuple[str, ConsoleSession]:
+    """After a right password: reset the count (and the lock this very attempt set) and open a session."""
+    token = secrets.token_urlsafe(32)
+    values: dict[str, object] = {"failed_attempts": 0, "last_login_at": now}
+    if cleared_lock:
+        values["locked_until"] = 0
     async with runtime.database.transaction() as connection:
-        await user_store.update_user(connection, user_id, failed_attempts=console_users.c.failed_attempts + 1)
-        user = await user_store.user_by_id(connection, user_id)
-        locked = user is not None and user.failed_attempts >= MAX_FAILED_LOGINS
-        if locked:
-            await user_store.update_user(connection, user_id, failed_attempts=0, locked_until=now + LOCK_SECONDS)
-    if locked:
-        raise LoginLocked(now + LOCK_SECONDS)
-    raise LoginFailed("email or password is wrong")
+        await user_store.update_user(connection, user_id, **values)
+        await user_store.delete_expired_sessions(connection, now)
+        await user_store.insert_session(
+            connection, token_hash=token_hash(token), user_id=user_id, csrf_token=secrets.token_urlsafe(32),
+            created_at=now, expires_at=now + SESSION_SECONDS,
+        )
+        session = await user_store.session_by_token_hash(connection, token_hash(token), now)
+    if session is None:
+        raise LoginFailed("email or password is wrong")
+    return token, session
 
 
 async def session_for(runtime: Runtime, token: str | None) -> ConsoleSession | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import and_, case, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paymux.domain.console_user import ConsoleSession, ConsoleUser
@@ -41,6 +41,25 @@ async def user_by_id(connection: AsyncConnection, user_id: int, *, for_update: b
 
 async def update_user(connection: AsyncConnection, user_id: int, **values: Any) -> None:
     await connection.execute(update(console_users).where(console_users.c.id == user_id).values(**values))
+
+
+async def count_attempt(
+    connection: AsyncConnection, user_id: int, now: int, max_attempts: int, lock_seconds: int
+) -> tuple[int, int] | None:
+    """Count a sign-in attempt before its password is checked, in one UPDATE: returns (attempts,
+    locked_until), or None when the login is locked. The attempt that reaches ``max_attempts`` sets
+    the lock itself, so parallel attempts beyond it are refused unchecked; once a lock has expired
+    the next attempt starts the count again."""
+    lock_expired = and_(console_users.c.locked_until > 0, console_users.c.locked_until <= now)
+    attempts = case((lock_expired, 1), else_=console_users.c.failed_attempts + 1)
+    statement = (
+        update(console_users)
+        .where(console_users.c.id == user_id, console_users.c.locked_until <= now)
+        .values(failed_attempts=attempts, locked_until=case((attempts >= max_attempts, now + lock_seconds), else_=0))
+        .returning(console_users.c.failed_attempts, console_users.c.locked_until)
+    )
+    row = (await connection.execute(statement)).first()
+    return (row.failed_attempts, row.locked_until) if row else None
 
 
 async def insert_session(connection: AsyncConnection, **values: Any) -> None:
