@@ -13,6 +13,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from structlog.contextvars import bind_contextvars
+
 from paymux.services.runtime import Runtime
 
 log = logging.getLogger("paymux.workers")
@@ -47,6 +49,7 @@ def registered_jobs() -> list[PeriodicJob]:
 
 
 async def run_job_forever(runtime: Runtime, job: PeriodicJob) -> None:
+    bind_contextvars(job=job.name)  # every line this job writes says which job (this task's context only)
     while True:
         try:
             busy = await job.run(runtime) > 0

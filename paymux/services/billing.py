@@ -16,6 +16,8 @@ from paymux.domain.errors import InvalidParameter, NotFound, Refused
 from paymux.domain.merchant import Merchant
 from paymux.domain.money import check_installments, split_tax
 from paymux.domain.payment import CustomerUidUsage, Payment
+from paymux.observability.pg import PgCallSubject
+from paymux.connectors.sandbox import ChargeKind, SandboxConnector
 from paymux.services import channels as channel_service
 from paymux.services import pg_calls
 from paymux.services.charging import charge, finish_charge, start_charge
@@ -131,6 +133,17 @@ def customer_record(
     )
 
 
+def check_pg_rules(runtime: Runtime, channel: Channel, kind: ChargeKind, request: ChargeRequest) -> None:
+    """Refuse, before anything is journaled or sent, a charge the channel's PG refuses by its
+    documented rules (INICIS: a billing charge needs ``name``). The rules are declared on the PG's
+    sandbox and hold in every mode (docs/sandbox.md). Raises PgRuleRefusal (HTTP 400)."""
+    rules = runtime.connectors.describe(channel.pg_provider)
+    if isinstance(rules, SandboxConnector):
+        refusal = rules.refuse_request(kind, request)
+        if refusal is not None:
+            raise refusal
+
+
 async def _api_channel(runtime: Runtime, merchant: Merchant, pg: str | None) -> Channel:
     channel = await channel_service.resolve(runtime, merchant.id, pg, Purpose.BILLING_API)
     if not runtime.connectors.for_channel(channel).supports_keyin():
@@ -154,7 +167,8 @@ async def issue_billing_key(
     journaled = await pg_calls.journal(
         runtime, merchant.id, pg_calls.KEY_ISSUE, customer_uid, channel.id, {"card_number": card.masked_number}
     )
-    issued = await _issue_at_pg(runtime, journaled, lambda: connector.issue_billing_key(context, card, customer_uid, runtime.now()))
+    issued = await _issue_at_pg(runtime, journaled, lambda: connector.issue_billing_key(context, card, customer_uid, runtime.now()),
+                                connector.pg_provider)
     customer = customer_record(runtime, merchant, customer_uid, channel, issued, info)
     async with runtime.database.transaction() as connection:
         await customer_store.save_customer(connection, customer)
@@ -171,14 +185,15 @@ KEY_ANSWER_LOST = (
 
 
 async def _issue_at_pg(
-    runtime: Runtime, journaled: pg_calls.JournaledCall, issue: Callable[[], Awaitable[IssuedBillingKey]]
+    runtime: Runtime, journaled: pg_calls.JournaledCall, issue: Callable[[], Awaitable[IssuedBillingKey]], pg: str
 ) -> IssuedBillingKey:
     """Call the PG for a journaled key issue: the key, or CardRefused / Refused with the journal settled."""
     async def attempt() -> IssuedBillingKey | Outcome:
         return await issue()
 
     result = await pg_calls.guarded(
-        runtime, attempt, unknown=lambda _reason: Outcome.UNKNOWN, declined=lambda reason: CardRefused(reason)
+        runtime, attempt, unknown=lambda _reason: Outcome.UNKNOWN, declined=lambda reason: CardRefused(reason),
+        about=PgCallSubject(pg, "issue_billing_key", journaled.merchant_id),
     )
     if isinstance(result, IssuedBillingKey):
         return result
@@ -228,6 +243,7 @@ async def delete_at_pg(runtime: Runtime, channel: Channel, customer: Customer) -
     return await pg_calls.guarded(
         runtime, lambda: connector.delete_billing_key(context, billing_key, runtime.now()),
         unknown=lambda _reason: Outcome.UNKNOWN, declined=lambda _reason: Outcome.DECLINED,
+        about=PgCallSubject.of(connector, "delete_billing_key", merchant_id=customer.merchant_id),
     )
 
 
@@ -270,12 +286,14 @@ async def charge_again(
         payment.customer_uid_usage = usage.value
         payment.card_code, payment.card_name = customer.card_code, customer.card_name
         payment.card_number, payment.card_type = customer.card_number, customer.card_type
+        check_pg_rules(runtime, channel, ChargeKind.BILLING, charge_request(payment, runtime.now()))
         await start_charge(runtime, payment, prepared_amount, connection)
     billing_key = runtime.vault.open(customer.billing_key, billing_key_context(merchant.id, customer_uid)).decode()
     connector = runtime.connectors.for_channel(channel)
     context = channel_service.channel_context(runtime, channel)
     request = with_customer_buyer(charge_request(payment, runtime.now()), customer)
-    return await finish_charge(runtime, payment, lambda: connector.charge_billing_key(context, billing_key, request))
+    return await finish_charge(runtime, payment, lambda: connector.charge_billing_key(context, billing_key, request),
+                               operation="charge_billing_key")
 
 
 def with_customer_buyer(request: ChargeRequest, customer: Customer) -> ChargeRequest:
@@ -309,13 +327,15 @@ async def charge_onetime(
     payment = _new_payment(runtime, merchant, channel, details)
     payment.card_number = card.masked_number
     request = charge_request(payment, runtime.now())
+    check_pg_rules(runtime, channel, ChargeKind.KEYIN if customer_uid is None else ChargeKind.BILLING, request)
     if customer_uid is None:
-        return await charge(runtime, payment, lambda: connector.charge_card(context, card, request))
+        return await charge(runtime, payment, lambda: connector.charge_card(context, card, request), operation="charge_card")
 
     journaled = await pg_calls.journal(
         runtime, merchant.id, pg_calls.KEY_ISSUE, customer_uid, channel.id, {"card_number": card.masked_number}
     )
-    issued = await _issue_at_pg(runtime, journaled, lambda: connector.issue_billing_key(context, card, customer_uid, runtime.now()))
+    issued = await _issue_at_pg(runtime, journaled, lambda: connector.issue_billing_key(context, card, customer_uid, runtime.now()),
+                                connector.pg_provider)
     await pg_calls.mark(runtime, journaled, pg_call_store.DONE)  # the key now travels in the charge's journal
     customer = customer_record(runtime, merchant, customer_uid, channel, issued, info)
     request = with_customer_buyer(request, customer)
@@ -332,4 +352,5 @@ async def charge_onetime(
         lambda: connector.charge_billing_key(context, issued.billing_key, request),
         on_approved=keep_billing_key,
         keeps_customer=customer_store.journal_form(customer),
+        operation="charge_billing_key",
     )

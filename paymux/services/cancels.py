@@ -20,6 +20,7 @@ from paymux.domain.card import BANKS
 from paymux.domain.errors import InvalidParameter, Refused
 from paymux.domain.merchant import Merchant
 from paymux.domain.payment import Cancellation, Payment, PaymentStatus
+from paymux.observability.pg import PgCallSubject
 from paymux.services import channels as channel_service
 from paymux.services.charging import enqueue_status_webhook
 from paymux.services.pg_calls import guarded
@@ -71,6 +72,7 @@ async def cancel_payment(runtime: Runtime, merchant: Merchant, request: CancelRe
     result = await guarded(
         runtime, lambda: reservation.connector.cancel(reservation.context, reservation.order),
         unknown=CancelResult.unknown, declined=CancelResult.refused,
+        about=PgCallSubject.of(reservation.connector, "cancel", reservation.payment),
     )
     return await _settle(runtime, reservation, result)
 
@@ -180,6 +182,8 @@ async def settle_pending_cancellations(runtime: Runtime, *, batch: int = 50) -> 
         result = await guarded(
             runtime, lambda: connector.inquire_cancel(context, order),
             unknown=CancelResult.unknown, declined=CancelResult.refused,
+            about=PgCallSubject.of(connector, "inquire_cancel", merchant_id=item.merchant_id,
+                                   imp_uid=item.cancellation.imp_uid),
         )
         if result.outcome is Outcome.UNKNOWN:
             continue

@@ -23,9 +23,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paymux.connectors.base import ChargeResult, Outcome
 from paymux.domain.errors import Refused
-from paymux.domain.payment import Payment, PaymentStatus
+from paymux.domain.payment import DeclinedCard, Payment, PaymentStatus, reached_approval
+from paymux.observability.pg import PgCallSubject
 from paymux.services.pg_calls import guarded
 from paymux.services.runtime import Runtime
+from paymux.services.sales_slips import receipt_url_for
 from paymux.store import claims as claim_store
 from paymux.store.claims import CHARGING
 from paymux.store import orders as order_store
@@ -44,6 +46,16 @@ OnApproved = Callable[[AsyncConnection, Payment], Awaitable[None]]
 
 class OrderClaimed(Refused):
     """The order is paid, or another attempt of it is in flight: nothing was charged."""
+
+
+class ApprovalNotReached(Refused):
+    """The charge failed before any approval was asked for (a key-in card that failed
+    authentication): answered with a non-zero ``code`` and ``response`` null, as i'mport does
+    (docs/declines.md). ``payment`` is the failed attempt paymux recorded (findable by merchant_uid)."""
+
+    def __init__(self, message: str, payment: Payment) -> None:
+        super().__init__(message)
+        self.payment = payment
 
 
 NOT_LOADED = object()
@@ -170,8 +182,9 @@ async def record_outcome(
     if result.outcome is Outcome.APPROVED:
         assert result.approval is not None
         payment.approve(result.approval, now)
+        payment.receipt_url = receipt_url_for(runtime, payment, result.approval)
     else:
-        payment.fail(result.reason, now, card_number=result.card_number)
+        payment.fail(result.reason, now, card_number=result.card_number, card=_declined_card(result))
     webhook = order_store.webhook_row(payment.merchant_id, webhook_payload(payment), payment.notice_url, now)
     hook = on_approved if payment.status is PaymentStatus.PAID else None
     single_statement = not (runtime.database.is_sqlite or payment_row_exists or hook)
@@ -187,9 +200,20 @@ async def record_outcome(
         return await payment_store.get_payment(connection, payment.merchant_id, payment.imp_uid) or payment
 
 
-async def call_pg(runtime: Runtime, call: Callable[[], Awaitable[ChargeResult]]) -> ChargeResult:
+def _declined_card(result: ChargeResult) -> DeclinedCard | None:
+    """The card a decline names: a PG (the sandbox) may identify it in the result's ``approval``
+    even though nothing was approved."""
+    known = result.approval
+    if known is None:
+        return None
+    return DeclinedCard(known.card_number, known.card_code, known.card_name, known.card_type)
+
+
+async def call_pg(
+    runtime: Runtime, call: Callable[[], Awaitable[ChargeResult]], about: PgCallSubject | None = None
+) -> ChargeResult:
     """Step 2: the PG call. A timeout or a broken connector means 'unknown', never 'declined'."""
-    return await guarded(runtime, call, unknown=ChargeResult.unknown, declined=ChargeResult.declined)
+    return await guarded(runtime, call, unknown=ChargeResult.unknown, declined=ChargeResult.declined, about=about)
 
 
 async def start_charge(
@@ -210,16 +234,27 @@ async def finish_charge(
     payment: Payment,
     call: Callable[[], Awaitable[ChargeResult]],
     on_approved: OnApproved | None = None,
+    operation: str = "charge",
 ) -> Payment:
-    """Call the PG and record its answer; return the payment.
+    """Call the PG and record its answer; return the payment. ``operation`` names the connector call
+    in logs and metrics (``charge_billing_key``, ``charge_card``).
 
-    Raises Refused carrying the payment when it was declined or its outcome is still pending, so the
-    API answers with a non-zero code and the recorded payment, as i'mport does.
+    i'mport's answers (docs/declines.md): a decline is an answer, not an error — the failed payment
+    comes back (``code`` 0) with its ``fail_reason``, so code written from i'mport's subscription
+    guide (``code === 0`` → branch on ``response.status``) takes its ``failed`` branch. Raises
+    ApprovalNotReached (``code`` -1, ``response`` null) when the card failed authentication before
+    any approval, and Refused with the pending payment when the PG's answer was lost.
     """
-    result = await call_pg(runtime, call)
+    result = await call_pg(runtime, call, PgCallSubject(payment.pg_provider, operation, payment.merchant_id, payment.imp_uid))
     payment = await record_outcome(runtime, payment, result, on_approved)
-    if payment.status is PaymentStatus.FAILED:
-        raise Refused(payment.fail_reason or "결제에 실패하였습니다", response=payment)
+    return answer_of(payment)
+
+
+def answer_of(payment: Payment) -> Payment:
+    """The recorded charge as i'mport answers it: returned when its approval was answered (paid or
+    declined); raised as a non-zero ``code`` when it never was (docs/declines.md)."""
+    if payment.status is PaymentStatus.FAILED and not reached_approval(payment.fail_reason):
+        raise ApprovalNotReached(payment.fail_reason or "결제에 실패하였습니다", payment)
     if payment.status is PaymentStatus.READY:
         raise Refused(PENDING_MESSAGE, response=payment)
     return payment
@@ -231,7 +266,8 @@ async def charge(
     call: Callable[[], Awaitable[ChargeResult]],
     on_approved: OnApproved | None = None,
     keeps_customer: dict | None = None,
+    operation: str = "charge",
 ) -> Payment:
     """Run one charge through the three steps and return the recorded payment."""
     await start_charge(runtime, payment, keeps_customer=keeps_customer)
-    return await finish_charge(runtime, payment, call, on_approved)
+    return await finish_charge(runtime, payment, call, on_approved, operation)

@@ -40,6 +40,7 @@ from paymux.domain.merchant import Merchant
 from paymux.domain.money import INSTALLMENT_MINIMUM, MAX_INSTALLMENT_MONTHS, split_tax
 from paymux.domain.pay_request import WALLET_METHODS, PayRequest
 from paymux.domain.payment import Approval, CustomerUidUsage, Payment, PaymentStatus
+from paymux.observability.pg import PgCallSubject
 from paymux.services import billing, vbanks
 from paymux.services import channels as channel_service
 from paymux.services import merchants as merchant_service
@@ -391,7 +392,8 @@ async def _approve(runtime: Runtime, window: OpenWindow, payment: Payment, form:
     context = channel_service.channel_context(runtime, window.channel)
     if not window.issues_billing_key:
         request = billing.charge_request(payment, runtime.now())
-        result = await call_pg(runtime, lambda: connector.approve_window(context, request, authentication))
+        result = await call_pg(runtime, lambda: connector.approve_window(context, request, authentication),
+                               PgCallSubject.of(connector, "approve_window", payment))
         return await record_outcome(runtime, payment, result, payment_row_exists=True)
     return await _issue_billing_key(runtime, window, payment, connector, authentication)
 
@@ -429,7 +431,7 @@ async def _issue_billing_key(
                      card_type=key.card_type)
         )
 
-    result = await call_pg(runtime, issue)
+    result = await call_pg(runtime, issue, PgCallSubject.of(connector, "issue_window_billing_key", payment))
     merchant = await merchant_service.merchant_by_id(runtime, payment.merchant_id)
     info = billing.CustomerInfo(payment.buyer_name, payment.buyer_tel, payment.buyer_email, payment.buyer_addr,
                                 payment.buyer_postcode)

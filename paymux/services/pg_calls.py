@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -29,6 +30,7 @@ from sqlalchemy.exc import IntegrityError
 
 from paymux.connectors.http import PgTransportError
 from paymux.domain.errors import Refused
+from paymux.observability.pg import DECLINED, UNKNOWN, PgCallSubject, observe_pg_call, outcome_of
 from paymux.services.runtime import Runtime
 from paymux.store import pg_calls as pg_call_store
 
@@ -52,25 +54,37 @@ async def guarded(
     *,
     unknown: Callable[[str], R],
     declined: Callable[[str], R],
+    about: PgCallSubject | None = None,
 ) -> R:
     """Step 2: run ``call`` within the connector timeout.
 
     A timeout, a dropped connection or a connector bug → ``unknown(reason)``; a ``Refused`` raised by
-    the connector (the PG's refusal) → ``declined(message)``. Never raises.
+    the connector (the PG's refusal) → ``declined(message)``. Never raises. Every call, whatever its
+    outcome, writes one ``pg.call`` log line and counts in ``paymux_pg_calls_total`` with its latency
+    (``about`` names the PG, the operation and the payment: ``observability.pg``).
     """
+    started = time.perf_counter()
     try:
         async with asyncio.timeout(runtime.settings.connector_timeout_seconds):
-            return await call()
+            result = await call()
     except TimeoutError:
-        return unknown("PG call timed out")
+        return _observed(about, started, UNKNOWN, "PG call timed out", unknown)
     except Refused as refusal:
-        return declined(refusal.message)
+        return _observed(about, started, DECLINED, refusal.message, declined)
     except PgTransportError as error:
         log.warning("PG call failed in transit (%s); outcome left to the reconciler", error)
-        return unknown("PG call failed in transit")
+        return _observed(about, started, UNKNOWN, "PG call failed in transit", unknown)
     except Exception:  # a connector bug must not lose the attempt; the reconciler will ask the PG
         log.exception("connector failed during a PG call; outcome left pending")
-        return unknown("PG call failed")
+        return _observed(about, started, UNKNOWN, "PG call failed", unknown)
+    outcome = outcome_of(result)
+    observe_pg_call(about, outcome, time.perf_counter() - started, getattr(result, "reason", None) or None)
+    return result
+
+
+def _observed(about: PgCallSubject | None, started: float, outcome: str, reason: str, make: Callable[[str], R]) -> R:
+    observe_pg_call(about, outcome, time.perf_counter() - started, reason)
+    return make(reason)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from paymux.connectors.base import Outcome
 from paymux.domain.payment import Payment, PaymentStatus
 from paymux.domain.errors import NotFound, Refused
+from paymux.observability.pg import PgCallSubject
 from paymux.services import billing, pg_calls, vbanks
 from paymux.services import merchants as merchant_service
 from paymux.services import channels as channel_service
@@ -59,7 +60,8 @@ async def settle_pending_outcomes(runtime: Runtime, *, batch: int = 100) -> int:
         connector = runtime.connectors.for_channel(channel)
         context = channel_service.channel_context(runtime, channel)
         reference = attempt.pg_reference
-        result = await call_pg(runtime, lambda: connector.inquire(context, payment.imp_uid, runtime.now(), reference))
+        result = await call_pg(runtime, lambda: connector.inquire(context, payment.imp_uid, runtime.now(), reference),
+                               PgCallSubject.of(connector, "inquire", payment))
         if result.outcome is Outcome.UNKNOWN:
             continue
         await record_outcome(runtime, payment, result, _keeper(attempt), payment_row_exists=attempt.row_exists)

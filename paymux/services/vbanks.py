@@ -18,6 +18,7 @@ from paymux.domain.errors import InvalidParameter, NotFound, Refused
 from paymux.domain.merchant import Merchant
 from paymux.domain.money import split_tax
 from paymux.domain.payment import Approval, Payment, PaymentStatus
+from paymux.observability.pg import PgCallSubject
 from paymux.services import channels as channel_service
 from paymux.services import pg_calls
 from paymux.services.charging import (
@@ -112,7 +113,8 @@ async def open_account(
     """
     payment.outcome_pending = True
     await record_attempt(runtime, payment, pg_reference=VBANK_REFERENCE, row_exists=row_exists)
-    outcome = await guarded(runtime, issue, unknown=ChargeResult.unknown, declined=ChargeResult.declined)
+    outcome = await guarded(runtime, issue, unknown=ChargeResult.unknown, declined=ChargeResult.declined,
+                            about=PgCallSubject(payment.pg_provider, "issue_vbank", payment.merchant_id, payment.imp_uid))
     if isinstance(outcome, VbankIssued):
         return await record_account(runtime, payment, outcome, due, row_exists)
     return await record_outcome(runtime, payment, outcome, payment_row_exists=row_exists)
@@ -199,7 +201,8 @@ async def revoke_journaled(runtime: Runtime, merchant: Merchant, imp_uid: str, c
     connector = runtime.connectors.for_channel(channel)
     context = channel_service.channel_context(runtime, channel)
     closed = await guarded(runtime, lambda: connector.close_vbank(context, payment, runtime.now()),
-                           unknown=CancelResult.unknown, declined=CancelResult.refused)
+                           unknown=CancelResult.unknown, declined=CancelResult.refused,
+                           about=PgCallSubject.of(connector, "close_vbank", payment))
     if closed.outcome is not Outcome.APPROVED:
         state = pg_call_store.FAILED if closed.outcome is Outcome.DECLINED else pg_call_store.UNKNOWN
         async with runtime.database.transaction() as connection:
