@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -18,10 +19,17 @@ from paymux.services.runtime import Runtime
 from paymux.connectors.inicis.emulator import PAYMUX_LIVE_KEYS, EmulatorConfig
 from tests.checkout.shop_site import ShopSite
 from tests.connectors.inicis.support import EmulatorServer
+from paymux.connectors.kakaopay.emulator import PAYMUX_LIVE_CID, PAYMUX_LIVE_SECRET_KEY, PAYMUX_LIVE_SUBSCRIPTION_CID
+from paymux.connectors.kakaopay.emulator import EmulatorConfig as KakaoPayConfig
+from tests.connectors.kakaopay.support import KakaoPayEmulatorServer
 from tests.harness import CARD_OK, CONNECTOR_TIMEOUT_SECONDS, Envelope, GatewayServer, TestMerchant
+
+if TYPE_CHECKING:
+    from tests.connectors.mobilians.support import MobiliansEmulator
 
 SLOW_REPLY_SECONDS = CONNECTOR_TIMEOUT_SECONDS + 1.5  # a "timeout" card: committed, answered too late
 LIVE_MID = PAYMUX_LIVE_KEYS.mid
+KAKAO_CID, KAKAO_SUBSCRIPTION_CID = PAYMUX_LIVE_CID.cid, PAYMUX_LIVE_SUBSCRIPTION_CID.cid
 
 
 GRACE_SECONDS = 61  # past PAYMUX_PENDING_GRACE_SECONDS (60): the reconciler asks the PG
@@ -90,3 +98,69 @@ def shop_site() -> Iterator[ShopSite]:
     site = ShopSite()
     yield site
     site.stop()
+
+
+@pytest.fixture(scope="module")
+def mobilians_pg(gateway: GatewayServer) -> Iterator["MobiliansEmulator"]:
+    """The KG Mobilians emulator on loopback, on the gateway's clock (tests/live/test_mobilians_*)."""
+    from paymux.connectors.mobilians.emulator import PAYMUX_LIVE_SERVICE
+    from paymux.connectors.mobilians.emulator import EmulatorConfig as MobiliansConfig
+    from tests.connectors.mobilians.support import MobiliansEmulator
+
+    server = MobiliansEmulator()
+    server.start(MobiliansConfig(clock=gateway.clock.now, slow_reply_seconds=SLOW_REPLY_SECONDS).with_service(PAYMUX_LIVE_SERVICE))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mobilians_shop(gateway: GatewayServer, mobilians_pg: "MobiliansEmulator") -> TestMerchant:
+    """A merchant whose ``mobilians`` channels (general, subscription) are live, pointed at the emulator."""
+    from paymux.connectors.mobilians.emulator import PAYMUX_LIVE_SERVICE
+
+    merchant = gateway.create_merchant("live Mobilians shop")
+    for pay_type in ("general", "subscription"):
+        merchant.add_channel("mobilians", pay_type, mid=PAYMUX_LIVE_SERVICE.sid, mode="live", default=pay_type == "general",
+                             endpoint=mobilians_pg.base_url, credentials={"skey": PAYMUX_LIVE_SERVICE.skey})
+    return merchant
+
+
+# --- Kakao Pay ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def kakaopay(gateway: GatewayServer) -> Iterator[KakaoPayEmulatorServer]:
+    """The Kakao Pay emulator on its own loopback port, on the gateway's clock, knowing paymux's
+    made-up live CIDs (``CPAYMUX001`` one-time, ``CPAYMUXSUB`` subscription)."""
+    config = KakaoPayConfig(slow_reply_seconds=SLOW_REPLY_SECONDS, clock=gateway.clock.now).with_paymux_live()
+    server = KakaoPayEmulatorServer()
+    server.start(config)
+    yield server
+    server.stop()
+
+
+@dataclass
+class KakaoShop:
+    """A merchant whose Kakao Pay channels are live (its CIDs and secret key), pointed at the emulator:
+    ``kakaopay`` opens the one-time CID, ``kakaopay.CPAYMUXSUB`` the subscription CID."""
+
+    merchant: TestMerchant
+    kakaopay: KakaoPayEmulatorServer
+
+    def approved_at_pg(self, imp_uid: str) -> list[dict]:  # type: ignore[type-arg]
+        """Kakao's approved payments for ``partner_order_id`` = imp_uid."""
+        return self.kakaopay.approved(imp_uid)
+
+    def at_pg(self, tid: str) -> dict | None:  # type: ignore[type-arg]
+        return self.kakaopay.payment(tid)
+
+
+@pytest.fixture
+def kakao_shop(gateway: GatewayServer, kakaopay: KakaoPayEmulatorServer) -> KakaoShop:
+    merchant = gateway.create_merchant("live Kakao Pay shop")
+    keys = {"secret_key": PAYMUX_LIVE_SECRET_KEY}
+    merchant.add_channel("kakaopay", "simple", mid=KAKAO_CID, mode="live", default=True, endpoint=kakaopay.base_url,
+                         credentials=keys)
+    merchant.add_channel("kakaopay", "subscription", mid=KAKAO_SUBSCRIPTION_CID, mode="live", endpoint=kakaopay.base_url,
+                         credentials=keys)
+    return KakaoShop(merchant, kakaopay)
