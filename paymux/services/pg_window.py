@@ -137,6 +137,10 @@ async def finish(runtime: Runtime, ticket_text: str, returned: Mapping[str, str]
     connector = runtime.connectors.for_channel(window.channel)
     context = channel_service.channel_context(runtime, window.channel)
     start = window_start(runtime, window, runtime.now())
+    if ticket_text.startswith("~"):  # the PG was given the short stand-in: it signs the URLs it was given (Mobilians ok_url)
+        base = runtime.settings.public_url
+        start = replace(start, return_url=f"{base}/checkout/pg/return?ticket={ticket_text}",
+                        close_url=f"{base}/checkout/pg/close?ticket={ticket_text}")
     try:
         reference = connector.window_reference(context, start, returned)
         if not window.issues_billing_key:
