@@ -13,6 +13,9 @@ $(BIN)/python:
 $(INSTALLED): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	# The Kakao Pay witness (tests/connectors/kakaopay/test_witness_pykakaopay.py): PyKakaoPay pins
+	# requests>=2.27.1, iamport-rest-client pins requests==2.26.0; PyKakaoPay runs on 2.26, so no deps.
+	$(BIN)/python -m pip install --quiet --no-deps 'PyKakaoPay==0.1.1'
 	touch $@
 
 demo: $(INSTALLED)
