@@ -251,8 +251,8 @@ class MobiliansConnector(Connector):
         """Full: ``part_cancel=N`` with the payment's amount; partial (phone): ``part_cancel=Y`` with
         the balance left after it [MOB-MCP cancellation.md]. Outside the payment's month paymux
         refuses with Mobilians' ``0042`` before calling."""
-        payment = order.payment
-        if payment.pay_method == "phone" and (refusal := rules.cancel_refusal(payment.paid_at, order.now)) is not None:
+        payment = order.payment  # every payment of this connector is a phone payment (billing charges too)
+        if (refusal := rules.cancel_refusal(payment.paid_at, order.now)) is not None:
             return CancelResult.refused(f"[{codes.CANCEL_PERIOD_PASSED}] {refusal}")
         reply = await self._send_cancel(context, order)
         if not t.ok(reply):
