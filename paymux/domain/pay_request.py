@@ -70,6 +70,7 @@ class PayRequest:
     vbank_due: int | None = None
     customer_uid: str | None = None
     card: CardOptions = CardOptions()
+    escrow: bool = False  # i'mport's ``escrow: true``: the money waits for delivery (shipping via /escrows/logis)
 
     @property
     def issues_billing_key(self) -> bool:
@@ -118,10 +119,17 @@ class PayRequest:
             vbank_due=_vbank_due(raw.get("vbank_due"), now),
             customer_uid=customer_uid,
             card=_card_options(raw.get("display"), raw.get("card")),
+            escrow=_escrow(raw.get("escrow")),
         )
 
     def vbank_deadline(self, now: int) -> int:
         return self.vbank_due or now + DEFAULT_VBANK_DAYS * 86400
+
+
+def _escrow(value: object) -> bool:
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    raise InvalidParameter("escrow", "must be true or false")
 
 
 def _refuse_unstorable(name: str, value: object) -> None:

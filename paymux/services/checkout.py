@@ -230,7 +230,7 @@ def _new_payment(runtime: Runtime, merchant: Merchant, channel: Channel, request
         buyer_email=request.buyer_email, buyer_tel=request.buyer_tel, buyer_addr=request.buyer_addr,
         buyer_postcode=request.buyer_postcode, custom_data=request.custom_data,
         notice_url=list(request.notice_url) if request.notice_url else None, user_agent=(user_agent or "")[:200] or None,
-        customer_uid=request.customer_uid,
+        customer_uid=request.customer_uid, escrow=request.escrow,
         customer_uid_usage=CustomerUidUsage.ISSUE.value if request.issues_billing_key else None,
         started_at=now, updated_at=now, status_at=now,
     )
