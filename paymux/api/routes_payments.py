@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
 from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
 
 from paymux.api.deps import MerchantDep, RuntimeDep
 from paymux.api.envelope import EnvelopeResponse, ok
@@ -22,9 +27,12 @@ from paymux.domain.errors import InvalidParameter
 from paymux.domain.payment import PaymentStatus
 from paymux.services import payments as payment_service
 from paymux.services import cancels as cancel_service
+from paymux.services import sales_slips
 from paymux.services.cancels import CancelRequest
 
 router = APIRouter(tags=["payments"])
+_templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+_KST = timezone(timedelta(hours=9))
 
 Sorting = Literal["-started", "started", "-paid", "paid", "-updated", "updated"]
 StatusName = Literal["ready", "paid", "cancelled", "failed"]
@@ -125,3 +133,26 @@ async def get_prepared(merchant_uid: UidPath, runtime: RuntimeDep, merchant: Mer
 @router.get("/payments/{imp_uid}", summary="One payment")
 async def get_payment(imp_uid: UidPath, runtime: RuntimeDep, merchant: MerchantDep) -> EnvelopeResponse:
     return ok(payment_view(await payment_service.get_payment(runtime, merchant, imp_uid)))
+
+
+@router.get(sales_slips.SLIP_PATH + "/{imp_uid}", include_in_schema=False, response_class=HTMLResponse)
+async def sales_slip(
+    request: Request, imp_uid: str, runtime: RuntimeDep, sig: str = "", cancellation_id: str | None = None
+) -> HTMLResponse:
+    """The printable sales slip (매출전표) a payment's ``receipt_url`` points at, or one cancel's
+    (``cancel_history[].receipt_url``). No token: the URL's signature is the key (services.sales_slips)."""
+    slip = await sales_slips.load_slip(runtime, imp_uid, sig, cancellation_id)
+    payment, cancellation = slip.payment, slip.cancellation
+    at = cancellation.cancelled_at if cancellation else payment.paid_at
+    context = {
+        "p": payment, "cancellation": cancellation, "sandbox": slip.test_mode,
+        "title": "신용카드 취소전표" if cancellation else "신용카드 매출전표",
+        "kind": "cancel" if cancellation else "sale",
+        "tid": (cancellation.pg_tid if cancellation else payment.pg_tid) or "",
+        "amount": cancellation.amount if cancellation else payment.amount,
+        "supply": payment.amount - payment.vat - payment.tax_free,
+        "at": datetime.fromtimestamp(at, _KST).strftime("%Y-%m-%d %H:%M:%S"),
+        # the Content-Security-Policy nonce of this response (paymux.security_headers), if it set one
+        "nonce": request.scope.get("state", {}).get("csp_nonce", ""),
+    }
+    return _templates.TemplateResponse(request, "sales_slip.html", context)

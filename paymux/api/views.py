@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from paymux.domain.customer import Customer
-from paymux.domain.payment import Cancellation, Payment
+from paymux.domain.payment import Cancellation, Payment, cancel_receipt_url
 from paymux.store.payments import Page
 
 _PAYMENT_FIELDS = (
@@ -23,13 +23,15 @@ _CUSTOMER_FIELDS = (
 )
 
 
-def cancellation_view(cancellation: Cancellation) -> dict[str, Any]:
+def cancellation_view(cancellation: Cancellation, payment: Payment | None = None) -> dict[str, Any]:
+    """One ``cancel_history`` entry; its ``receipt_url`` is the cancel's sales slip (services.sales_slips)."""
+    receipt_url = cancel_receipt_url(payment, cancellation) if payment is not None else cancellation.receipt_url
     return {
         "pg_tid": cancellation.pg_tid,
         "amount": cancellation.amount,
         "cancelled_at": cancellation.cancelled_at,
         "reason": cancellation.reason,
-        "receipt_url": cancellation.receipt_url,
+        "receipt_url": receipt_url,
         "cancellation_id": cancellation.cancellation_id,
     }
 
@@ -37,8 +39,8 @@ def cancellation_view(cancellation: Cancellation) -> dict[str, Any]:
 def payment_view(payment: Payment) -> dict[str, Any]:
     view = {name: getattr(payment, name) for name in _PAYMENT_FIELDS}
     view["status"] = payment.status.value
-    view["cancel_history"] = [cancellation_view(c) for c in payment.cancel_history]
-    view["cancel_receipt_urls"] = [c.receipt_url for c in payment.cancel_history]
+    view["cancel_history"] = [cancellation_view(c, payment) for c in payment.cancel_history]
+    view["cancel_receipt_urls"] = [entry["receipt_url"] for entry in view["cancel_history"]]
     return view
 
 

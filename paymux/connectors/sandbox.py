@@ -31,8 +31,8 @@ from paymux.connectors.base import (
     WindowStep,
 )
 from paymux.domain.card import BANKS, CARD_COMPANIES, CardDetails
-from paymux.domain.errors import Refused
-from paymux.domain.payment import NEVER_REACHED_PG, Approval, Payment
+from paymux.domain.errors import InvalidParameter, PaymuxError, Refused
+from paymux.domain.payment import CARD_AUTHENTICATION_FAILED, NEVER_REACHED_PG, Approval, Payment
 
 
 class SandboxLedger(Protocol):
@@ -64,8 +64,8 @@ TEST_CARDS: dict[str, CardBehaviour] = {
 DECLINE_REASONS: dict[CardBehaviour, str] = {
     CardBehaviour.REFUSED: "카드사 승인거절 (card company refused the charge)",
     CardBehaviour.INSUFFICIENT: "잔액부족 (insufficient balance)",
-    CardBehaviour.EXPIRED: "카드정보 인증에 실패하였습니다. (유효기간 경과: expired card)",
-    CardBehaviour.AUTH_FAILED: "카드정보 인증에 실패하였습니다. (비밀번호/생년월일 불일치: wrong password or birth date)",
+    CardBehaviour.EXPIRED: f"{CARD_AUTHENTICATION_FAILED} (유효기간 경과: expired card)",
+    CardBehaviour.AUTH_FAILED: f"{CARD_AUTHENTICATION_FAILED} (비밀번호/생년월일 불일치: wrong password or birth date)",
     CardBehaviour.TIMEOUT_THEN_DECLINED: "카드사 승인거절 (card company refused the charge)",
 }
 
@@ -94,6 +94,23 @@ def card_company(digits: str) -> tuple[str, str, int]:
         if digits.startswith(prefix):
             return code, CARD_COMPANIES[code], card_type
     return "361", CARD_COMPANIES["361"], 0
+
+
+class ChargeKind(StrEnum):
+    """How a server-side charge reaches the PG: a stored billing key (``again``, schedules, the
+    billing charge of ``onetime`` with ``customer_uid``) or card data (key-in ``onetime``)."""
+
+    BILLING = "billing"
+    KEYIN = "keyin"
+
+
+class PgRuleRefusal(InvalidParameter):
+    """A request the PG's documented rules refuse before anything is charged or recorded (HTTP 400,
+    ``code`` -1), in the exact words i'mport answers it with where they are known."""
+
+    def __init__(self, field: str, message: str) -> None:
+        PaymuxError.__init__(self, message)
+        self.field = field
 
 
 def behaviour_of(card: CardDetails, now: int) -> CardBehaviour:
@@ -127,6 +144,22 @@ class SandboxConnector(Connector):
         """A PG-specific refusal reason for a cancel, or None."""
         return None
 
+    def refuse_request(self, kind: ChargeKind, request: ChargeRequest) -> PgRuleRefusal | None:
+        """A rule this PG (or i'mport in front of it) applies to a server-side charge before anything
+        is sent: the request is refused with HTTP 400 and nothing is recorded. Declared here, on the
+        PG's sandbox, it holds for the PG's channels in every mode (services.billing asks it through
+        ``ConnectorRegistry.describe``)."""
+        return None
+
+    def decline_reason(self, kind: ChargeKind, request: ChargeRequest) -> str | None:
+        """A rule the PG applies when it answers a server-side card charge: the charge is declined
+        (``code`` 0, ``status`` failed, this ``fail_reason``), as the PG's reply code says."""
+        return None
+
+    def decline_window_reason(self, request: ChargeRequest, authentication: WindowAuthentication) -> str | None:
+        """A rule the PG applies when it approves a window payment: declined with this reason."""
+        return None
+
     # --- the interface ---------------------------------------------------------------------------
     async def issue_billing_key(
         self, context: ChannelContext, card: CardDetails, customer_uid: str, now: int
@@ -150,6 +183,9 @@ class SandboxConnector(Connector):
         refusal = await self.check_billing_charge(billing_key, request)
         if refusal:
             return ChargeResult.declined(refusal)
+        ruled = self.decline_reason(ChargeKind.BILLING, request)
+        if ruled:
+            return self._declined(ruled, code, card_type, None)
         result = await self._decide(context, behaviour, request, code, card_type, None)
         if result.outcome is not Outcome.DECLINED:
             await self.after_billing_charge(billing_key, request)
@@ -158,7 +194,21 @@ class SandboxConnector(Connector):
     async def charge_card(self, context: ChannelContext, card: CardDetails, request: ChargeRequest) -> ChargeResult:
         behaviour = behaviour_of(card, request.now)
         code, _, card_type = card_company(card.number)
+        ruled = self.decline_reason(ChargeKind.KEYIN, request)
+        if ruled and behaviour not in (CardBehaviour.EXPIRED, CardBehaviour.AUTH_FAILED):
+            return self._declined(ruled, code, card_type, card.masked_number)
         return await self._decide(context, behaviour, request, code, card_type, card.masked_number)
+
+    @staticmethod
+    def _declined(reason: str, code: str, card_type: int | None, masked: str | None) -> ChargeResult:
+        """A decline that names the card its number identifies (``card_code``, ``card_name``,
+        ``card_type`` on the failed payment, as i'mport shows them), carried in ``approval``
+        although nothing was approved (services.charging reads it only as the card)."""
+        card = Approval(
+            pg_tid="", card_code=code or None, card_name=CARD_COMPANIES.get(code), card_number=masked,
+            card_type=card_type, by_sandbox=True,
+        )
+        return ChargeResult(Outcome.DECLINED, approval=card if code else None, reason=reason, card_number=masked)
 
     async def _decide(
         self,
@@ -177,6 +227,7 @@ class SandboxConnector(Connector):
             card_number=masked,
             card_type=card_type,
             card_quota=request.card_quota,
+            by_sandbox=True,
         )
         if behaviour is CardBehaviour.APPROVE:
             return ChargeResult.approved(approval)
@@ -187,7 +238,7 @@ class SandboxConnector(Connector):
                 {"approved": approved, "approval": asdict(approval), "reason": DECLINE_REASONS.get(behaviour, "")},
             )
             return ChargeResult.unknown("PG did not answer in time; the outcome will be confirmed by inquiry")
-        return ChargeResult.declined(DECLINE_REASONS[behaviour], card_number=masked)
+        return self._declined(DECLINE_REASONS[behaviour], code, card_type, masked)
 
     async def approve_window(
         self, context: ChannelContext, request: ChargeRequest, authentication: WindowAuthentication
@@ -198,27 +249,34 @@ class SandboxConnector(Connector):
             card = authentication.card
             assert card is not None
             chosen = authentication.card_company
-            if chosen is not None and card_company(card.number)[0] != chosen:
-                return ChargeResult.declined(
+            code, _, card_type = card_company(card.number)
+            if chosen is not None and code != chosen:
+                return self._declined(
                     f"선택하신 카드사({CARD_COMPANIES.get(chosen, chosen)})의 카드가 아닙니다 "
                     "(the card does not belong to the chosen card company)",
-                    card_number=card.masked_number,
+                    code, card_type, card.masked_number,
                 )
-            return await self.charge_card(context, card, request)
+            ruled = self.decline_window_reason(request, authentication)
+            if ruled:
+                return self._declined(ruled, code, card_type, card.masked_number)
+            return await self._decide(context, behaviour_of(card, request.now), request, code, card_type, card.masked_number)
+        ruled = self.decline_window_reason(request, authentication)
+        if ruled:
+            return ChargeResult.declined(ruled)
         if authentication.step is WindowStep.PHONE:
             if (authentication.phone or "").endswith(PHONE_OVER_LIMIT_SUFFIX):
                 return ChargeResult.declined(PHONE_OVER_LIMIT)
-            return ChargeResult.approved(Approval(pg_tid=self.new_tid(request.now), apply_num=self._apply_num()))
+            return ChargeResult.approved(Approval(pg_tid=self.new_tid(request.now), apply_num=self._apply_num(), by_sandbox=True))
         if authentication.step is WindowStep.BANK:
             bank = authentication.bank_code or ""
             if bank not in BANKS:
                 return ChargeResult.declined(f"bank_code '{bank}' is not a bank this PG transfers from")
             return ChargeResult.approved(
-                Approval(pg_tid=self.new_tid(request.now), bank_code=bank, bank_name=BANKS[bank])
+                Approval(pg_tid=self.new_tid(request.now), bank_code=bank, bank_name=BANKS[bank], by_sandbox=True)
             )
         wallet = authentication.wallet if authentication.wallet != self.pg_provider else None
         return ChargeResult.approved(
-            Approval(pg_tid=self.new_tid(request.now), apply_num=self._apply_num(), emb_pg_provider=wallet)
+            Approval(pg_tid=self.new_tid(request.now), apply_num=self._apply_num(), emb_pg_provider=wallet, by_sandbox=True)
         )
 
     async def issue_window_billing_key(

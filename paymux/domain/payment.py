@@ -17,6 +17,25 @@ from paymux.domain.errors import InvalidParameter, Refused
 # so nothing was charged and the order may be charged again (a scheduled payment is retried).
 NEVER_REACHED_PG = "PG사에 거래내역이 없습니다: 결제요청이 도달하지 않았습니다 (the PG has no record of this order; nothing was charged)"
 
+# i'mport's words for a key-in card that failed authentication (expired, wrong birth date or password
+# digits): the card was refused before any approval was asked for (docs/declines.md, docs/messages.md).
+CARD_AUTHENTICATION_FAILED = "카드정보 인증에 실패하였습니다."
+
+# KG INICIS's published sales-slip (매출전표) page, as i'mport's ``receipt_url`` gives it for
+# html5_inicis payments and as INICIS's own sample pages open it (docs/pgs.md).
+INICIS_RECEIPT_URL = "https://iniweb.inicis.com/DefaultWebApp/mall/cr/cm/mCmReceipt_head.jsp?noTid={tid}&noMethod=1"
+
+
+def reached_approval(fail_reason: str | None) -> bool:
+    """Whether a failed charge got an answer to its approval request (docs/declines.md).
+
+    A card that failed authentication, and an attempt the PG never received, were refused before any
+    approval: i'mport answers those with a non-zero ``code``. Every other failure is the card company's
+    (or the PG's) answer to the approval: ``code`` 0 with the failed payment.
+    """
+    reason = fail_reason or ""
+    return not (reason.startswith(CARD_AUTHENTICATION_FAILED) or reason == NEVER_REACHED_PG)
+
 
 class PaymentStatus(StrEnum):
     READY = "ready"
@@ -45,6 +64,21 @@ class Approval:
     bank_code: str | None = None
     bank_name: str | None = None
     emb_pg_provider: str | None = None
+    # The PG's sales-slip URL for this approval, when the PG gives one.
+    receipt_url: str | None = None
+    # Approved by paymux's sandbox: the sales slip is paymux's own printable page.
+    by_sandbox: bool = False
+
+
+@dataclass(frozen=True)
+class DeclinedCard:
+    """The card of a declined attempt, as far as its number identifies it (``card_code`` is the KFTC
+    code, ``card_type`` 0 credit / 1 check)."""
+
+    card_number: str | None = None  # masked
+    card_code: str | None = None
+    card_name: str | None = None
+    card_type: int | None = None
 
 
 @dataclass(frozen=True)
@@ -143,16 +177,22 @@ class Payment:
         self.bank_code = approval.bank_code or self.bank_code
         self.bank_name = approval.bank_name or self.bank_name
         self.emb_pg_provider = approval.emb_pg_provider or self.emb_pg_provider
+        self.receipt_url = approval.receipt_url or self.receipt_url
         self.paid_at = self.status_at = self.updated_at = now
         self.outcome_pending = False
 
-    def fail(self, reason: str, now: int, *, card_number: str | None = None) -> None:
-        """Record a decline: ``ready`` → ``failed``."""
+    def fail(self, reason: str, now: int, *, card_number: str | None = None, card: DeclinedCard | None = None) -> None:
+        """Record a decline: ``ready`` → ``failed``, keeping the card the PG or the number identified."""
         if self.status is not PaymentStatus.READY:
             raise Refused(f"payment {self.imp_uid} is {self.status.value}, it cannot fail")
         self.status = PaymentStatus.FAILED
         self.fail_reason = reason
         self.card_number = card_number or self.card_number
+        if card is not None:
+            self.card_number = self.card_number or card.card_number
+            self.card_code = self.card_code or card.card_code
+            self.card_name = self.card_name or card.card_name
+            self.card_type = self.card_type if self.card_type is not None else card.card_type
         self.failed_at = self.status_at = self.updated_at = now
         self.outcome_pending = False
 
@@ -202,3 +242,17 @@ class Payment:
         if self.cancel_amount >= self.amount:
             self.status = PaymentStatus.CANCELLED
             self.cancelled_at = self.status_at = cancellation.cancelled_at
+
+
+def cancel_receipt_url(payment: Payment, cancellation: Cancellation) -> str | None:
+    """The sales slip of one cancel (i'mport ``cancel_history[].receipt_url``): the PG's own when it
+    gave one; INICIS's published page for the cancel's transaction; else the payment's paymux slip
+    showing this cancel."""
+    if cancellation.receipt_url:
+        return cancellation.receipt_url
+    receipt = payment.receipt_url
+    if not receipt:
+        return None
+    if receipt.startswith(INICIS_RECEIPT_URL.split("?")[0]):
+        return INICIS_RECEIPT_URL.format(tid=cancellation.pg_tid or payment.pg_tid or "")
+    return f"{receipt}&cancellation_id={cancellation.cancellation_id}"

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paymux.connectors.base import Buyer
+from paymux.connectors.sandbox import PgRuleRefusal
 from paymux.domain import messages
 from paymux.domain.errors import InvalidParameter, NotFound, Refused
 from paymux.domain.merchant import Merchant
@@ -29,7 +30,7 @@ from paymux.domain.payment import (
 from paymux.domain.schedule import Schedule, ScheduleStatus
 from paymux.services import billing
 from paymux.services.billing import PaymentDetails
-from paymux.services.charging import OrderClaimed
+from paymux.services.charging import ApprovalNotReached, OrderClaimed
 from paymux.services.runtime import Runtime
 from paymux.store import claims as claim_store
 from paymux.store import customers as customer_store
@@ -200,14 +201,16 @@ async def _execute(runtime: Runtime, schedule: Schedule, held_until: int) -> boo
             runtime.database, schedule.id or 0, imp_uid=None, payment_status=PaymentStatus.FAILED.value,
             fail_reason=PAID_ELSEWHERE.format(uid=schedule.merchant_uid, imp_uid=paid.imp_uid), now=runtime.now(),
         )
-    try:
+    try:  # a declined charge comes back as a failed payment (docs/declines.md)
         payment = await billing.charge_again(
             runtime, merchant, schedule.customer_uid, _details(schedule), usage=CustomerUidUsage.SCHEDULED
         )
     except OrderClaimed:
         return False  # another attempt is in flight (or a crashed one awaits the reconciler): later
-    except Refused as refusal:
-        if not isinstance(refusal.response, Payment):  # refused before any PG call: no key, no channel
+    except ApprovalNotReached as refusal:  # failed before any approval: recorded as this run's failure
+        payment = refusal.payment
+    except (Refused, PgRuleRefusal) as refusal:
+        if not isinstance(refusal.response, Payment):  # refused before any PG call: no key, no channel, a PG rule
             return await schedule_store.record_execution(
                 runtime.database, schedule.id or 0, imp_uid=None, payment_status=PaymentStatus.FAILED.value,
                 fail_reason=refusal.message, now=runtime.now(),

@@ -74,11 +74,13 @@ def test_declined_charge_is_recorded_failed_and_the_order_may_retry(shop: TestMe
     shop.issue_key(good_uid).expect_ok()
     order = unique("order")
     declined = shop.again(declined_uid, order)
-    assert (declined.status, declined.code) == (200, -1)
-    assert reason in declined.message
+    # A decline is an answer: code 0 with the failed payment (docs/declines.md).
+    assert (declined.status, declined.code, declined.message) == (200, 0, None)
     failed = declined.response
-    assert (failed["status"], failed["fail_reason"], failed["merchant_uid"]) == ("failed", declined.message, order)
+    assert (failed["status"], failed["merchant_uid"]) == ("failed", order) and reason in failed["fail_reason"]
     assert failed["failed_at"] > 0 and failed["paid_at"] == 0
+    assert (failed["card_code"], failed["card_name"], failed["card_type"]) == ("366", "신한카드", 0)
+    assert failed["receipt_url"] is None
 
     retried = shop.again(good_uid, order).expect_ok()
     assert retried["status"] == "paid" and retried["imp_uid"] != failed["imp_uid"]
@@ -114,7 +116,7 @@ def test_installments_below_fifty_thousand_are_refused(shop: TestMerchant) -> No
 
 def test_onetime_without_customer_uid_stores_no_key(shop: TestMerchant) -> None:
     order = unique("order")
-    body = {"merchant_uid": order, "amount": 12_000, "card_number": CARD_OK, "expiry": "2030-12", "birth": "820213", "pwd_2digit": "00"}
+    body = {"merchant_uid": order, "amount": 12_000, "name": "단건", "card_number": CARD_OK, "expiry": "2030-12", "birth": "820213", "pwd_2digit": "00"}
     paid = shop.api("POST", "/subscribe/payments/onetime", json=body).expect_ok()
     assert (paid["status"], paid["customer_uid"], paid["card_number"]) == ("paid", None, "536148******1234")
 
@@ -122,7 +124,7 @@ def test_onetime_without_customer_uid_stores_no_key(shop: TestMerchant) -> None:
 def test_onetime_with_customer_uid_keeps_the_key_for_later(shop: TestMerchant) -> None:
     uid, order = unique("cust"), unique("order")
     body = {
-        "merchant_uid": order, "amount": 12_000, "card_number": CARD_OK, "expiry": "2030-12", "birth": "820213",
+        "merchant_uid": order, "amount": 12_000, "name": "첫 달", "card_number": CARD_OK, "expiry": "2030-12", "birth": "820213",
         "customer_uid": uid, "buyer_name": "김구매", "buyer_email": "buyer@example.com",
     }
     paid = shop.api("POST", "/subscribe/payments/onetime", data=body).expect_ok()  # form body, as iamporter sends
@@ -134,19 +136,21 @@ def test_onetime_with_customer_uid_keeps_the_key_for_later(shop: TestMerchant) -
 
 def test_onetime_with_a_declined_card_keeps_no_key(shop: TestMerchant) -> None:
     uid = unique("cust")
-    body = {"merchant_uid": unique("order"), "amount": 1_000, "card_number": CARD_REFUSED, "expiry": "2030-12",
+    body = {"merchant_uid": unique("order"), "amount": 1_000, "name": "첫 달", "card_number": CARD_REFUSED, "expiry": "2030-12",
             "birth": "820213", "customer_uid": uid}
     reply = shop.api("POST", "/subscribe/payments/onetime", json=body)
-    assert reply.code == -1 and reply.response["status"] == "failed"
+    assert reply.code == 0 and reply.response["status"] == "failed" and "승인거절" in reply.response["fail_reason"]
     assert shop.api("GET", f"/subscribe/customers/{uid}").status == 404
 
 
 def test_onetime_with_an_expired_card_says_authentication_failed(shop: TestMerchant) -> None:
-    body = {"merchant_uid": unique("order"), "amount": 1_000, "card_number": CARD_EXPIRED, "expiry": "2030-12", "birth": "820213"}
+    order = unique("order")
+    body = {"merchant_uid": order, "amount": 1_000, "name": "단건", "card_number": CARD_EXPIRED, "expiry": "2030-12", "birth": "820213"}
     reply = shop.api("POST", "/subscribe/payments/onetime", json=body)
-    assert (reply.status, reply.code) == (200, -1)
-    assert "카드정보 인증에 실패하였습니다." in reply.message
-    assert reply.response["status"] == "failed"
+    # No approval was asked for: a non-zero code and no response (docs/declines.md); the attempt is on record.
+    assert (reply.status, reply.code, reply.response) == (200, -1, None)
+    assert reply.message.startswith("카드정보 인증에 실패하였습니다.")
+    assert shop.api("GET", f"/payments/find/{order}").expect_ok()["status"] == "failed"
 
 
 def test_delete_key_then_it_is_gone(shop: TestMerchant) -> None:

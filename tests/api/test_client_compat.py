@@ -64,7 +64,7 @@ def stored_refund_banks(gateway: GatewayServer, shop: TestMerchant, imp_uid: str
 
 def test_iamporter_find_all_with_its_default_empty_status(shop: TestMerchant) -> None:
     order = unique("order")
-    card = {"expiry": "2030-12", "birth": "820213", "pwd_2digit": "00", "merchant_uid": order, "amount": 1000}
+    card = {"expiry": "2030-12", "birth": "820213", "pwd_2digit": "00", "merchant_uid": order, "amount": 1000, "name": "주문"}
     declined = shop.api("POST", "/subscribe/payments/onetime", json={**card, "card_number": CARD_REFUSED})
     first = declined.response or ok(shop.api("GET", f"/payments/find/{order}/failed"))
     second = ok(shop.api("POST", "/subscribe/payments/onetime", json={**card, "card_number": CARD_OK}))

@@ -205,7 +205,7 @@ def test_an_order_charged_before_a_crash_is_recorded_not_charged_again(gateway: 
     (item,) = _schedule(shop, gateway, customer, 30)
 
     async def scheduled_attempt(runtime):  # type: ignore[no-untyped-def]  # the run's own charge, unrecorded
-        details = PaymentDetails(merchant_uid=item["merchant_uid"], amount=item["amount"])
+        details = PaymentDetails(merchant_uid=item["merchant_uid"], amount=item["amount"], name=item["name"])
         return await charge_again(runtime, shop.merchant, customer, details, usage=CustomerUidUsage.SCHEDULED)
 
     paid = gateway.call(scheduled_attempt)
@@ -221,11 +221,8 @@ def test_a_decline_before_a_crash_is_recorded_not_retried(gateway: GatewayServer
     (item,) = _schedule(shop, gateway, uid, 30)
 
     async def scheduled_attempt(runtime):  # type: ignore[no-untyped-def]
-        details = PaymentDetails(merchant_uid=item["merchant_uid"], amount=item["amount"])
-        try:
-            await charge_again(runtime, shop.merchant, uid, details, usage=CustomerUidUsage.SCHEDULED)
-        except Refused as refusal:
-            return refusal.response
+        details = PaymentDetails(merchant_uid=item["merchant_uid"], amount=item["amount"], name=item["name"])
+        return await charge_again(runtime, shop.merchant, uid, details, usage=CustomerUidUsage.SCHEDULED)  # failed
 
     declined = gateway.call(scheduled_attempt)
     run_scheduler(gateway, 31)

@@ -297,7 +297,9 @@ def test_mobilians_billing_window_issues_a_phone_key_charging_nothing(
     first = window_shop.again(customer_uid, unique("month1"), amount=14000).expect_ok()
     assert (first["status"], first["pg_provider"]) == ("paid", "mobilians")
     other_amount = window_shop.again(customer_uid, unique("month2"), amount=15000)
-    assert other_amount.code != 0 and "repeat the first amount" in other_amount.message
+    # Mobilians declines it (docs/declines.md: a decline is code 0 with the failed payment).
+    assert other_amount.code == 0 and other_amount.response["status"] == "failed"
+    assert "repeat the first amount" in other_amount.response["fail_reason"]
 
 
 def test_virtual_account_window_issues_an_account_awaiting_deposit(

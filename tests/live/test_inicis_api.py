@@ -57,7 +57,7 @@ def test_billing_key_charge_and_refunds_move_the_same_money_at_inicis(live_shop:
 
 def test_a_declined_charge_is_a_failed_payment_with_inicis_code(live_shop: LiveShop) -> None:
     reply = _issue_and_charge(live_shop, 3_000, CARD_REFUSED)
-    assert reply["code"] == -1 and reply["response"]["status"] == "failed"
+    assert reply["code"] == 0 and reply["response"]["status"] == "failed"  # a decline is an answer (docs/declines.md)
     assert "120001" in reply["response"]["fail_reason"]
     assert live_shop.payment_at_pg(reply["response"]["imp_uid"]) is None  # nothing charged at the PG
 
@@ -66,20 +66,24 @@ def test_a_billing_charge_with_no_buyer_anywhere_is_refused_as_inicis_refuses_it
     customer = unique("cust")
     live_shop.merchant.issue_key(customer).expect_ok()  # no customer_name / email / tel on the key
     reply = live_shop.merchant.api("POST", "/subscribe/payments/again", json={
-        "customer_uid": customer, "merchant_uid": unique("order"), "amount": 3_000})
-    assert reply.code == -1 and reply.response["status"] == "failed" and "ER0102" in reply.response["fail_reason"]
+        "customer_uid": customer, "merchant_uid": unique("order"), "amount": 3_000, "name": "정기결제"})
+    assert reply.code == 0 and reply.response["status"] == "failed" and "ER0102" in reply.response["fail_reason"]
 
 
 def test_a_billing_charge_takes_the_buyer_from_the_billing_key_when_the_request_has_none(live_shop: LiveShop) -> None:
-    """The seeds' ``again`` body (no name, no buyer): INICIS gets the order id as goodName and the
-    billing key's customer as buyer; the record keeps exactly what the merchant sent."""
+    """An ``again`` body with no buyer: INICIS gets the billing key's customer as buyer; the record
+    keeps exactly what the merchant sent. Without ``name`` the charge is refused before INICIS, as
+    i'mport refuses it (docs/sandbox.md, docs/declines.md)."""
     customer = unique("cust")
     live_shop.issue_key(customer).expect_ok()
     order = unique("order")
+    nameless = live_shop.merchant.api("POST", "/subscribe/payments/again", json={
+        "customer_uid": customer, "merchant_uid": order, "amount": 3_000})
+    assert (nameless.status, nameless.code, nameless.message) == (400, -1, "이니시스 빌링결제는 상품명이 필수입니다.")
     paid = live_shop.merchant.api("POST", "/subscribe/payments/again", json={
-        "customer_uid": customer, "merchant_uid": order, "amount": 3_000}).expect_ok()
-    assert paid["status"] == "paid" and paid["buyer_name"] is None and paid["name"] is None
-    assert live_shop.payment_at_pg(paid["imp_uid"])["goodname"] == order
+        "customer_uid": customer, "merchant_uid": order, "amount": 3_000, "name": "정기결제"}).expect_ok()
+    assert paid["status"] == "paid" and paid["buyer_name"] is None and paid["name"] == "정기결제"
+    assert live_shop.payment_at_pg(paid["imp_uid"])["goodname"] == "정기결제"
 
 
 def test_a_charge_whose_answer_is_lost_is_settled_by_asking_inicis(gateway: GatewayServer, live_shop: LiveShop) -> None:
@@ -200,12 +204,15 @@ SEED_CARD = "1234-1234-1234-1234"  # the seeds' curl card number (seed 003)
 
 
 def test_the_seeds_three_rest_calls_get_what_inicis_answers_them(live_shop: LiveShop) -> None:
-    """Seed 003's curls, bodies exactly as written: their expiry dates (2019-01, 2025-12) have passed,
-    so INICIS refuses the cards as expired, and nothing is charged or stored."""
+    """Seed 003's curls, bodies exactly as written: the key-in one has no ``name``, which i'mport
+    refuses for INICIS before calling it (HTTP 400); with a name, the expired card (2019-01) is
+    declined by INICIS (code 0, failed); the key's expiry (2025-12) has passed too, so nothing is stored."""
     shop = live_shop.merchant
-    onetime = shop.api("POST", "/subscribe/payments/onetime", json={
-        "merchant_uid": unique("order_id"), "card_number": SEED_CARD, "expiry": "2019-01", "birth": "123456", "amount": 3000})
-    assert onetime.code == -1 and onetime.response["status"] == "failed" and "120004" in onetime.response["fail_reason"]
+    seed_onetime = {"merchant_uid": unique("order_id"), "card_number": SEED_CARD, "expiry": "2019-01", "birth": "123456", "amount": 3000}
+    refused = shop.api("POST", "/subscribe/payments/onetime", json=seed_onetime)
+    assert (refused.status, refused.code, refused.message) == (400, -1, "이니시스 빌링결제는 상품명이 필수입니다.")
+    onetime = shop.api("POST", "/subscribe/payments/onetime", json={**seed_onetime, "name": "단건"})
+    assert onetime.code == 0 and onetime.response["status"] == "failed" and "120004" in onetime.response["fail_reason"]
     customer = unique("your-customer-unique-id")
     issue = shop.api("POST", f"/subscribe/customers/{customer}", json={
         "card_number": SEED_CARD, "expiry": "2025-12", "birth": "820213", "pwd_2digit": "00"})

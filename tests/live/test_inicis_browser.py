@@ -197,10 +197,14 @@ def test_the_seed_billing_key_window_then_the_seed_again_call_charges_at_inicis(
     key = live_shop.merchant.api("GET", f"/subscribe/customers/{SEED_CUSTOMER_UID}").expect_ok()
     assert (key["pg_id"], key["card_number"]) == (LIVE_MID, "536148******1234")
 
-    # the seed's server-side curl, as an HTTP call with the stored customer_uid
+    # the seed's server-side curl, as an HTTP call with the stored customer_uid: as written (no
+    # ``name``) i'mport refuses it for INICIS before calling it; with the order's name it charges
     again = {"customer_uid": SEED_CUSTOMER_UID, "merchant_uid": unique("order_id"), "amount": 3000}
-    charged = api_request(gateway, "POST", "/subscribe/payments/again", json=again,
-                          headers={"Content-Type": "application/json", "Authorization": live_shop.merchant.token()}).expect_ok()
+    headers = {"Content-Type": "application/json", "Authorization": live_shop.merchant.token()}
+    nameless = api_request(gateway, "POST", "/subscribe/payments/again", json=again, headers=headers)
+    assert (nameless.status, nameless.message) == (400, "이니시스 빌링결제는 상품명이 필수입니다.")
+    charged = api_request(gateway, "POST", "/subscribe/payments/again", json={**again, "name": "정기결제"},
+                          headers=headers).expect_ok()
     assert (charged["status"], charged["amount"], charged["customer_uid"]) == ("paid", 3000, SEED_CUSTOMER_UID)
     stored = live_shop.merchant.api("GET", f"/payments/{charged['imp_uid']}").expect_ok()
     at_pg = live_shop.payment_at_pg(charged["imp_uid"])
