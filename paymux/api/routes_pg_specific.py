@@ -54,3 +54,13 @@ async def payco_status(imp_uid: UidPath, body: PaycoStatusBody, runtime: Runtime
 @router.post("/subscribe/payments/foreign", summary="Key-in payment with a foreign card")
 async def pay_foreign(body: ForeignBody, runtime: RuntimeDep, merchant: MerchantDep) -> EnvelopeResponse:
     await pg_specific.foreign_card_payment(runtime, merchant, body.card_number, body.expiry, body.pg)
+
+
+@router.get("/naver/product-orders/{product_order_id}", summary="One Naver Pay product order")
+async def naver_product_order(product_order_id: UidPath, runtime: RuntimeDep, merchant: MerchantDep) -> EnvelopeResponse:
+    await pg_specific.naver_product_order(runtime, merchant, product_order_id)
+
+
+@router.get("/naver/reviews", summary="Naver Pay buyers' reviews")
+async def naver_reviews(runtime: RuntimeDep, merchant: MerchantDep) -> EnvelopeResponse:
+    await pg_specific.naver_reviews(runtime, merchant)

@@ -138,3 +138,17 @@ async def foreign_card_payment(runtime: Runtime, merchant: Merchant, card_number
     channel = await channel_service.resolve(runtime, merchant.id, pg, Purpose.BILLING_API)
     raise Refused(f"해외카드 결제를 지원하지 않는 PG사입니다. ({channel.pg_provider} does not take foreign cards "
                   "without a birth date; paymux connects no foreign-card PG such as Paymentwall; nothing was charged)")
+
+
+async def naver_product_order(runtime: Runtime, merchant: Merchant, product_order_id: str) -> NoReturn:
+    """``GET /naver/product-orders/{product_order_id}``: Naver Pay's product orders exist only at
+    Naver Pay, which paymux does not connect, so no id is known (NotFound, as i'mport answers an
+    unknown one)."""
+    raise NotFound(f"존재하지 않는 네이버페이 상품주문번호입니다. (no Naver Pay product order '{product_order_id}': "
+                   "paymux does not connect Naver Pay)")
+
+
+async def naver_reviews(runtime: Runtime, merchant: Merchant) -> NoReturn:
+    """``GET /naver/reviews``: needs a Naver Pay channel, which no paymux merchant has (OtherPg)."""
+    raise OtherPg("네이버페이 PG설정이 존재하지 않습니다. (no Naver Pay channel in this merchant's PG settings: "
+                  "paymux does not connect Naver Pay)")

@@ -91,6 +91,10 @@ def test_naver_pay_and_payco_changes_are_refused_and_unknown_ones_are_not_found(
     assert shop.api("POST", f"/payments/{imp_uid}/naver/explode").status == 404
     assert other_shop.api("GET", f"/payments/{imp_uid}/naver/product-orders").status == 404
 
+    assert shop.api("GET", "/naver/product-orders/2026120112345678").status == 404
+    reviews = shop.api("GET", "/naver/reviews", params={"channel_key": "x", "from": 0, "to": 1, "review_type": "general"})
+    assert (reviews.status, reviews.code) == (400, -1) and "네이버페이" in reviews.message
+
     payco = shop.api("POST", f"/payco/orders/status/{imp_uid}", json={"status": "DELIVERY_START"})
     assert (payco.status, payco.code) == (400, -1) and payco.message.startswith("페이코 결제건이 아닙니다.")
     assert shop.api("POST", f"/payco/orders/status/{imp_uid}", json={"status": "LOST"}).status == 400
