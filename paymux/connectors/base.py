@@ -285,6 +285,8 @@ class Connector(ABC):
     # only issues the key).
     first_charge_with_key: bool = False
     test_mids: dict[PayType, str] = {}
+    # Test credentials the PG publishes for its test MIDs, shown on the console's test card (name → value).
+    public_test_credentials: dict[str, str] = {}
     mode: ChannelMode = ChannelMode.TEST
     # True: the buyer authenticates in the PG's own window (start_window / finish_window); False:
     # paymux shows the sandbox screens and calls approve_window.

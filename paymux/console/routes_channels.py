@@ -57,7 +57,8 @@ def _test_cards(console: Console) -> list[dict[str, Any]]:
         connector = console.runtime.connectors.describe(code)
         for kind in PayType:
             if kind in connector.pay_types and connector.test_mids.get(kind):
-                cards.append({"pg": code, "name": connector.display_name, "type": kind.value, "mid": connector.test_mids[kind]})
+                cards.append({"pg": code, "name": connector.display_name, "type": kind.value, "mid": connector.test_mids[kind],
+                              "credentials": connector.public_test_credentials})
     return cards
 
 

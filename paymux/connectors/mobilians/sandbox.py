@@ -11,6 +11,7 @@ import hashlib
 
 from paymux.connectors.base import ChargeRequest
 from paymux.connectors.mobilians import rules
+from paymux.connectors.mobilians.client import PUBLIC_TEST_SID, PUBLIC_TEST_SKEY
 from paymux.connectors.sandbox import SandboxConnector
 from paymux.domain.channel import PayType
 from paymux.domain.payment import Payment
@@ -28,7 +29,9 @@ class MobiliansSandbox(SandboxConnector):
     pay_types = frozenset({PayType.GENERAL, PayType.SUBSCRIPTION})
     requires_buyer_tel = True
     billing_window_methods = frozenset({"phone"})
-    test_mids = {PayType.GENERAL: "mobilians_test", PayType.SUBSCRIPTION: "mobilians_bill_test"}
+    # Mobilians' published phone test service [MOB-MCP auto_test/config.json]: the test card shows its skey.
+    test_mids = {PayType.GENERAL: PUBLIC_TEST_SID, PayType.SUBSCRIPTION: PUBLIC_TEST_SID}
+    public_test_credentials = {"sid": PUBLIC_TEST_SID, "skey": PUBLIC_TEST_SKEY}
     tid_prefix = "MCASH"
 
     async def check_billing_charge(self, billing_key: str, request: ChargeRequest) -> str | None:
