@@ -118,3 +118,22 @@ def test_foreign_card_key_in_is_refused_without_charging(shop: TestMerchant) -> 
     for missing in ("card_number", "expiry", "merchant_uid", "amount"):
         bad = shop.api("POST", "/subscribe/payments/foreign", json={k: v for k, v in body.items() if k != missing})
         assert bad.status == 400 and missing in bad.message
+
+
+@pytest.mark.parametrize(("method", "path", "body"), [
+    ("POST", "/receipts/imp_000000000010", "{not json"),
+    ("POST", "/receipts/imp_000000000010", '{"identifier": "010\\u00001234", "identifier_type": "phone"}'),
+    ("POST", "/receipts/external/order_1", '{"name": "x", "amount": -5, "identifier": "01012345678"}'),
+    ("POST", "/receipts/external/order_1", '{"name": "x", "amount": 1000, "identifier": ["0101"]}'),
+    ("POST", "/certifications/otp/request", '["name"]'),
+    ("POST", "/certifications/otp/request", '{"name": "' + "가" * 500 + '"}'),
+    ("POST", "/certifications/otp/confirm/imp_000000000011", '{"otp": 123456789012}'),
+    ("POST", "/escrows/logis/imp_000000000012", '{"sender": "me", "logis": {}}'),
+    ("PUT", "/escrows/logis/imp_000000000012", "{}"),
+    ("POST", "/payco/orders/status/imp_000000000013", "{not json"),
+    ("POST", "/subscribe/payments/foreign", '{"merchant_uid": "a/b", "amount": 1000}'),
+])
+def test_bad_input_answers_the_envelope_with_400(shop: TestMerchant, method: str, path: str, body: str) -> None:
+    reply = shop.api(method, path, content=body.encode(), headers={"Content-Type": "application/json"})
+    assert (reply.status, reply.code, reply.response) == (400, -1, None), reply.body
+    assert reply.message
