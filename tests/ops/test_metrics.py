@@ -9,8 +9,8 @@ from pathlib import Path
 
 import httpx
 
-from tests.harness import CARD_OK, CARD_REFUSED
-from tests.ops.support import METRICS_TOKEN, base_env, serve, value, wait_for
+from tests.harness import CARD_OK, CARD_REFUSED, free_port
+from tests.ops.support import METRICS_TOKEN, base_env, parse, serve, value, wait_for
 from tests.postgres import fresh_database
 from tests.webhooks.receiver import Receiver
 
@@ -107,3 +107,27 @@ def test_metrics_need_the_token_and_are_off_without_one(tmp_path: Path) -> None:
     with serve(env) as served:
         off = httpx.get(f"{served.base_url}/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
         assert off.status_code == 404 and "PAYMUX_METRICS_TOKEN" in off.json()["message"]
+
+
+def test_metrics_on_a_listener_of_their_own(tmp_path: Path) -> None:
+    port = free_port()
+    env = base_env(tmp_path, PAYMUX_METRICS_BIND=f"127.0.0.1:{port}")
+    env.pop("PAYMUX_METRICS_TOKEN")
+    with serve(env) as served:
+        assert httpx.get(f"{served.base_url}/metrics").status_code == 404  # not on the API's port
+        httpx.get(f"{served.base_url}/payments/imp_000000000000")  # one request to count
+        reply: httpx.Response | None = None
+
+        def listening() -> bool:
+            nonlocal reply
+            try:
+                reply = httpx.get(f"http://127.0.0.1:{port}/metrics")
+            except httpx.TransportError:
+                return False
+            return reply.status_code == 200
+
+        wait_for("the metrics listener", listening)
+        assert reply is not None
+        samples = parse(reply.text)
+    assert value(samples, "paymux_http_requests_total", method="GET", route="/payments/{imp_uid}", status="401") == 1
+    assert value(samples, "paymux_database_up") == 1

@@ -1,0 +1,78 @@
+"""The log of ``paymux serve`` as an operator reads it: one JSON object per line, the request id of
+a charge on its request line, its PG-call line and its webhook lines, and no card number anywhere."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.harness import CARD_OK
+from tests.ops.support import base_env, serve, wait_for
+from tests.webhooks.receiver import Receiver
+
+CARD_DIGITS = re.sub(r"\D", "", CARD_OK)
+
+
+def test_a_charge_is_followed_by_its_request_id_and_no_card_digits(tmp_path: Path) -> None:
+    receiver = Receiver(lambda: int(time.time())).start()
+    try:
+        with serve(base_env(tmp_path)) as served:
+            api = served.client()
+            reply = api.post("/subscribe/payments/onetime", headers={"X-Request-Id": "shop-order-7781"}, json={
+                "merchant_uid": "log_order", "amount": 5000, "card_number": CARD_OK, "expiry": "2030-12",
+                "birth": "820213", "pwd_2digit": "00", "notice_url": receiver.url()})
+            assert reply.headers["x-request-id"] == "shop-order-7781"
+            payment = reply.json()["response"]
+            assert payment["status"] == "paid"
+            imp_uid = payment["imp_uid"]
+            wait_for("the webhook", lambda: any(r.answered == 200 for r in receiver.about([imp_uid])))
+            wait_for("the delivery line", lambda: any(
+                line.get("event") == "webhook.delivery" and line.get("imp_uid") == imp_uid for line in served.json_lines()))
+            lines = served.json_lines()  # every line parses as JSON
+            raw = "".join(served.lines)
+    finally:
+        receiver.close()
+
+    ours = [line for line in lines if line.get("request_id") == "shop-order-7781"]
+    request_line = next(line for line in ours if line["event"] == "http.request")
+    assert (request_line["method"], request_line["route"], request_line["status"]) == (
+        "POST", "/subscribe/payments/onetime", 200)
+    assert request_line["merchant"] == served.merchant["user_code"] and request_line["imp_uid"] == imp_uid
+    assert isinstance(request_line["latency_ms"], float | int)
+
+    pg_line = next(line for line in ours if line["event"] == "pg.call")
+    assert (pg_line["pg"], pg_line["operation"], pg_line["outcome"], pg_line["imp_uid"]) == (
+        "kcp", "charge_card", "approved", imp_uid)
+    assert pg_line["merchant"] == served.merchant["user_code"] and "latency_ms" in pg_line
+
+    queued = next(line for line in ours if line["event"] == "webhook.queued")
+    assert (queued["imp_uid"], queued["status"]) == (imp_uid, "paid")
+    delivery = next(line for line in lines if line.get("event") == "webhook.delivery" and line.get("imp_uid") == imp_uid)
+    assert (delivery["outcome"], delivery["status_codes"]) == ("delivered", [200])
+    assert delivery["webhook_id"].startswith("msg_")
+
+    for spelling in (CARD_DIGITS, CARD_OK, CARD_DIGITS[6:12], "2030-12", "820213"):
+        assert spelling not in raw  # neither the number, its middle digits, the expiry nor the birth date
+
+
+def test_an_insane_request_id_is_replaced_and_a_missing_one_generated(tmp_path: Path) -> None:
+    with serve(base_env(tmp_path)) as served:
+        generated = httpx.get(f"{served.base_url}/healthz").headers["x-request-id"]
+        replaced = httpx.get(f"{served.base_url}/healthz", headers={"X-Request-Id": "a\"b{}" + "x" * 200}).headers["x-request-id"]
+        kept = httpx.get(f"{served.base_url}/healthz", headers={"X-Request-Id": "trace:01HZX-9.a_b"}).headers["x-request-id"]
+        wait_for("the request lines", lambda: any(line.get("request_id") == kept for line in served.json_lines()))
+        ids = [line["request_id"] for line in served.json_lines() if line.get("event") == "http.request"]
+    assert re.fullmatch(r"[0-9a-f]{32}", generated) and re.fullmatch(r"[0-9a-f]{32}", replaced)
+    assert generated != replaced and kept == "trace:01HZX-9.a_b"
+    assert ids.index(generated) < ids.index(replaced) < ids.index(kept)  # each answer's id is its line's
+
+
+def test_human_format_on_request(tmp_path: Path) -> None:
+    with serve(base_env(tmp_path, PAYMUX_LOG_FORMAT="human")) as served:
+        httpx.get(f"{served.base_url}/healthz", headers={"X-Request-Id": "human-1"})
+        wait_for("the request line", lambda: any("human-1" in line for line in served.lines))
+        line = next(line for line in served.lines if "human-1" in line)
+    assert not line.lstrip().startswith("{") and "http.request" in line and "/healthz" in line
