@@ -78,10 +78,16 @@ def _merchant(emu: core.Emulator, request: Request, generation: str, params: dic
     return merchant
 
 
+def own_path(scope: Any) -> str:
+    """The request's path inside the emulator (without the prefix it is mounted under)."""
+    path, root = str(scope.get("path", "")), str(scope.get("root_path", ""))
+    return path[len(root):] if root and path.startswith(root) else path
+
+
 async def endpoint(request: Request) -> Response:
     """Any API operation of either generation."""
     emu = core.emulator_of(request)
-    path = request.url.path
+    path = own_path(request.scope)
     generation = CURRENT if path.startswith(CURRENT_PREFIX) else OLDER
     name = path[len(CURRENT_PREFIX if generation == CURRENT else OLDER_PREFIX):].strip("/")
     try:

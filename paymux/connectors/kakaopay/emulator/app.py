@@ -24,7 +24,7 @@ class PgConditions:
         self.emulator = emulator
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path = scope.get("path", "") if scope["type"] == "http" else ""
+        path = api.own_path(scope) if scope["type"] == "http" else ""
         if path.startswith(API_PATHS):
             state = self.emulator.state
             if state.outage:
