@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import logging
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
@@ -30,16 +29,18 @@ from paymux.checkout import routes_certification
 from paymux.clock import Clock
 from paymux.config import Settings
 from paymux.console.router import router as console_router
+from paymux.docs_page import install_openapi
+from paymux.docs_page import router as docs_router
 from paymux.observability.endpoints import router as observability_router
 from paymux.observability.endpoints import start_observing, stop_observing
 from paymux.observability.http import RequestObservingMiddleware, RouteTemplateMiddleware
-from paymux.docs_page import router as docs_router
+from paymux.observability.logs import get_logger
 from paymux.security_headers import SecurityHeadersMiddleware
 from paymux.services.auth import Authenticator
 from paymux.services.runtime import Runtime
 from paymux.workers import start_workers
 
-log = logging.getLogger("paymux")
+log = get_logger("paymux")
 
 INICIS_EMULATOR_PATH = "/pg-emulator/inicis"
 KAKAOPAY_EMULATOR_PATH = "/pg-emulator/kakaopay"
@@ -54,7 +55,7 @@ def mount_pg_emulators(app: FastAPI, settings: Settings) -> None:
     base = settings.public_url + INICIS_EMULATOR_PATH
     config = EmulatorConfig(base_url=base, notice_url=settings.public_url + "/pg/html5_inicis/notice")
     app.mount(INICIS_EMULATOR_PATH, create_emulator(config.with_merchant(PAYMUX_LIVE_KEYS)))
-    log.warning("serving the KG INICIS emulator at %s (PAYMUX_PG_EMULATORS=1): for demos, never for money", base)
+    log.warning("pg_emulator.serving", pg="html5_inicis", url=base, note="PAYMUX_PG_EMULATORS=1: for demos, never for money")
     from paymux.connectors.kakaopay import emulator as kakaopay
 
     kakao_base = settings.public_url + KAKAOPAY_EMULATOR_PATH
@@ -117,6 +118,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     app.include_router(checkout_routes.router)
     app.include_router(routes_certification.router)  # IMP.certification's window, cash receipt pages
     app.include_router(docs_router)
+    install_openapi(app)  # /openapi.json documents the envelope and its statuses
     app.include_router(observability_router)  # /healthz, /readyz, /metrics
 
     if settings.pg_emulators:

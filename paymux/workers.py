@@ -9,15 +9,15 @@ A job that handled a full batch runs again at once instead of sleeping.
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from structlog.contextvars import bind_contextvars
 
+from paymux.observability.logs import get_logger
 from paymux.services.runtime import Runtime
 
-log = logging.getLogger("paymux.workers")
+log = get_logger("paymux.workers")
 
 Job = Callable[[Runtime], Awaitable[int]]
 
@@ -56,7 +56,7 @@ async def run_job_forever(runtime: Runtime, job: PeriodicJob) -> None:
         except asyncio.CancelledError:
             raise
         except Exception:
-            log.exception("%s failed; retrying next round", job.name)
+            log.exception("job.failed", action="retrying next round")
             busy = False
         await asyncio.sleep(0 if busy else job.every_seconds)
 

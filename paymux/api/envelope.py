@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -23,8 +22,9 @@ from paymux.domain.errors import (
     Refused,
 )
 from paymux.domain.payment import Payment
+from paymux.observability.logs import get_logger
 
-log = logging.getLogger("paymux.api")
+log = get_logger("paymux.api")
 
 HTTP_STATUS: dict[type[PaymuxError], int] = {
     InvalidParameter: 400,
@@ -97,5 +97,5 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> Response:
-        log.error("unexpected error %s", type(exc).__name__, exc_info=exc)
+        log.error("api.unexpected_error", error=type(exc).__name__, exc_info=exc)
         return error(500, "internal error; the request was not completed (서버 오류)")

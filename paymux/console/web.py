@@ -8,7 +8,6 @@ token) without touching the API's error handlers.
 from __future__ import annotations
 
 import hmac
-import logging
 import secrets
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
@@ -27,12 +26,13 @@ from paymux.console.i18n import LANGUAGES, translate
 from paymux.domain.console_user import ConsoleSession
 from paymux.domain.errors import Forbidden, NotFound, PaymuxError
 from paymux.domain.merchant import Merchant
+from paymux.observability.logs import get_logger
 from paymux.services import console_users as user_service
 from paymux.services import merchants as merchant_service
 from paymux.services.reports import local_time
 from paymux.services.runtime import Runtime
 
-log = logging.getLogger("paymux.console")
+log = get_logger("paymux.console")
 
 SESSION_COOKIE = "paymux_console"
 LOGIN_CSRF_COOKIE = "paymux_console_login"
@@ -173,7 +173,7 @@ class ConsoleRoute(APIRoute):
             except PaymuxError:
                 return error_page(request, 400, "error.generic")
             except Exception as error:  # noqa: BLE001 - a page, never a stack trace
-                log.error("console error %s", type(error).__name__, exc_info=error)
+                log.error("console.unexpected_error", error=type(error).__name__, exc_info=error)
                 return error_page(request, 500, "error.internal")
 
         return console_handler

@@ -142,6 +142,7 @@ def _default_configuration() -> None:
         processors=[
             *_shared_processors(),
             structlog.stdlib.PositionalArgumentsFormatter(),
+            structlog.processors.format_exc_info,
             _mask_cards,
             structlog.processors.JSONRenderer(ensure_ascii=False, default=str),
         ],

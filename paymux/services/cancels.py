@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
 from paymux.connectors.base import CancelOrder, CancelResult, ChannelContext, Connector, Outcome
@@ -20,6 +19,7 @@ from paymux.domain.card import BANKS
 from paymux.domain.errors import InvalidParameter, Refused
 from paymux.domain.merchant import Merchant
 from paymux.domain.payment import Cancellation, Payment, PaymentStatus
+from paymux.observability.logs import get_logger
 from paymux.observability.pg import PgCallSubject
 from paymux.services import channels as channel_service
 from paymux.services.charging import enqueue_status_webhook
@@ -28,7 +28,7 @@ from paymux.services.runtime import Runtime
 from paymux.store import merchants as merchant_store
 from paymux.store import payments as payment_store
 
-log = logging.getLogger("paymux.cancels")
+log = get_logger("paymux.cancels")
 
 NO_PAYMENT_TO_CANCEL = messages.NO_PAYMENT_TO_CANCEL  # compared word for word by clients (docs/messages.md)
 CANCEL_PENDING = (
@@ -129,8 +129,8 @@ async def _locked_payment(connection, merchant_id: int, request: CancelRequest) 
 
 async def _settle(runtime: Runtime, reservation: _Reservation, result: CancelResult) -> Payment:
     if result.outcome is Outcome.UNKNOWN:
-        log.warning("cancel %s of %s: answer lost; left to the reconciler",
-                    reservation.cancellation.cancellation_id, reservation.payment.imp_uid)
+        log.warning("cancel.answer_lost", cancellation_id=reservation.cancellation.cancellation_id,
+                    imp_uid=reservation.payment.imp_uid, action="left to the reconciler")
         raise Refused(CANCEL_PENDING)
     settled = await settle_cancellation(runtime, reservation.payment.merchant_id, reservation.cancellation, result)
     if result.outcome is Outcome.DECLINED:
@@ -189,7 +189,7 @@ async def settle_pending_cancellations(runtime: Runtime, *, batch: int = 50) -> 
             continue
         await settle_cancellation(runtime, item.merchant_id, item.cancellation, result)
         settled += 1
-        log.info("settled pending cancel %s as %s", item.cancellation.cancellation_id, result.outcome.value)
+        log.info("reconcile.cancel_settled", cancellation_id=item.cancellation.cancellation_id, outcome=result.outcome.value)
     return settled
 
 

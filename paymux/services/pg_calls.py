@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -30,11 +29,12 @@ from sqlalchemy.exc import IntegrityError
 
 from paymux.connectors.http import PgTransportError
 from paymux.domain.errors import Refused
+from paymux.observability.logs import get_logger
 from paymux.observability.pg import DECLINED, UNKNOWN, PgCallSubject, observe_pg_call, outcome_of
 from paymux.services.runtime import Runtime
 from paymux.store import pg_calls as pg_call_store
 
-log = logging.getLogger("paymux.pg_calls")
+log = get_logger("paymux.pg_calls")
 
 R = TypeVar("R")
 
@@ -72,10 +72,10 @@ async def guarded(
     except Refused as refusal:
         return _observed(about, started, DECLINED, refusal.message, declined)
     except PgTransportError as error:
-        log.warning("PG call failed in transit (%s); outcome left to the reconciler", error)
+        log.warning("pg.transport_error", error=str(error), action="outcome left to the reconciler")
         return _observed(about, started, UNKNOWN, "PG call failed in transit", unknown)
     except Exception:  # a connector bug must not lose the attempt; the reconciler will ask the PG
-        log.exception("connector failed during a PG call; outcome left pending")
+        log.exception("pg.connector_error", action="outcome left to the reconciler")
         return _observed(about, started, UNKNOWN, "PG call failed", unknown)
     outcome = outcome_of(result)
     observe_pg_call(about, outcome, time.perf_counter() - started, getattr(result, "reason", None) or None)

@@ -9,7 +9,6 @@ PGs resend until acknowledged — so a deposit already recorded is acknowledged 
 from __future__ import annotations
 
 import asyncio
-import logging
 import socket
 from collections.abc import Mapping
 from urllib.parse import urlsplit
@@ -19,12 +18,13 @@ from paymux.domain.channel import Channel
 from paymux.domain.errors import Refused
 from paymux.domain.net import address_in
 from paymux.domain.payment import PaymentStatus
+from paymux.observability.logs import get_logger
 from paymux.services import vbanks
 from paymux.services.runtime import Runtime
 from paymux.store import merchants as merchant_store
 from paymux.store import payments as payment_store
 
-log = logging.getLogger("paymux.pg_notices")
+log = get_logger("paymux.pg_notices")
 
 
 async def receive(runtime: Runtime, pg_code: str, form: Mapping[str, str], remote_addr: str) -> NoticeReply:
@@ -52,9 +52,9 @@ async def receive(runtime: Runtime, pg_code: str, form: Mapping[str, str], remot
             raise InvalidNotice(f"payment {payment.imp_uid} is {payment.status.value}, not awaiting this deposit")
         await vbanks.record_deposit(runtime, payment, notice.amount)
     except Refused as refusal:
-        log.warning("refused a %s notice from %s: %s", pg_code, remote_addr, refusal.message)
+        log.warning("pg_notice.refused", pg=pg_code, remote_addr=remote_addr, reason=refusal.message)
         return connector.notice_reply(False)
-    log.info("deposit recorded for %s from a %s notice", notice.order_id, pg_code)
+    log.info("pg_notice.deposit", pg=pg_code, merchant_uid=notice.order_id)
     return connector.notice_reply(True)
 
 

@@ -15,7 +15,6 @@ to ``/checkout/pg/return``, where :func:`finish` approves server-side through th
 
 from __future__ import annotations
 
-import logging
 import secrets
 from collections.abc import Mapping
 from dataclasses import replace
@@ -26,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from paymux.connectors.base import ChargeResult, Outcome, WindowOutcome, WindowStart
 from paymux.domain.errors import Refused
 from paymux.domain.payment import Payment
+from paymux.observability.logs import get_logger
 from paymux.observability.pg import PgCallSubject
 from paymux.services import billing, vbanks
 from paymux.services import channels as channel_service
@@ -53,7 +53,7 @@ from paymux.store import customers as customer_store
 from paymux.store import payments as payment_store
 from paymux.store import pg_window_tickets as ticket_store
 
-log = logging.getLogger("paymux.pg_window")
+log = get_logger("paymux.pg_window")
 
 
 def window_start(runtime: Runtime, window: OpenWindow, now: int | None = None) -> WindowStart:
@@ -162,7 +162,7 @@ async def finish(runtime: Runtime, ticket_text: str, returned: Mapping[str, str]
         return ticket, await _record(runtime, window, payment, outcome)
     except Exception:
         if outcome.result.outcome is Outcome.APPROVED:
-            log.exception("approved window payment %s could not be recorded; net-cancelling it", payment.imp_uid)
+            log.exception("window.record_failed", imp_uid=payment.imp_uid, action="net-cancelling the approved payment")
             await connector.net_cancel(context, outcome.reference or reference, payment.amount, runtime.now())
         raise
 

@@ -9,13 +9,13 @@ the webhook, exactly as if the answer had arrived in time.
 
 from __future__ import annotations
 
-import logging
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paymux.connectors.base import Outcome
 from paymux.domain.payment import Payment, PaymentStatus
 from paymux.domain.errors import NotFound, Refused
+from paymux.observability.logs import get_logger
 from paymux.observability.pg import PgCallSubject
 from paymux.services import billing, pg_calls, vbanks
 from paymux.services import merchants as merchant_service
@@ -29,7 +29,7 @@ from paymux.store import payments as payment_store
 from paymux.store import pg_calls as pg_call_store
 from paymux.store.claims import JournaledAttempt
 
-log = logging.getLogger("paymux.reconcile")
+log = get_logger("paymux.reconcile")
 
 
 def _keeper(attempt: JournaledAttempt) -> OnApproved | None:
@@ -66,7 +66,7 @@ async def settle_pending_outcomes(runtime: Runtime, *, batch: int = 100) -> int:
             continue
         await record_outcome(runtime, payment, result, _keeper(attempt), payment_row_exists=attempt.row_exists)
         settled += 1
-        log.info("settled pending payment %s as %s", payment.imp_uid, result.outcome.value)
+        log.info("reconcile.payment_settled", imp_uid=payment.imp_uid, outcome=result.outcome.value)
     return settled
 
 
@@ -126,7 +126,7 @@ async def _retry_key_delete(runtime: Runtime, merchant_id: int, customer_uid: st
             await billing.forget_customer(runtime, merchant_id, customer_uid, call_id)
         except NotFound:
             pass
-        log.info("billing key %s deleted at the PG on retry", customer_uid)
+        log.info("reconcile.billing_key_deleted", customer_uid=customer_uid)
         return 1
     if outcome is Outcome.DECLINED:
         return await _set_call_state(runtime, call_id, pg_call_store.FAILED)

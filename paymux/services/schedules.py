@@ -10,7 +10,6 @@ recorded as a failed run with its reason, never as this schedule's payment (issu
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 
 from sqlalchemy.exc import IntegrityError
@@ -28,6 +27,7 @@ from paymux.domain.payment import (
     PaymentStatus,
 )
 from paymux.domain.schedule import Schedule, ScheduleStatus
+from paymux.observability.logs import get_logger
 from paymux.services import billing
 from paymux.services.billing import PaymentDetails
 from paymux.services.charging import ApprovalNotReached, OrderClaimed
@@ -39,7 +39,7 @@ from paymux.store import payments as payment_store
 from paymux.store import schedules as schedule_store
 from paymux.store.schedules import SchedulePage
 
-log = logging.getLogger("paymux.schedules")
+log = get_logger("paymux.schedules")
 
 UNKNOWN_CUSTOMER = messages.UNREGISTERED_CUSTOMER  # i'mport's words (docs/messages.md)
 ALREADY_SCHEDULED = "이미 예약된 merchant_uid입니다 (already scheduled: {uids})"
@@ -195,8 +195,8 @@ async def _execute(runtime: Runtime, schedule: Schedule, held_until: int) -> boo
         return await _record(runtime, schedule, earlier)
     if _paid_elsewhere(schedule, paid):
         assert paid is not None
-        log.warning("schedule %s of merchant %s not run: order already paid by %s",
-                    schedule.merchant_uid, schedule.merchant_id, paid.imp_uid)
+        log.warning("schedule.not_run", merchant_uid=schedule.merchant_uid, merchant_id=schedule.merchant_id,
+                    paid_by=paid.imp_uid, reason="order already paid")
         return await schedule_store.record_execution(
             runtime.database, schedule.id or 0, imp_uid=None, payment_status=PaymentStatus.FAILED.value,
             fail_reason=PAID_ELSEWHERE.format(uid=schedule.merchant_uid, imp_uid=paid.imp_uid), now=runtime.now(),
@@ -232,5 +232,5 @@ async def execute_due_schedules(runtime: Runtime, *, batch: int = 50) -> int:
         try:
             await _execute(runtime, schedule, held_until=now + lease)
         except Exception:  # its lease runs out and a later round tries again
-            log.exception("schedule %s of merchant %s could not be executed", schedule.merchant_uid, schedule.merchant_id)
+            log.exception("schedule.failed", merchant_uid=schedule.merchant_uid, merchant_id=schedule.merchant_id)
     return len(due)

@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
-import logging
 import random
 import secrets
 import ssl
@@ -34,6 +33,7 @@ from paymux import __version__
 from paymux.domain.errors import InvalidParameter, NotFound
 from paymux.domain.merchant import Merchant
 from paymux.domain.net import user_url_problem
+from paymux.observability.logs import get_logger
 from paymux.observability.webhooks import observe_try
 from paymux.services.runtime import Runtime
 from paymux.store import webhooks as webhook_store
@@ -46,7 +46,7 @@ from paymux.webhooks.outbox import (
 from paymux.webhooks.signing import signed_headers
 from paymux.webhooks.targets import NOT_DELIVERED, PinnedTransport, TargetRefused, peer_is_public
 
-log = logging.getLogger("paymux.webhooks")
+log = get_logger("paymux.webhooks")
 
 REQUEST_TIMEOUT_SECONDS = 10.0
 RETRY_WINDOW_SECONDS = 3 * 24 * 3600
@@ -252,7 +252,7 @@ async def deliver_due_webhooks(
     tried: list[WebhookAttempt] = []
     for event, outcome in zip(chosen, outcomes):
         if isinstance(outcome, BaseException):  # its lease runs out and a later round takes it again
-            log.error("webhook %s could not be processed", event.id, exc_info=outcome)
+            log.error("webhook.processing_failed", webhook_id=webhook_id(event.id), exc_info=outcome)
         else:
             tried.extend(outcome)
     await _record_circuits(runtime, state, tried)
@@ -328,7 +328,7 @@ async def _try_event(
         give_up_at = _give_up_at(event)
         if finished_at >= give_up_at:
             outcome = {"state": webhook_store.DEAD, "last_error": f"gave up after {count} tries: {problem}"[:EXCERPT_CHARS]}
-            log.warning("webhook %s is dead after %d tries: %s", event.id, count, problem)
+            log.warning("webhook.dead", webhook_id=webhook_id(event.id), attempts=count, problem=problem)
         else:
             outcome = {"next_attempt_at": min(finished_at + retry_delay(count), give_up_at), "last_error": problem}
     await webhook_store.finish_delivery(runtime.database, event.id, event.lease_until, attempt_rows, attempts=count, **outcome)

@@ -52,7 +52,6 @@ No message raised or logged here contains card data, keys or hashes.
 from __future__ import annotations
 
 import hmac
-import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -60,8 +59,9 @@ from urllib.parse import urlsplit
 
 from paymux.connectors.http import PgHttp
 from paymux.connectors.inicis import codes, protocol
+from paymux.observability.logs import get_logger
 
-logger = logging.getLogger("paymux.connectors.inicis")
+logger = get_logger("paymux.connectors.inicis")
 
 IDC_NAMES = ("fc", "ks", "stg")  # INICIS data centres in idc_name [INI-PROP]
 
@@ -490,7 +490,7 @@ class InicisClient:
             raise InicisProtocolError(f"INICIS {what}: the reply is not JSON ({len(response.content)} bytes)") from None
         if not isinstance(reply, dict):
             raise InicisProtocolError(f"INICIS {what}: the reply is not a JSON object")
-        logger.info("INICIS %s %s: resultCode=%s", what, self.keys.mid, reply.get("resultCode"))
+        logger.info("inicis.reply", call=what, mid=self.keys.mid, result_code=reply.get("resultCode"))
         return reply
 
     async def _post_kv(self, url: str, fields: dict[str, str], what: str) -> dict[str, str]:
@@ -499,5 +499,5 @@ class InicisClient:
         reply = protocol.parse_kv_reply(response.content, protocol.charset_of(response.headers.get("content-type")))
         if "P_STATUS" not in reply:
             raise InicisProtocolError(f"INICIS {what}: the reply has no P_STATUS ({len(response.content)} bytes)")
-        logger.info("INICIS %s %s: P_STATUS=%s", what, self.keys.mid, reply.get("P_STATUS"))
+        logger.info("inicis.reply", call=what, mid=self.keys.mid, p_status=reply.get("P_STATUS"))
         return reply
