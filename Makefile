@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test serve bench clean
+.PHONY: demo test serve bench proof clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,15 @@ test: $(INSTALLED)
 bench: $(INSTALLED)
 	$(BIN)/python bench/charge_and_lookup.py
 	$(BIN)/python bench/live_inicis.py
+
+# schemathesis with every check against /openapi.json of a running `paymux demo`, bounded in time
+# (PROOF_SECONDS, 240 by default): no server error, no answer that contradicts the schema.
+$(VENV)/.proof-installed: pyproject.toml $(INSTALLED)
+	$(BIN)/python -m pip install --quiet -e '.[test,proof]'
+	touch $@
+
+proof: $(VENV)/.proof-installed
+	bash bench/fuzz_openapi.sh
 
 clean:
 	rm -rf $(VENV) .paymux test-output

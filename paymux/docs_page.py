@@ -1,4 +1,5 @@
-"""``/docs``: Swagger UI over ``/openapi.json``, served entirely by paymux.
+"""``/docs``: Swagger UI over ``/openapi.json``, served entirely by paymux; and what ``/openapi.json``
+says every operation answers (the i'mport envelope, with its HTTP statuses).
 
 FastAPI's own page loads swagger-ui from a CDN and starts it with an inline script: blank offline,
 and impossible under a strict Content-Security-Policy. Here the page, its start-up script and
@@ -9,9 +10,10 @@ come from paymux, so ``/docs`` works offline under ``script-src 'self'`` (``paym
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import fastapi_offline
-from fastapi import APIRouter
+from fastapi import APIRouter, FastAPI
 from starlette.responses import FileResponse, HTMLResponse, Response
 
 from paymux.domain.errors import NotFound
@@ -68,3 +70,61 @@ async def docs_asset(name: str) -> Response:
     if name not in ASSETS:
         raise NotFound("no such file")
     return FileResponse(SWAGGER_DIST / name, media_type=ASSETS[name], headers={"cache-control": "public, max-age=86400"})
+
+
+# The i'mport envelope every API answer is: code 0 with the response, or a non-zero code and a message.
+ENVELOPE = {
+    "type": "object",
+    "required": ["code", "message", "response"],
+    "properties": {
+        "code": {"type": "integer", "description": "0 on success; -1 (or a PG's code) otherwise"},
+        "message": {"type": ["string", "null"], "description": "why it failed, naming the parameter or rule"},
+        "response": {"description": "the result (object, list or null)"},
+    },
+}
+ERROR_STATUSES = {
+    "400": "A parameter is missing, malformed or out of range",
+    "401": "No access token, or an expired, malformed or revoked one; wrong imp_key/imp_secret",
+    "403": "Outside the merchant's IP whitelist, or a Tier that is not a sub-merchant",
+    "404": "No such payment, order, customer, schedule or path for this merchant",
+    "409": "Collides with existing state",
+    "429": "Too many requests of this kind from this address: retry after Retry-After seconds",
+    "503": "paymux is at capacity: retry after Retry-After seconds",
+}
+
+
+def describe_envelopes(document: dict[str, Any]) -> dict[str, Any]:
+    """Make ``/openapi.json`` say what the API answers: every operation's 200 and its error statuses
+    carry the envelope (paymux answers 400, never FastAPI's 422), and a path parameter is never null.
+    Mutates and returns ``document``."""
+    document.setdefault("components", {}).setdefault("schemas", {})["Envelope"] = ENVELOPE
+    envelope = {"application/json": {"schema": {"$ref": "#/components/schemas/Envelope"}}}
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            responses = operation["responses"]
+            responses.pop("422", None)
+            responses.setdefault("200", {"description": "Successful Response"})["content"] = envelope
+            for status, description in ERROR_STATUSES.items():
+                responses.setdefault(status, {"description": description})["content"] = envelope
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                if parameter.get("in") == "path" and "anyOf" in schema:
+                    choices = [choice for choice in schema["anyOf"] if choice.get("type") != "null"]
+                    if len(choices) == 1:
+                        parameter["schema"] = {**{k: v for k, v in schema.items() if k != "anyOf"}, **choices[0]}
+    return document
+
+
+def install_openapi(app: FastAPI) -> None:
+    """``app.openapi`` with ``describe_envelopes`` applied once."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if not getattr(app.state, "openapi_described", False):
+            app.openapi_schema = describe_envelopes(build())
+            app.state.openapi_described = True
+        return app.openapi_schema  # type: ignore[return-value]
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -10,6 +10,7 @@ Each face has its own policy, chosen by path unless the handler set one itself:
   nonce (``request.state.csp_nonce``, new for every response), requests only to paymux; framed by any
   shop (the SDK opens it in an overlay iframe), so no ``frame-ancestors``. The PG launch page and the
   window add the PG's and the shop's origins to what they may load and post to (``window_policy``);
+- any other HTML page (a sales slip): like the window's, never framed;
 - the built-in PG emulators (``/pg-emulator/…``) are a PG's pages, not paymux's: no CSP.
 """
 
@@ -88,7 +89,7 @@ def window_policy(nonce: str, *, pg_urls: Iterable[str | None] = (), redirect_ur
     return "; ".join(directives)
 
 
-def _policy_for(path: str, nonce: str) -> str | None:
+def _policy_for(path: str, nonce: str, is_html: bool) -> str | None:
     if path.startswith(_EXEMPT):
         return None
     if path == "/console" or path.startswith(("/console/", "/docs")):
@@ -97,6 +98,8 @@ def _policy_for(path: str, nonce: str) -> str | None:
         return window_policy(nonce)
     if path.rstrip("/") == "/demo":
         return window_policy(nonce, framing=True)
+    if is_html:  # another page of paymux's (a sales slip): its styles and scripts carry the nonce
+        return window_policy(nonce) + "; frame-ancestors 'none'"
     return API_POLICY
 
 
@@ -119,7 +122,8 @@ class SecurityHeadersMiddleware:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 names = {name.lower() for name, _ in headers}
-                policy = _policy_for(path, nonce)
+                is_html = any(name.lower() == b"content-type" and value.startswith(b"text/html") for name, value in headers)
+                policy = _policy_for(path, nonce, is_html)
                 if policy and CSP.encode() not in names:
                     headers.append((CSP.encode(), policy.encode()))
                 if b"x-content-type-options" not in names:

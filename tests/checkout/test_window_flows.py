@@ -438,7 +438,7 @@ def test_demo_shop_page_runs_a_flow_against_this_gateway(
     window = page.frame_locator("iframe[data-paymux-window]")
     window.get_by_test_id("wallet-screen").wait_for()
     window.get_by_test_id("approve").click()
-    page.wait_for_function("document.getElementById('result').textContent.includes('imp_uid')")
+    page.wait_for_function("() => document.getElementById('result').textContent.includes('imp_uid')")
     screenshot(page, request, "result")
     rsp = json.loads(page.get_by_test_id("demo-result").text_content())
     assert (rsp["success"], rsp["pg_provider"], rsp["status"]) == (True, "kakaopay", "paid")
