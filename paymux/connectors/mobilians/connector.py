@@ -289,6 +289,9 @@ class MobiliansConnector(Connector):
             if outcome is Outcome.APPROVED:
                 return ChargeResult.declined(CANCELLED_UNACCEPTED)
             return ChargeResult.unknown("Mobilians refused to cancel a window approval whose answer was lost")
+        if reference.get("kind") == BILLING:  # a key whose answer paymux never kept: nothing was charged
+            return ChargeResult.declined("자동결제 키 발급 결과를 보관하지 못했습니다; 다시 발급하세요 "
+                                         "(the billing key's answer was lost before paymux kept it; nothing was charged)")
         charge = await self._kept_for_inquiry(context, order_id)
         if charge is None:
             return ChargeResult.unknown(NO_REPLAY)

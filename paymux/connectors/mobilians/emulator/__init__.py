@@ -34,6 +34,7 @@ phone ending ``7777``                           approval committed, reply held `
 wrong SMS code                                  the window shows ``[0043]`` and asks again
 window after time_stamp + 10 min                error page ``6101`` (expired)
 unknown sid                                     ``0071``; missing/invalid field ``6101``; bad cancel hmac ``6102``
+a URL field over 128 characters                 ``6101`` (registration)
 approval amount ≠ registration                  ``9110``; a second approval of one window ``0051``
 trade_id that already has a payment             ``0052`` (registration, approval)
 M002 repeated (same trade_id, key, amount)      the first answer again (paymux's choice, unverified)
