@@ -39,7 +39,7 @@ def test_fifty_concurrent_charges_of_one_order_pay_once(gateway: GatewayServer, 
 def test_concurrent_charges_of_different_orders_all_pay(gateway: GatewayServer, shop: TestMerchant) -> None:
     uid = unique("cust")
     shop.issue_key(uid).expect_ok()
-    bodies = [{"customer_uid": uid, "merchant_uid": unique("order"), "amount": 1_000 + i} for i in range(30)]
+    bodies = [{"customer_uid": uid, "merchant_uid": unique("order"), "amount": 1_000 + i, "name": "주문"} for i in range(30)]
     replies = run_coroutine(_burst(gateway, shop.token(), bodies))
     assert [reply.json()["code"] for reply in replies] == [0] * 30
     history = shop.api("GET", f"/subscribe/customers/{uid}/payments", params={"limit": 100}).expect_ok()
