@@ -28,6 +28,8 @@ def test_a_charge_is_followed_by_its_request_id_and_no_card_digits(tmp_path: Pat
             payment = reply.json()["response"]
             assert payment["status"] == "paid"
             imp_uid = payment["imp_uid"]
+            mistaken = api.get(f"/payments/{CARD_OK}", headers={"X-Request-Id": "card-in-the-url"})
+            assert mistaken.json()["code"] != 0  # a client that put a card number where the imp_uid goes
             wait_for("the webhook", lambda: any(r.answered == 200 for r in receiver.about([imp_uid])))
             wait_for("the delivery line", lambda: any(
                 line.get("event") == "webhook.delivery" and line.get("imp_uid") == imp_uid for line in served.json_lines()))
@@ -54,6 +56,8 @@ def test_a_charge_is_followed_by_its_request_id_and_no_card_digits(tmp_path: Pat
     assert (delivery["outcome"], delivery["status_codes"]) == ("delivered", [200])
     assert delivery["webhook_id"].startswith("msg_")
 
+    mistaken_line = next(line for line in lines if line.get("request_id") == "card-in-the-url")
+    assert mistaken_line["path"] == "/payments/536148******1234" == "/payments/" + mistaken_line["imp_uid"]
     for spelling in (CARD_DIGITS, CARD_OK, CARD_DIGITS[6:12], "2030-12", "820213"):
         assert spelling not in raw  # neither the number, its middle digits, the expiry nor the birth date
 
