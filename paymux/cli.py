@@ -131,9 +131,15 @@ def worker(settings: Settings) -> None:
     """Run only the background jobs (webhook delivery, schedules, reconciliation), no HTTP."""
     from paymux.workers import registered_jobs, run_job_forever
 
+    from paymux.observability.logs import configure_logging
+
     upgrade_to_head(settings.database_url)
     names = ", ".join(job.name for job in registered_jobs())
     click.echo(f"paymux worker: {names} ({_describe_db(settings)})")
+    try:
+        configure_logging()  # PAYMUX_LOG_FORMAT, as `serve`
+    except ValueError as wrong:
+        raise click.ClickException(str(wrong)) from None
 
     async def work(runtime: Runtime) -> None:
         import asyncio
