@@ -130,3 +130,20 @@ def test_another_merchant_cannot_see_issue_or_cancel_a_receipt(
     assert other_shop.api("DELETE", f"/receipts/external/{order}").status == 400
     assert shop.api("GET", f"/receipts/{imp_uid}").expect_ok()["cancelled_at"] == 0
     assert shop.api("GET", f"/receipts/external/{order}").expect_ok()["cancelled_at"] == 0
+
+
+def test_concurrent_issues_of_one_receipt_issue_it_once(gateway: GatewayServer, shop: TestMerchant) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    paid = _paid_vbank(shop, gateway)
+    token = shop.token()
+    url = f"{gateway.base_url}/receipts/{paid['imp_uid']}"
+
+    def issue(_: int) -> int:
+        with httpx.Client(timeout=30) as client:
+            return client.post(url, json={"identifier": PHONE}, headers={"Authorization": token}).json()["code"]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        codes = list(pool.map(issue, range(8)))
+    assert sorted(codes) == [-1] * 7 + [0]
+    assert shop.api("GET", f"/receipts/{paid['imp_uid']}").expect_ok()["cancelled_at"] == 0

@@ -98,3 +98,17 @@ def test_another_merchant_cannot_read_confirm_or_erase(shop: TestMerchant, other
     assert other_shop.api("POST", f"/certifications/otp/confirm/{imp_uid}", json={"otp": "123456"}).status == 404
     assert other_shop.api("DELETE", f"/certifications/{imp_uid}").status == 404
     assert shop.api("GET", f"/certifications/{imp_uid}").expect_ok()["certified"] is False
+
+
+def test_window_pages_refuse_forged_tickets_and_missing_origins(gateway: GatewayServer, shop: TestMerchant) -> None:
+    import httpx
+
+    base = gateway.base_url + "/checkout/certification"
+    for step in ("request", "confirm", "close"):
+        forged = httpx.post(f"{base}/{step}", data={"ticket": "eyJ.forged", "otp": "123456"}, timeout=10)
+        assert forged.status_code == 404, step
+    no_origin = httpx.post(f"{base}/open", data={"user_code": shop.user_code, "param": "{}"}, timeout=10)
+    assert no_origin.status_code == 400
+    page = httpx.post(f"{base}/open", data={"user_code": shop.user_code, "param": "{}", "origin": "http://shop.test"}, timeout=10)
+    assert page.status_code == 200 and 'data-step="details"' in page.text
+    assert "script-src" not in page.headers["content-security-policy"]  # the window runs no script
