@@ -21,6 +21,13 @@ from paymux.services import billing
 
 router = APIRouter(tags=["subscribe"])
 
+_DECLINES = (
+    "A card company's decline is an answer, not an error: `code` 0 with the payment in status `failed` and its "
+    "`fail_reason` (i'mport's subscription guide branches on `code === 0`, then `response.status`). A non-zero "
+    "`code` (with `response` null) means no approval was answered: refused before the PG, a key-in card that "
+    "failed authentication, or the PG's answer still being confirmed (docs/declines.md)."
+)
+
 
 @router.get("/subscribe/customers", summary="Several billing keys by customer_uid[]")
 async def get_customers(request: Request, runtime: RuntimeDep, merchant: MerchantDep) -> EnvelopeResponse:
@@ -55,7 +62,8 @@ async def customer_payments(
     return ok(page_view(found, page, limit))
 
 
-@router.post("/subscribe/payments/onetime", summary="Key-in payment; with customer_uid also keeps the key")
+@router.post("/subscribe/payments/onetime", summary="Key-in payment; with customer_uid also keeps the key",
+             description=_DECLINES)
 async def pay_onetime(body: OnetimeBody, runtime: RuntimeDep, merchant: MerchantDep) -> EnvelopeResponse:
     card = CardDetails.parse(body.card_number, body.expiry, body.birth, body.pwd_2digit)
     payment = await billing.charge_onetime(
@@ -64,7 +72,7 @@ async def pay_onetime(body: OnetimeBody, runtime: RuntimeDep, merchant: Merchant
     return ok(payment_view(payment))
 
 
-@router.post("/subscribe/payments/again", summary="Charge a stored billing key")
+@router.post("/subscribe/payments/again", summary="Charge a stored billing key", description=_DECLINES)
 async def pay_again(body: AgainBody, runtime: RuntimeDep, merchant: MerchantDep) -> EnvelopeResponse:
     payment = await billing.charge_again(runtime, merchant, body.customer_uid, body.details())
     return ok(payment_view(payment))
