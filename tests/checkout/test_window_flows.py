@@ -417,13 +417,17 @@ def test_missing_buyer_tel_is_refused_for_inicis(
     assert rsp["error_msg"].startswith("buyer_tel")
 
 
-def test_certification_answers_not_supported(
+def test_certification_opens_the_verification_window(
     gateway: GatewayServer, window_shop: TestMerchant, shop_site: ShopSite, checkout: Checkout
 ) -> None:
+    """The whole verification flow: tests/checkout/test_certification_window.py."""
     url = shop_site.shop_page(gateway.base_url, window_shop.user_code, '{"merchant_uid": "cert_1"}', call="certification")
-    rsp = checkout.refused(url)
-    assert (rsp["success"], rsp["error_code"]) == (False, "F501")
-    assert "not supported" in rsp["error_msg"]
+    checkout.page.goto(url)
+    checkout.page.get_by_test_id("pay").click()
+    checkout.window.get_by_test_id("certification-window").wait_for()
+    checkout.window.get_by_test_id("cert-close").click()
+    rsp = checkout.result()
+    assert (rsp["success"], rsp["error_code"], rsp["merchant_uid"]) == (False, "F1002", "cert_1")
 
 
 def test_demo_shop_page_runs_a_flow_against_this_gateway(
