@@ -109,12 +109,28 @@ def describe_envelopes(document: dict[str, Any]) -> dict[str, Any]:
             for status, description in ERROR_STATUSES.items():
                 responses.setdefault(status, {"description": description})["content"] = envelope
             for parameter in operation.get("parameters", []):
-                schema = parameter.get("schema", {})
-                if parameter.get("in") == "path" and "anyOf" in schema:
-                    choices = [choice for choice in schema["anyOf"] if choice.get("type") != "null"]
-                    if len(choices) == 1:
-                        parameter["schema"] = {**{k: v for k, v in schema.items() if k != "anyOf"}, **choices[0]}
+                if parameter.get("in") == "path":
+                    parameter["schema"] = _path_segment(parameter.get("schema", {}))
     return document
+
+
+# What api/params.py accepts in a path identifier (imp_uid, merchant_uid, customer_uid, a bank code):
+# no control characters, no '/', no U+FFFD (what decoding leaves of bytes that were not UTF-8), and not
+# blank, in Python's sense of blank (str.strip), which is wider than a regex's \\s.
+_ALLOWED = "[^\\x00-\\x1f\\x7f/\\ufffd]"
+_VISIBLE = "[^\\x00-\\x20\\x7f\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000/\\ufffd]"
+_IDENTIFIER = f"^{_ALLOWED}*{_VISIBLE}{_ALLOWED}*$"
+
+
+def _path_segment(schema: dict[str, Any]) -> dict[str, Any]:
+    """A path parameter is never null, and a free-text one is an identifier."""
+    if "anyOf" in schema:
+        choices = [choice for choice in schema["anyOf"] if choice.get("type") != "null"]
+        if len(choices) == 1:
+            schema = {**{k: v for k, v in schema.items() if k != "anyOf"}, **choices[0]}
+    if schema.get("type") == "string" and "enum" not in schema and "pattern" not in schema:
+        schema = {**schema, "pattern": _IDENTIFIER}
+    return schema
 
 
 def install_openapi(app: FastAPI) -> None:
