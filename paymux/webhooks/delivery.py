@@ -6,11 +6,20 @@ queue and never send one event at the same time; after a crash the lease expires
 sent again, which is why delivery is at-least-once and every request carries a stable
 ``webhook-id`` (a retry goes to every target of the event again, under the same id).
 
-A try sends the event to all its targets: the payment's ``notice_url`` list, or else the merchant's
-webhook URL as it is when the try happens. The event is delivered when every target answered 2xx.
+A try sends the event to all its targets: the payment's ``notice_url`` list (at most five), or else
+the merchant's webhook URL as it is when the try happens, as JSON or as a form (the merchant's
+choice), signed over the exact bytes sent. The event is delivered when every target answered 2xx.
 Otherwise it waits ``retry_delay`` (5 s doubling to about an hour, with jitter) and tries again,
 until three days after it was created; the last try is made at that mark, and then it is dead.
 Every POST is recorded in ``webhook_attempts`` for the console's delivery log.
+
+Fairness (issue #11: tarpit ``notice_url``s once delayed other merchants' webhooks by a minute): a
+round takes events round-robin over lanes (``store.webhooks.lease_due_events``) and tries them all
+at once; an endpoint (``scheme://host:port``) gets at most PER_ENDPOINT of a round's tries, the rest
+wait untried; an endpoint that failed CIRCUIT_FAILURES times in a row has its circuit opened
+(``webhook_endpoints``), and its events are rescheduled untried until it closes, then one try
+(half-open) decides. Circuits live in the database, so every instance honours them; the
+per-endpoint limit is per round of one instance.
 """
 
 from __future__ import annotations

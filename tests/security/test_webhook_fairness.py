@@ -52,7 +52,13 @@ class Tarpit:
         return f"http://127.0.0.1:{self._listener.getsockname()[1]}{path}"
 
     def close(self) -> None:
+        """Stop listening (later tries are refused at once) and drop the held connections."""
+        try:
+            self._listener.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept(); close() alone would not
+        except OSError:
+            pass
         self._listener.close()
+        self._thread.join(timeout=5)
         with self._lock:
             for connection in self._held:
                 connection.close()
