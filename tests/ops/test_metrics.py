@@ -4,6 +4,8 @@ own parser."""
 
 from __future__ import annotations
 
+import json
+import re
 import time
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from tests.postgres import fresh_database
 from tests.webhooks.receiver import Receiver
 
 LOOKUPS = 12
+DASHBOARD = Path(__file__).parents[2] / "deploy" / "grafana" / "dashboards" / "paymux.json"
 
 
 def test_counters_move_by_exactly_what_happened_across_two_workers(tmp_path: Path) -> None:
@@ -94,6 +97,12 @@ def _exercise(served, receiver: Receiver) -> None:  # type: ignore[no-untyped-de
     assert value(after, "paymux_webhook_queue_depth", state="due") == 0
     assert value(after, "paymux_unknown_outcomes", kind="charge") == 0
     assert ("paymux_db_pool_connections_in_use", frozenset({("pool", "main")})) in after
+
+    # the Grafana dashboard in deploy/ asks only for series this scrape has
+    dashboard = json.loads(DASHBOARD.read_text())
+    expressions = [target["expr"] for panel in dashboard["panels"] for target in panel.get("targets", [])]
+    asked = set(re.findall(r"paymux_[a-z_]+", " ".join(expressions)))
+    assert asked and asked <= {name for name, _labels in after}, asked - {name for name, _labels in after}
 
 
 def test_metrics_need_the_token_and_are_off_without_one(tmp_path: Path) -> None:
