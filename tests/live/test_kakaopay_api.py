@@ -17,7 +17,7 @@ from paymux.services.reconcile import settle_pending_outcomes
 from tests.checkout.test_window_rules import open_window as open_paymux_window
 from tests.checkout.test_window_rules import param, rsp_of
 from tests.connectors.inicis.support import attrs_of, forms
-from tests.connectors.kakaopay.support import Buyer
+from tests.connectors.kakaopay.support import Buyer, KakaoPayEmulatorServer
 from tests.harness import GatewayServer, unique
 from tests.live.conftest import KAKAO_CID, KAKAO_SUBSCRIPTION_CID, KakaoShop, after_grace
 
@@ -175,3 +175,48 @@ def test_the_launch_url_paymux_gives_kakao_is_short_and_resolves_to_the_window(g
     assert urlsplit(location).query.startswith("ticket=~")
     assert rsp_of(httpx.get(location, timeout=30))["success"] is True
     assert ready["auth"] == "SECRET_KEY"
+
+
+def test_on_a_phone_the_buyer_goes_to_kakaos_mobile_page_and_lands_on_m_redirect_url(
+    gateway: GatewayServer, kakao_shop: KakaoShop
+) -> None:
+    order = unique("order")
+    body = kakao_param(order, amount=2_500, m_redirect_url="https://shop.example/complete?from=shop")
+    reply = open_paymux_window(gateway, kakao_shop.merchant.user_code, body, display="redirect").reply
+    form = forms(reply.text)["pg-launch-form"]
+    assert form.action.endswith("/mInfo")
+    buyer = Buyer()
+    buyer.open(form.action)
+    assert buyer.window()["data-device"] == "mobile"
+    location = buyer.press("approve").headers["location"]
+    landed = httpx.get(location, timeout=30)
+    assert landed.status_code == 303
+    target = urlsplit(landed.headers["location"])
+    query = dict(pair.split("=", 1) for pair in target.query.split("&"))
+    assert (target.netloc, target.path, query["from"], query["imp_success"]) == ("shop.example", "/complete", "shop", "true")
+    stored = kakao_shop.merchant.api("GET", f"/payments/{query['imp_uid']}").expect_ok()
+    assert (stored["status"], stored["amount"], stored["channel"]) == ("paid", 2_500, "mobile")
+    assert [p["total"] for p in kakao_shop.approved_at_pg(query["imp_uid"])] == [2_500]
+
+
+def test_kakao_pay_in_maintenance_fails_the_window_before_the_buyer_leaves(gateway: GatewayServer, kakao_shop: KakaoShop) -> None:
+    order = unique("order")
+    kakao_shop.kakaopay.outage(True)
+    try:
+        reply = open_paymux_window(gateway, kakao_shop.merchant.user_code, kakao_param(order)).reply
+    finally:
+        kakao_shop.kakaopay.outage(False)
+    rsp = rsp_of(reply)
+    assert rsp["success"] is False and "카카오페이" in rsp["error_msg"] and "try again" in rsp["error_msg"]
+    assert not [p for p in kakao_shop.kakaopay.ledger()["payments"] if p["partner_user_id"] == order]
+
+
+def test_a_live_kakao_pay_channel_without_its_secret_key_is_refused_before_kakao(
+    gateway: GatewayServer, kakaopay: KakaoPayEmulatorServer
+) -> None:
+    merchant = gateway.create_merchant("Kakao shop without keys")
+    merchant.add_channel("kakaopay", "simple", mid=KAKAO_CID, mode="live", default=True, endpoint=kakaopay.base_url)
+    calls_before = len(kakaopay.ledger()["requests"])
+    rsp = rsp_of(open_paymux_window(gateway, merchant.user_code, kakao_param(unique("order"))).reply)
+    assert rsp["success"] is False and "secret_key" in rsp["error_msg"]
+    assert len(kakaopay.ledger()["requests"]) == calls_before  # Kakao was never called
