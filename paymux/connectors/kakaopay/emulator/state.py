@@ -6,6 +6,7 @@ it) see consistent state. Money is KRW ``int``; times are unix seconds from the 
 from __future__ import annotations
 
 import threading
+from collections import deque
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -68,7 +69,7 @@ class EmulatorState:
         self.pages: dict[str, str] = {}     # buyer page token → tid
         self.sids: dict[str, Sid] = {}
         self.events: list[dict[str, Any]] = []
-        self.requests: list[dict[str, Any]] = []
+        self.requests: deque[dict[str, Any]] = deque(maxlen=5000)  # the latest API calls (no keys kept)
         self.outage = False
         self.latency_ms = latency_ms
 
