@@ -9,8 +9,11 @@ A job that handled a full batch runs again at once instead of sleeping.
 from __future__ import annotations
 
 import asyncio
+import time
+import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from structlog.contextvars import bind_contextvars
 
@@ -48,9 +51,17 @@ def registered_jobs() -> list[PeriodicJob]:
     return jobs
 
 
+# When each running job task started its current round (time.monotonic()): /readyz reports a job
+# whose round has run for too long as stalled (observability.health).
+ROUND_STARTED: weakref.WeakKeyDictionary[asyncio.Task[Any], float] = weakref.WeakKeyDictionary()
+
+
 async def run_job_forever(runtime: Runtime, job: PeriodicJob) -> None:
     bind_contextvars(job=job.name)  # every line this job writes says which job (this task's context only)
+    task = asyncio.current_task()
     while True:
+        if task is not None:
+            ROUND_STARTED[task] = time.monotonic()
         try:
             busy = await job.run(runtime) > 0
         except asyncio.CancelledError:

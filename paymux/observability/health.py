@@ -4,19 +4,23 @@ Kubernetes probes expect: JSON bodies, 200 when fine, 503 when not.
 Ready means: the database answers ``SELECT 1`` within :data:`CHECK_SECONDS`; its schema is at the
 migrations' head (the ``alembic_version`` row equals the newest revision shipped with this code: an
 instance of a newer release against an older schema, or the reverse, is not ready); and the
-background jobs this process runs are all running (none has died).
+background jobs this process runs are all running (none has died, none is stuck in one round).
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import time
 from collections.abc import Sequence
 from typing import Any
 
 from paymux import __version__
 
 CHECK_SECONDS = 3.0
+# A job round (one batch of webhooks, schedules, reconciliations) that runs longer than this is stuck:
+# the slowest legitimate round, a full webhook batch against receivers that time out, takes minutes.
+STALL_SECONDS = 900.0
 
 
 @functools.cache
@@ -51,12 +55,20 @@ async def _database(database: Any) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def _workers(tasks: Sequence[asyncio.Task[Any]] | None) -> dict[str, Any]:
+    """Every job task alive, and none stuck in one round for more than :data:`STALL_SECONDS`."""
+    from paymux.workers import ROUND_STARTED
+
     if tasks is None:
         return {"ok": True, "running": 0, "expected": 0, "note": "this process runs no background jobs"}
     dead = [task.get_name() for task in tasks if task.done()]
-    result: dict[str, Any] = {"ok": not dead, "running": len(tasks) - len(dead), "expected": len(tasks)}
+    now = time.monotonic()
+    stalled = [task.get_name() for task in tasks
+               if not task.done() and now - ROUND_STARTED.get(task, now) > STALL_SECONDS]
+    result: dict[str, Any] = {"ok": not dead and not stalled, "running": len(tasks) - len(dead), "expected": len(tasks)}
     if dead:
         result["stopped"] = dead
+    if stalled:
+        result["stalled"] = stalled
     return result
 
 
