@@ -220,3 +220,9 @@ def test_a_live_kakao_pay_channel_without_its_secret_key_is_refused_before_kakao
     rsp = rsp_of(open_paymux_window(gateway, merchant.user_code, kakao_param(unique("order"))).reply)
     assert rsp["success"] is False and "secret_key" in rsp["error_msg"]
     assert len(kakaopay.ledger()["requests"]) == calls_before  # Kakao was never called
+
+
+def test_the_legacy_pg_code_kakao_opens_the_same_kakao_pay_channel(gateway: GatewayServer, kakao_shop: KakaoShop) -> None:
+    rsp = pay(gateway, kakao_shop, kakao_param(unique("order"), pg="kakao", amount=1_200))
+    assert (rsp["success"], rsp["pg_provider"], rsp["paid_amount"]) == (True, "kakaopay", 1_200)
+    assert kakao_shop.merchant.api("GET", f"/payments/{rsp['imp_uid']}").expect_ok()["pg_id"] == KAKAO_CID
