@@ -115,11 +115,16 @@ async def serve_metrics_listener(runtime: Runtime) -> None:
     app.router.add_get("/metrics", handle)
     runner = web.AppRunner(app, access_log=None, handle_signals=False)
     await runner.setup()
+    said = False
     try:
         while True:
             try:
                 await web.TCPSite(runner, host, port).start()
-            except OSError:  # another worker of this serve holds it (or the address is wrong: say so once)
+            except OSError as error:  # another worker of this serve holds it, or the address is wrong
+                if not said:
+                    log.info("metrics.listener_waiting", address=f"{host}:{port}", error=str(error),
+                             note="another worker may serve it; retrying")
+                    said = True
                 await asyncio.sleep(LISTENER_RETRY_SECONDS)
                 continue
             log.info("metrics.listening", address=f"{host}:{port}")
@@ -135,6 +140,7 @@ def start_observing(runtime: Runtime, worker_tasks: Sequence[asyncio.Task[Any]] 
     if runtime.database.attempt_engine is not runtime.database.engine:
         metrics.watch_pool(runtime.database.attempt_engine, "attempts")
     if runtime.settings.metrics_bind:
+        parse_bind(runtime.settings.metrics_bind)  # a malformed address stops the start, not just the listener
         return [asyncio.create_task(serve_metrics_listener(runtime), name="metrics listener")]
     return []
 

@@ -27,6 +27,8 @@ from paymux.observability.logs import get_logger
 log = get_logger("paymux.http")
 
 UNMATCHED = "unmatched"
+# Any token is a method to HTTP; label values stay bounded whatever clients send.
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"})
 _RECORD_KEY = "paymux.request"
 # Path parameters worth a field on the request line (identifiers, never secrets).
 _ID_PARAMS = ("imp_uid", "merchant_uid", "customer_uid")
@@ -91,7 +93,8 @@ class RequestObservingMiddleware:
         finally:
             seconds = time.perf_counter() - started
             route = record.fields.pop("route", UNMATCHED)
-            metrics.count_request(scope["method"], route, status, seconds)
+            method = scope["method"] if scope["method"] in KNOWN_METHODS else "other"
+            metrics.count_request(method, route, status, seconds)
             _log_request(scope, route, status, seconds, record)
             close_request(token)
 
