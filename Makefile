@@ -26,6 +26,7 @@ serve: $(INSTALLED)
 
 test: $(INSTALLED)
 	sh scripts/ensure-chromium.sh
+	sh scripts/ensure-npm-clients.sh
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(INSTALLED)
