@@ -100,8 +100,10 @@ def _kakao_order(payment: Payment, cid: str) -> dict[str, Any]:
 async def kakao_orders(runtime: Runtime, merchant: Merchant, payment_request_date: str | None, cid: str | None,
                        page: int) -> dict[str, Any]:
     """``GET /kakao/payment/orders``: the Kakao Pay orders of one day (Korean time) on the channel
-    whose MID (Kakao's CID) is ``cid``, the first Kakao Pay channel when absent; 20 a page. Raises
-    InvalidParameter, OtherPg when the merchant has no such Kakao Pay channel."""
+    whose MID (Kakao's CID) is ``cid``, the first Kakao Pay channel when absent; 20 a page. The list is
+    ``orders``, as i'mport's own clients read it (npm iamport-rest-client-nodejs ``KakaoOrder``, PHP
+    iamport-rest-client ``Response/Kakaopay``). Raises InvalidParameter, OtherPg when the merchant has
+    no such Kakao Pay channel."""
     since, until = _day(payment_request_date)
     kakao = [c for c in await channel_service.list_channels(runtime, merchant.id) if c.pg_provider == "kakaopay"]
     chosen = [c for c in kakao if cid is None or c.mid == cid]
@@ -116,7 +118,7 @@ async def kakao_orders(runtime: Runtime, merchant: Merchant, payment_request_dat
     last_page = max(1, (found.total + KAKAO_PAGE_SIZE - 1) // KAKAO_PAGE_SIZE)
     return {
         "cid": channel.mid, "payment_request_date": payment_request_date, "page": page, "total_count": found.total,
-        "is_last": page >= last_page, "payments": [_kakao_order(p, channel.mid) for p in found.items],
+        "is_last": page >= last_page, "orders": [_kakao_order(p, channel.mid) for p in found.items],
     }
 
 

@@ -56,7 +56,7 @@ def test_seed_kakaopay_example_opens_the_window_and_pays(
 
     day = datetime.fromtimestamp(stored["started_at"], KST).strftime("%Y%m%d")
     orders = window_shop.api("GET", "/kakao/payment/orders", params={"payment_request_date": day}).expect_ok()
-    listed = {o["partner_order_id"]: o for o in orders["payments"]}
+    listed = {o["partner_order_id"]: o for o in orders["orders"]}
     assert orders["cid"] == stored["pg_id"] and rsp["merchant_uid"] in listed
     order = listed[rsp["merchant_uid"]]
     assert (order["tid"], order["status"], order["amount"]["total"], order["item_name"]) == (
