@@ -14,7 +14,7 @@ import httpx
 from tests.harness import CARD_OK, CARD_REFUSED, free_port
 from tests.ops.support import METRICS_TOKEN, base_env, parse, serve, value, wait_for
 from tests.postgres import fresh_database
-from tests.webhooks.receiver import Receiver
+from tests.webhooks.receiver import DOWN, Receiver
 
 LOOKUPS = 12
 DASHBOARD = Path(__file__).parents[2] / "deploy" / "grafana" / "dashboards" / "paymux.json"
@@ -140,3 +140,28 @@ def test_metrics_on_a_listener_of_their_own(tmp_path: Path) -> None:
         samples = parse(reply.text)
     assert value(samples, "paymux_http_requests_total", method="GET", route="/payments/{imp_uid}", status="401") == 1
     assert value(samples, "paymux_database_up") == 1
+
+
+def test_a_failing_receiver_shows_as_retrying_and_in_the_backlog(tmp_path: Path) -> None:
+    receiver = Receiver(lambda: int(time.time())).start()
+    receiver.answer(DOWN)
+    try:
+        with serve(base_env(tmp_path)) as served:
+            before = served.scrape()
+            api = served.client()
+            key = api.post("/subscribe/customers/ops_backlog", json={
+                "card_number": CARD_OK, "expiry": "2030-12", "birth": "820213", "pwd_2digit": "00"}).json()
+            assert key["code"] == 0, key
+            paid = api.post("/subscribe/payments/again", json={
+                "customer_uid": "ops_backlog", "merchant_uid": "ops_backlog_1", "amount": 1000, "name": "ops",
+                "notice_url": receiver.url()}).json()
+            assert paid["response"]["status"] == "paid", paid
+            wait_for("the failed try", lambda: value(served.scrape(), "paymux_webhook_deliveries_total", outcome="retrying") >= 1)
+            after = served.scrape()
+    finally:
+        receiver.close()
+    assert value(after, "paymux_webhook_deliveries_total", outcome="retrying") - value(
+        before, "paymux_webhook_deliveries_total", outcome="retrying") == 1  # the first retry waits 5 s or more
+    assert value(after, "paymux_webhook_deliveries_total", outcome="delivered") == 0
+    assert value(after, "paymux_webhook_queue_depth", state="waiting") == 1
+    assert value(after, "paymux_webhook_queue_depth", state="due") == 0
