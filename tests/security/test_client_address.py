@@ -4,14 +4,18 @@ local process could claim a whitelisted merchant's address; these are those atta
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import httpx
 import pytest
 
 from paymux.config import parse_trusted_proxies
 from paymux.services.merchants import set_ip_whitelist
-from tests.harness import GatewayServer, TestMerchant, unique
+from tests.harness import GatewayServer, TestMerchant, start_paymux_process, stop_process, unique
 from tests.security.conftest import client_from
 
 WHITELISTED = "203.0.113.7"  # the merchant's server, somewhere on the internet
@@ -83,3 +87,31 @@ def test_a_trusted_proxy_setting_that_is_no_address_stops_the_server_at_start() 
     assert parse_trusted_proxies(" 10.0.0.5 , 2001:db8::/32 ") == ("10.0.0.5/32", "2001:db8::/32")
     with pytest.raises(ValueError, match="nginx.local"):
         parse_trusted_proxies("10.0.0.5, nginx.local")
+
+
+@pytest.mark.parametrize(("trusted", "expected_last"), [("", 429), ("127.0.0.1", 401)])
+def test_paymux_serve_believes_forwarding_headers_only_when_told(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, trusted: str, expected_last: int
+) -> None:
+    """``paymux serve`` itself (uvicorn started by the CLI): refused token requests are throttled per
+    address (20 a minute by default). Each request claims another address in X-Forwarded-For: only a
+    configured proxy's claim makes them different clients."""
+    monkeypatch.setenv("PAYMUX_TRUSTED_PROXIES", trusted)
+    monkeypatch.delenv("PAYMUX_TOKEN_FAILURES_PER_MINUTE", raising=False)
+    process, base = start_paymux_process(tmp_path, "serve")
+    try:
+        with httpx.Client(timeout=30) as client:
+            answers = [client.post(f"{base}/users/getToken", json={"imp_key": "k", "imp_secret": "guess"},
+                                   headers={"X-Forwarded-For": f"198.51.100.{n}"}).status_code for n in range(21)]
+    finally:
+        stop_process(process)
+    assert answers[:20] == [401] * 20
+    assert answers[20] == expected_last
+
+
+def test_paymux_serve_refuses_a_trusted_proxy_that_is_no_address(tmp_path: Path) -> None:
+    env = {**os.environ, "PAYMUX_DATA_DIR": str(tmp_path), "PAYMUX_TRUSTED_PROXIES": "nginx.local"}
+    result = subprocess.run([sys.executable, "-m", "paymux.cli", "serve"], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert "PAYMUX_TRUSTED_PROXIES: 'nginx.local' is not an IP address or CIDR" in result.stderr
+    assert "Traceback" not in result.stderr
