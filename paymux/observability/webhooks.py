@@ -26,7 +26,7 @@ def observe_queued(merchant_id: int, payload: Mapping[str, Any], has_notice_url:
     log.info(
         "webhook.queued", merchant_id=merchant_id, imp_uid=payload.get("imp_uid"),
         merchant_uid=payload.get("merchant_uid"), status=payload.get("status"),
-        target="notice_url" if has_notice_url else "merchant webhook URL",
+        target="notice_url" if has_notice_url else "the merchant's webhook URL, if one is set (else no row is kept)",
     )
 
 

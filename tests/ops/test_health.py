@@ -9,6 +9,7 @@ import httpx
 from sqlalchemy import text
 
 from paymux.observability.health import migrations_head
+from paymux.services.runtime import Runtime
 from paymux.workers import registered_jobs
 from tests.harness import GatewayServer
 from tests.ops.support import base_env, serve
@@ -25,7 +26,7 @@ def test_alive_and_ready(gateway: GatewayServer) -> None:
 
 
 def test_not_ready_while_migrations_are_behind(gateway: GatewayServer) -> None:
-    async def set_version(runtime, version: str) -> None:  # type: ignore[no-untyped-def]
+    async def set_version(runtime: Runtime, version: str) -> None:
         async with runtime.database.transaction() as connection:
             await connection.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": version})
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 
 from tests.harness import CARD_OK, CARD_REFUSED, free_port
-from tests.ops.support import METRICS_TOKEN, base_env, parse, serve, value, wait_for
+from tests.ops.support import METRICS_TOKEN, Served, base_env, parse, serve, value, wait_for
 from tests.postgres import fresh_database
 from tests.webhooks.receiver import DOWN, Receiver
 
@@ -29,7 +29,7 @@ def test_counters_move_by_exactly_what_happened_across_two_workers(tmp_path: Pat
             receiver.close()
 
 
-def _exercise(served, receiver: Receiver) -> None:  # type: ignore[no-untyped-def]
+def _exercise(served: Served, receiver: Receiver) -> None:
     before = served.scrape()
     api = served.client()
     hook = receiver.url()
