@@ -233,6 +233,8 @@ class PgNotice:
     mid: str
     amount: int
     depositor: str = ""
+    # A per-payment secret the PG repeats in its notice (Toss Payments' virtual-account ``secret``).
+    secret: str = field(default="", repr=False)
 
 
 @dataclass(frozen=True)
@@ -336,6 +338,12 @@ class Connector(ABC):
         """Read a PG notice (its sender is checked by the service against ``notice_sources`` and the
         channel's endpoint host). Raises InvalidNotice."""
         raise InvalidNotice(f"{self.display_name} sends no notices to paymux")
+
+    async def confirm_notice(self, context: ChannelContext, notice: PgNotice) -> PgNotice:
+        """The notice as the PG confirms it, asked with the channel's own credentials (Toss Payments: its
+        deposit webhook names no amount, so the payment is looked up). Default: the notice as parsed.
+        Raises InvalidNotice."""
+        return notice
 
     def notice_reply(self, accepted: bool) -> NoticeReply:
         return NoticeReply(200 if accepted else 400, "OK" if accepted else "FAIL")

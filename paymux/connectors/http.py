@@ -86,6 +86,16 @@ class PgHttp:
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as error:
             raise PgTransportError(f"{type(error).__name__} calling {url.split('?')[0]}") from None
 
+    async def get(self, url: str, *, headers: Mapping[str, str] | None = None) -> PgReply:
+        """GET ``url`` (a PG's lookup, e.g. Toss Payments' ``GET /v1/payments/orders/{orderId}``); the reply,
+        whatever its status. Transport failures raise :class:`PgTransportError`."""
+        try:
+            async with self._open().get(url, headers=dict(headers or {}), allow_redirects=False) as response:
+                payload = await response.read()
+                return PgReply(response.status, payload, {k.lower(): v for k, v in response.headers.items()})
+        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as error:
+            raise PgTransportError(f"{type(error).__name__} calling {url.split('?')[0]}") from None
+
     async def close(self) -> None:
         if self._session is not None and not self._session.closed:
             await self._session.close()
