@@ -86,7 +86,10 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http_error(_request: Request, exc: HTTPException) -> Response:
         messages = {404: "no such API path", 405: "method not allowed on this path"}
         detail = exc.detail if isinstance(exc.detail, str) and exc.status_code not in messages else None
-        return error(exc.status_code, detail or messages.get(exc.status_code, "request refused"))
+        reply = error(exc.status_code, detail or messages.get(exc.status_code, "request refused"))
+        for name, value in (exc.headers or {}).items():  # e.g. Allow on a 405 (RFC 9110 §15.5.6)
+            reply.headers[name] = value
+        return reply
 
     @app.exception_handler(PoolTimeout)
     async def _at_capacity(_request: Request, _exc: PoolTimeout) -> Response:

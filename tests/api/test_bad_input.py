@@ -704,6 +704,13 @@ def test_wrong_method_is_a_405_envelope(shop: TestMerchant, method: str, path: s
     refused(shop.api(method, path, json={}), 405, "method")
 
 
+def test_a_405_says_which_methods_the_path_allows(shop: TestMerchant) -> None:
+    """RFC 9110 §15.5.6: a 405 carries Allow, so a client (and schemathesis) learns the right method."""
+    reply = httpx.put(shop.server.base_url + "/payments/cancel", headers={"Authorization": shop.token()}, json={})
+    assert reply.status_code == 405 and reply.json()["code"] == -1
+    assert "POST" in reply.headers["Allow"]
+
+
 @pytest.mark.parametrize(
     ("path", "field"),
     [
