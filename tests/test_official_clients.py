@@ -17,16 +17,19 @@ errors a user of the client sees.
 
 from __future__ import annotations
 
+import inspect
 import json
 from typing import Any
 
 import pytest
+import requests
 from iamport import Iamport
 from iamporter import Iamporter
-from iamporter.api import Payments
+from iamporter.api import Payments, Subscribe
+from iamporter.base import BaseApi
 from iamporter.errors import ImpApiError, ImpUnAuthorized
 
-from tests.harness import CARD_EXPIRED, CARD_OK, GatewayServer, TestMerchant, unique
+from tests.harness import CARD_EXPIRED, CARD_OK, CARD_REFUSED, GatewayServer, TestMerchant, unique
 
 CARD_OK_MASKED = "536148******1234"
 CARD_EXPIRED_MASKED = "400000******0069"
@@ -437,3 +440,160 @@ def test_iamporter_onetime_with_expired_card_fails_authentication(iamporter: Iam
     failed = iamporter.find_payment(merchant_uid=merchant_uid)  # the attempt is on record
     assert (failed["status"], failed["merchant_uid"], failed["card_number"]) == ("failed", merchant_uid, CARD_EXPIRED_MASKED)
     assert_no_full_card_number(failed)
+
+
+# --------------------------------------------------------------------------------------------------
+# Every public method of both clients (issue #10, done-when 1). The methods called are compared with
+# the methods the installed package offers (inspect), so a new one cannot be skipped silently.
+# Sources: [REF] i'mport's API reference (../shared/docs/iamport-v1-api.md, docs/compat-endpoints.md,
+# docs/declines.md); [MSG] docs/messages.md; [PKG] the client's own source.
+# --------------------------------------------------------------------------------------------------
+
+PERSON = {"name": "홍길동", "phone": "010-1234-5678", "birth": "19900115", "gender_digit": "1", "carrier": "SKT"}
+
+
+def public_methods(cls: type) -> list[str]:
+    return sorted(name for name, _ in inspect.getmembers(cls, inspect.isfunction) if not name.startswith("_"))
+
+
+def certified(shop: TestMerchant) -> str:
+    imp_uid = shop.api("POST", "/certifications/otp/request", json=PERSON).expect_ok()["imp_uid"]
+    shop.api("POST", f"/certifications/otp/confirm/{imp_uid}", json={"otp": "123456"}).expect_ok()
+    return imp_uid
+
+
+def issued_vbank(gateway: GatewayServer, shop: TestMerchant) -> dict[str, Any]:
+    return shop.api("POST", "/vbanks", json={
+        "merchant_uid": unique("vb"), "amount": 9_000, "vbank_code": "088", "name": "가상계좌",
+        "vbank_due": gateway.clock.now() + 86_400, "vbank_holder": "페이먹스",
+    }).expect_ok()
+
+
+def test_iamport_calls_every_public_method(gateway: GatewayServer, shop: TestMerchant, iamport: Iamport) -> None:
+    called: set[str] = set()
+
+    def use(name: str) -> Any:
+        called.add(name)
+        return getattr(iamport, name)
+
+    now = gateway.clock.now()
+    headers = use("get_headers")()
+    assert set(headers) == {"Authorization"} and headers["Authorization"]
+    # [PKG] get_response reads any i'mport reply: the code table of banks [REF].
+    banks = use("get_response")(requests.get(gateway.base_url + "/banks", headers=headers, timeout=30))
+    assert {"code": "088", "name": "신한은행"} in banks
+
+    customer_uid = unique("cust")
+    assert use("customer_create")(customer_uid=customer_uid, **CARD)["card_number"] == CARD_OK_MASKED
+    assert use("customer_get")(customer_uid)["customer_uid"] == customer_uid
+
+    order = unique("order")
+    paid = use("pay_again")(customer_uid=customer_uid, merchant_uid=order, amount=10_000, name="구독")
+    assert (paid["status"], paid["amount"]) == ("paid", 10_000)
+    keyin = use("pay_onetime")(merchant_uid=unique("order"), amount=2_000, name="단건", **CARD)
+    assert keyin["status"] == "paid"
+    # docs/declines.md: a decline is code 0 with the failed payment, which the client returns.
+    declined = iamport.pay_onetime(merchant_uid=unique("order"), amount=2_000, name="단건", **{**CARD, "card_number": CARD_REFUSED})
+    assert declined["status"] == "failed" and declined["fail_reason"]
+    # Foreign-card key-in is refused (code -1): none of paymux's PGs takes it [REF].
+    with pytest.raises(Iamport.ResponseError) as foreign:
+        use("pay_foreign")(merchant_uid=unique("order"), amount=1_000, card_number=CARD_OK, expiry="2030-12", cvc="123")
+    assert foreign.value.code == -1 and "해외카드 결제를 지원하지 않는 PG사입니다." in foreign.value.message
+
+    assert use("find")(imp_uid=paid["imp_uid"])["merchant_uid"] == order
+    assert use("find_by_imp_uid")(paid["imp_uid"])["merchant_uid"] == order
+    assert use("find_by_merchant_uid")(order)["imp_uid"] == paid["imp_uid"]
+    assert use("is_paid")(10_000, imp_uid=paid["imp_uid"])
+    # [PKG] find_by_status passes `params=` to its own `_get(url, payload)`: it raises TypeError
+    # before sending anything, against i'mport as against paymux (iamport-rest-client 0.9.0 bug).
+    with pytest.raises(TypeError, match="params"):
+        use("find_by_status")("paid")
+
+    prepared = unique("prep")
+    assert use("prepare")(prepared, 6_000) == {"merchant_uid": prepared, "amount": 6_000}
+    assert use("prepare_validate")(prepared, 6_000) and not iamport.prepare_validate(prepared, 6_001)
+
+    assert use("cancel_by_imp_uid")(paid["imp_uid"], "부분", amount=1_000)["cancel_amount"] == 1_000
+    assert use("cancel_by_merchant_uid")(order, "부분", amount=2_000)["cancel_amount"] == 3_000
+    assert use("cancel")("나머지", imp_uid=paid["imp_uid"])["status"] == "cancelled"
+    with pytest.raises(Iamport.ResponseError) as twice:
+        iamport.cancel("또", imp_uid=paid["imp_uid"])
+    assert (twice.value.code, twice.value.message) == (1, "이미 전액취소된 주문입니다.")  # [MSG]
+
+    booked = unique("sched")
+    scheduled = use("pay_schedule")(customer_uid=customer_uid, schedules=[
+        {"merchant_uid": booked, "schedule_at": now + 86_400, "amount": 3_000, "name": "예약"}])
+    assert [(s["merchant_uid"], s["schedule_status"]) for s in scheduled] == [(booked, "scheduled")]
+    assert use("pay_schedule_get")(booked)["amount"] == 3_000
+    between = use("pay_schedule_get_between")(schedule_from=now, schedule_to=now + 2 * 86_400)
+    assert booked in {s["merchant_uid"] for s in between["list"]}
+    revoked = use("pay_unschedule")(customer_uid=customer_uid, merchant_uid=[booked])
+    assert [s["schedule_status"] for s in revoked] == ["revoked"]
+    with pytest.raises(Iamport.ResponseError) as nothing:
+        iamport.pay_unschedule(customer_uid=customer_uid, merchant_uid=[booked])
+    assert nothing.value.code == 1 and "취소할 예약결제 기록이 존재하지 않습니다." in nothing.value.message  # [MSG]
+
+    assert use("customer_delete")(customer_uid)["customer_uid"] == customer_uid
+
+    vbank = issued_vbank(gateway, shop)
+    revoked_vbank = use("revoke_vbank_by_imp_uid")(vbank["imp_uid"])
+    assert (revoked_vbank["imp_uid"], revoked_vbank["status"]) == (vbank["imp_uid"], "failed")  # docs/sandbox.md
+
+    person = certified(shop)
+    assert use("find_certification")(person)["certified"] is True
+    assert use("cancel_certification")(person)["imp_uid"] == person
+    with pytest.raises(Iamport.HttpError) as gone:
+        iamport.find_certification(person)
+    assert gone.value.code == 404
+
+    assert sorted(called) == public_methods(Iamport)
+
+
+def iamporter_api_methods() -> list[str]:
+    """The api-level classes' own public methods (iamporter.api), e.g. ``Payments.get_balance``."""
+    return sorted(f"{cls.__name__}.{name}" for cls in BaseApi.__subclasses__() for name, value in vars(cls).items()
+                  if inspect.isfunction(value) and not name.startswith("_"))
+
+
+def test_iamporter_calls_every_public_method(gateway: GatewayServer, shop: TestMerchant, iamporter: Iamporter) -> None:
+    called: set[str] = set()
+
+    def use(name: str) -> Any:
+        called.add(name)
+        return getattr(iamporter, name)
+
+    def api(cls: type[BaseApi], name: str) -> Any:
+        called.add(f"{cls.__name__}.{name}")
+        return getattr(cls(**iamporter._api_kwargs), name)
+
+    customer_uid, order = unique("cust"), unique("order")
+    key = use("create_billkey")(customer_uid=customer_uid, card_number=CARD_OK, expiry="2030-12", birth="820213", pwd_2digit="00")
+    assert use("find_billkey")(customer_uid=customer_uid) == key
+    paid = use("create_payment")(merchant_uid=order, customer_uid=customer_uid, name="구독", amount=10_000)
+    assert use("find_payment")(imp_uid=paid["imp_uid"])["merchant_uid"] == order
+    assert use("cancel_payment")(imp_uid=paid["imp_uid"], amount=1_000, reason="부분")["cancel_amount"] == 1_000
+
+    # The api level: each returns an IamportResponse (status, code, message, data) [PKG].
+    balance = api(Payments, "get_balance")(paid["imp_uid"])
+    assert (balance.status, balance.code, balance.data["amount"]) == (200, 0, 10_000)
+    assert api(Payments, "get")(paid["imp_uid"]).data["cancel_amount"] == 1_000
+    assert api(Payments, "get_find")(order, payment_status="paid").data["imp_uid"] == paid["imp_uid"]
+    assert [p["imp_uid"] for p in api(Payments, "get_findall")(order).data["list"]] == [paid["imp_uid"]]
+    assert paid["imp_uid"] in {p["imp_uid"] for p in api(Payments, "get_status")("paid", limit=100).data["list"]}
+    rest = api(Payments, "post_cancel")(merchant_uid=order, reason="나머지")
+    assert (rest.code, rest.data["status"], rest.data["cancel_amount"]) == (0, "cancelled", 10_000)
+
+    other_uid = unique("cust")
+    issued = api(Subscribe, "post_customers")(other_uid, CARD_OK, "2030-12", "820213", pwd_2digit="00", customer_name="김구매")
+    assert (issued.code, issued.data["customer_name"]) == (0, "김구매")
+    assert api(Subscribe, "get_customers")(other_uid).data["card_number"] == CARD_OK_MASKED
+    again = api(Subscribe, "post_payments_again")(other_uid, unique("order"), 4_000, "2회차")
+    assert (again.code, again.data["status"]) == (0, "paid")
+    onetime = api(Subscribe, "post_payments_onetime")(unique("order"), 3_000, CARD_OK, "2030-12", birth="820213", name="단건")
+    assert (onetime.code, onetime.data["status"]) == (0, "paid")
+    history = api(Subscribe, "get_customers_payments")(other_uid, page=1)
+    assert [p["imp_uid"] for p in history.data["list"]] == [again.data["imp_uid"]]
+    assert api(Subscribe, "delete_customers")(other_uid).data["customer_uid"] == other_uid
+    assert use("delete_billkey")(customer_uid=customer_uid)["customer_uid"] == customer_uid
+
+    assert sorted(called) == sorted(public_methods(Iamporter) + iamporter_api_methods())

@@ -271,3 +271,251 @@ def test_iamport_rest_client_nodejs_calls_every_method(world: World) -> None:
     rc_refused(rc("NaverCo.getReviews", {"from": now - 86_400, "to": now}), 400)
 
     rc.assert_every_method_called()
+
+
+# ------------------------------------------------------------------------- iamport (npm, 0.3.4)
+
+
+def ia_ok(answer: dict[str, Any]) -> Any:
+    """[PKG] lib/resource.js resolves ``result.response`` when ``code`` is 0."""
+    assert answer["ok"], answer
+    return answer["value"]
+
+
+def ia_refused(answer: dict[str, Any], code: str, text: str | None = None) -> None:
+    """[PKG] HTTP 400/401/404 reject with ``code`` ``HTTP_<status>``; any other non-zero code with
+    ``IAMPORT_<code>`` and i'mport's message."""
+    assert not answer["ok"] and answer["error"]["code"] == code, answer
+    if text is not None:
+        assert text in answer["error"]["message"], answer
+
+
+def test_iamport_npm_calls_every_method(world: World) -> None:
+    ia = Calls(world, "iamport")
+    now = world.gateway.clock.now()
+
+    # Billing keys, through the current and the legacy names [REF].
+    customer_uid, legacy_uid = unique("cu"), unique("cu")
+    key = ia_ok(ia("subscribe_customer.create", {"customer_uid": customer_uid, **CARD}))
+    assert (key["customer_uid"], key["card_number"], key["card_name"]) == (customer_uid, MASKED, "현대카드")
+    assert ia_ok(ia("subscribe_customer.createCustomers", {"customer_uid": legacy_uid, **CARD}))["customer_uid"] == legacy_uid
+    assert ia_ok(ia("subscribe_customer.get", {"customer_uid": customer_uid})) == key
+    assert ia_ok(ia("subscribe_customer.getCustomers", {"customer_uid": legacy_uid}))["customer_uid"] == legacy_uid
+
+    # Charges [REF]; docs/declines.md: a declining card is code 0 with the failed payment.
+    order = unique("order")
+    paid = ia_ok(ia("subscribe.again", {"customer_uid": customer_uid, "merchant_uid": order, "amount": 10_000, "name": "월 구독"}))
+    assert (paid["status"], paid["amount"], paid["customer_uid_usage"]) == ("paid", 10_000, "payment")
+    keyin = ia_ok(ia("subscribe.onetime", {"merchant_uid": unique("order"), "amount": 4_000, "name": "단건", **CARD}))
+    assert (keyin["status"], keyin["card_number"]) == ("paid", MASKED)
+    declined = ia_ok(ia("subscribe.onetime", {"merchant_uid": unique("order"), "amount": 4_000, "name": "단건",
+                                              **CARD, "card_number": CARD_REFUSED}))
+    assert declined["status"] == "failed" and declined["fail_reason"]
+    ia_refused(ia("subscribe.again", {"customer_uid": unique("nobody"), "merchant_uid": unique("order"), "amount": 1_000}),
+               "IAMPORT_-1")  # [MSG] unknown customer_uid: code -1
+
+    # Lookups [REF].
+    assert ia_ok(ia("payment.getByImpUid", {"imp_uid": paid["imp_uid"]}))["merchant_uid"] == order
+    ia_refused(ia("payment.getByImpUid", {"imp_uid": UNKNOWN_IMP_UID}), "HTTP_404")
+    assert ia_ok(ia("payment.getByMerchant", {"merchant_uid": order}))["imp_uid"] == paid["imp_uid"]
+    assert paid["imp_uid"] in {p["imp_uid"] for p in ia_ok(ia("payment.getByStatus", {"payment_status": "paid", "limit": 100}))["list"]}
+
+    # Prepared amount [REF].
+    prepared = unique("prep")
+    assert ia_ok(ia("payment.prepare", {"merchant_uid": prepared, "amount": 8_000})) == {"merchant_uid": prepared, "amount": 8_000}
+    assert ia_ok(ia("payment.getPrepare", {"merchant_uid": prepared}))["amount"] == 8_000
+
+    # Cancel with amount 0 = in full (the package README's example sends it); again → [MSG] code 1.
+    cancelled = ia_ok(ia("payment.cancel", {"imp_uid": paid["imp_uid"], "amount": 0, "reason": "환불"}))
+    assert (cancelled["status"], cancelled["cancel_amount"]) == ("cancelled", 10_000)
+    ia_refused(ia("payment.cancel", {"imp_uid": paid["imp_uid"], "reason": "또"}), "IAMPORT_1", "이미 전액취소된 주문입니다.")
+
+    # Schedules [REF], and [MSG] unscheduling nothing is code 1.
+    booked = unique("sched")
+    schedules = ia_ok(ia("subscribe.schedule", {"customer_uid": customer_uid, "schedules": [
+        {"merchant_uid": booked, "schedule_at": now + 86_400, "amount": 3_000}]}))
+    assert [(s["merchant_uid"], s["schedule_status"]) for s in schedules] == [(booked, "scheduled")]
+    revoked = ia_ok(ia("subscribe.unschedule", {"customer_uid": customer_uid, "merchant_uid": [booked]}))
+    assert [s["schedule_status"] for s in revoked] == ["revoked"]
+    ia_refused(ia("subscribe.unschedule", {"customer_uid": customer_uid, "merchant_uid": [booked]}),
+               "IAMPORT_1", "취소할 예약결제 기록이 존재하지 않습니다.")
+
+    # Keys deleted → 404 [REF].
+    assert ia_ok(ia("subscribe_customer.delete", {"customer_uid": customer_uid}))["customer_uid"] == customer_uid
+    assert ia_ok(ia("subscribe_customer.deleteCustomers", {"customer_uid": legacy_uid}))["customer_uid"] == legacy_uid
+    ia_refused(ia("subscribe_customer.get", {"customer_uid": customer_uid}), "HTTP_404")
+
+    # Identity verification [REF].
+    person = certified(world)
+    assert ia_ok(ia("certification.get", {"imp_uid": person}))["certified"] is True
+    assert ia_ok(ia("certification.delete", {"imp_uid": person}))["imp_uid"] == person
+    ia_refused(ia("certification.get", {"imp_uid": person}), "HTTP_404")
+
+    # Virtual account [REF].
+    vbank = ia_ok(ia("vbank.create", {"merchant_uid": unique("vb"), "amount": 9_000, "vbank_code": "004",
+                                      "vbank_due": now + 86_400, "vbank_holder": "페이먹스", "name": "가상계좌"}))
+    assert (vbank["status"], vbank["vbank_code"], vbank["vbank_name"]) == ("ready", "004", "KB국민은행")
+
+    ia.assert_every_method_called()
+
+
+# ------------------------------------------------------------------------- iamporter (npm, 1.4.2)
+
+
+def ip_ok(answer: dict[str, Any]) -> Any:
+    """[PKG] resolves {status, message, data: response, raw} for code 0 (and for HTTP 404)."""
+    assert answer["ok"] and answer["value"]["status"] == 200 and answer["value"]["raw"]["code"] == 0, answer
+    return answer["value"]["data"]
+
+
+def ip_refused(answer: dict[str, Any], status: int | None, text: str | None = None) -> dict[str, Any]:
+    """[PKG] rejects with IamporterError(message, {status, data, raw})."""
+    assert not answer["ok"] and answer["error"]["status"] == status, answer
+    if text is not None:
+        assert text in answer["error"]["message"], answer
+    return answer["error"]
+
+
+def ip_missing(answer: dict[str, Any]) -> None:
+    """[PKG] an HTTP 404 resolves (``data`` null): "this payment/key does not exist"."""
+    assert answer["ok"] and answer["value"]["status"] == 404 and answer["value"]["data"] is None, answer
+
+
+def test_iamporter_npm_calls_every_method(world: World) -> None:
+    ip = Calls(world, "iamporter")
+    now = world.gateway.clock.now()
+
+    token = ip_ok(ip("getToken"))
+    assert token["access_token"] and token["expired_at"] > token["now"] > 0
+    wrong = ip("getToken", world.shop.imp_key, "wrong")
+    ip_refused(wrong, 401, "아임포트 API 인증에 실패하였습니다.")  # [PKG] its own text for any 401
+
+    customer_uid = unique("cu")
+    key = ip_ok(ip("createSubscription", {"customer_uid": customer_uid, **CARD}))
+    assert (key["customer_uid"], key["card_number"]) == (customer_uid, MASKED)
+    assert ip_ok(ip("getSubscription", customer_uid)) == key
+    assert ip("isExpiredToken")["value"] is False  # the token taken for these calls is still valid
+
+    # paySubscription/payOnetime resolve a paid payment of the amount asked; a decline (code 0,
+    # status failed, docs/declines.md) rejects with its fail_reason ([PKG] _validatePayment).
+    order = unique("order")
+    paid = ip_ok(ip("paySubscription", {"customer_uid": customer_uid, "merchant_uid": order, "amount": 10_000, "name": "구독"}))
+    assert (paid["status"], paid["amount"]) == ("paid", 10_000)
+    keyin = ip_ok(ip("payOnetime", {"merchant_uid": unique("order"), "amount": 6_000, "name": "단건", **CARD}))
+    assert keyin["status"] == "paid"
+    refused_order = unique("order")
+    declined = ip_refused(ip("payOnetime", {"merchant_uid": refused_order, "amount": 6_000, "name": "단건",
+                                            **CARD, "card_number": CARD_REFUSED}), None)
+    failed = ip_ok(ip("findByMerchantUid", refused_order))
+    assert failed["status"] == "failed" and declined["message"] == failed["fail_reason"]
+    # Foreign-card key-in: none of paymux's PGs takes it; refused, code -1 [REF] docs/compat-endpoints.md.
+    foreign = ip_refused(ip("payForeign", {"merchant_uid": unique("order"), "amount": 1_000, "card_number": CARD_OK,
+                                           "expiry": "2030-12", "cvc": "123"}), 200, "해외카드 결제를 지원하지 않는 PG사입니다.")
+    assert foreign["raw"]["code"] == -1 and foreign["data"] is None
+
+    # Lookups [REF]; findAllByMerchantUid sends `/findAll/{uid}/` (its default status "").
+    assert ip_ok(ip("findByImpUid", paid["imp_uid"]))["merchant_uid"] == order
+    ip_missing(ip("findByImpUid", UNKNOWN_IMP_UID))
+    assert ip_ok(ip("findByMerchantUid", order))["imp_uid"] == paid["imp_uid"]
+    assert [p["imp_uid"] for p in ip_ok(ip("findAllByMerchantUid", order))["list"]] == [paid["imp_uid"]]
+    assert [p["imp_uid"] for p in ip_ok(ip("findAllByMerchantUid", refused_order, {"status": "failed"}))["list"]] == [failed["imp_uid"]]
+    assert paid["imp_uid"] in {p["imp_uid"] for p in ip_ok(ip("findAllByStatus", "paid", {"limit": 100}))["list"]}
+
+    # Cancels: partial by imp_uid, partial by merchant_uid, the rest; then [MSG] code 1.
+    assert ip_ok(ip("cancelByImpUid", paid["imp_uid"], {"amount": 1_000, "reason": "부분"}))["cancel_amount"] == 1_000
+    assert ip_ok(ip("cancelByMerchantUid", order, {"amount": 2_000}))["cancel_amount"] == 3_000
+    assert ip_ok(ip("cancel", {"imp_uid": paid["imp_uid"]}))["status"] == "cancelled"
+    ip_refused(ip("cancel", {"imp_uid": paid["imp_uid"]}), 200, "이미 전액취소된 주문입니다.")
+
+    prepared = unique("prep")
+    assert ip_ok(ip("createPreparedPayment", {"merchant_uid": prepared, "amount": 5_500})) == {"merchant_uid": prepared, "amount": 5_500}
+    assert ip_ok(ip("getPreparedPayment", prepared))["amount"] == 5_500
+
+    assert ip_ok(ip("deleteSubscription", customer_uid))["customer_uid"] == customer_uid
+    ip_missing(ip("getSubscription", customer_uid))
+
+    person = certified(world)
+    assert ip_ok(ip("getCertification", person))["certified"] is True
+    assert ip_ok(ip("deleteCertification", person))["imp_uid"] == person
+    ip_missing(ip("getCertification", person))
+
+    vbank = ip_ok(ip("createVbank", {"merchant_uid": unique("vb"), "amount": 9_000, "vbank_code": "020",
+                                     "vbank_due": now + 86_400, "vbank_holder": "페이먹스", "name": "가상계좌"}))
+    assert (vbank["status"], vbank["vbank_name"]) == ("ready", "우리은행")
+
+    ip.assert_every_method_called()
+
+
+# ------------------------------------------------------------------------- iamport-server-api (10.0.0)
+
+
+def sa_ok(answer: dict[str, Any]) -> Any:
+    """[PKG] @nestia/fetcher resolves the body of any 200/201: the envelope, code 0."""
+    assert answer["ok"] and answer["value"]["code"] == 0, answer
+    return answer["value"]["response"]
+
+
+def sa_refused(answer: dict[str, Any], status: int, text: str | None = None) -> None:
+    """[PKG] any other status rejects with HttpError(status, body)."""
+    assert not answer["ok"] and answer["error"]["status"] == status, answer
+    body = answer["error"]["body"]
+    assert (body["code"], body["response"]) == (-1, None), answer
+    if text is not None:
+        assert text in body["message"], answer
+
+
+def test_iamport_server_api_calls_every_function(world: World) -> None:
+    sa = Calls(world, "iamport-server-api")
+    now = world.gateway.clock.now()
+
+    token = sa_ok(sa("users.getToken", {"imp_key": world.shop.imp_key, "imp_secret": world.shop.imp_secret}))
+    assert token["access_token"] and token["expired_at"] > token["now"]
+
+    customer_uid = unique("cu")
+    key = sa_ok(sa("subscribe.customers.create", customer_uid, {"customer_uid": customer_uid, **CARD}))
+    assert (key["customer_uid"], key["card_number"]) == (customer_uid, MASKED)
+    assert sa_ok(sa("subscribe.customers.at", customer_uid)) == key
+
+    paid = sa_ok(sa("subscribe.payments.again", {"customer_uid": customer_uid, "merchant_uid": unique("order"),
+                                                  "amount": 12_000, "name": "구독"}))
+    assert (paid["status"], paid["amount"], paid["pay_method"]) == ("paid", 12_000, "card")
+    keyin = sa_ok(sa("subscribe.payments.onetime", {"merchant_uid": unique("order"), "amount": 3_000, "name": "단건", **CARD}))
+    assert keyin["status"] == "paid"
+    assert sa_ok(sa("payments.at", paid["imp_uid"], {}))["imp_uid"] == paid["imp_uid"]
+    sa_refused(sa("payments.at", UNKNOWN_IMP_UID, {}), 404)
+    cancelled = sa_ok(sa("payments.cancel", {"imp_uid": paid["imp_uid"], "amount": 2_000, "reason": "부분"}))
+    assert (cancelled["status"], cancelled["cancel_amount"], len(cancelled["cancel_history"])) == ("paid", 2_000, 1)
+    assert sa_ok(sa("subscribe.customers.erase", customer_uid))["customer_uid"] == customer_uid
+    sa_refused(sa("subscribe.customers.at", customer_uid), 404)
+
+    # Identity verification by code (the sandbox's code is 123456, docs/compat-endpoints.md).
+    requested = sa_ok(sa("certifications.otp.request", dict(PERSON, birth="19900115")))
+    person = sa_ok(sa("certifications.otp.confirm", requested["imp_uid"], {"otp": "123456"}))
+    # birthday as the SDK types it (IIamportCertification: pattern YYYYMMDD); birth in unix seconds.
+    assert (person["imp_uid"], person["certified"], person["carrier"], person["birthday"]) == (
+        requested["imp_uid"], True, "SKT", "19900115")
+    assert sa_ok(sa("certifications.at", person["imp_uid"]))["unique_key"] == person["unique_key"]
+    sa_ok(sa("certifications.erase", person["imp_uid"]))
+    sa_refused(sa("certifications.at", person["imp_uid"]), 404)
+
+    # Cash receipt of a paid virtual account [REF] (IIamportReceipt).
+    cash = paid_vbank(world, 33_000)
+    receipt = sa_ok(sa("receipts.create", cash["imp_uid"], {"imp_uid": cash["imp_uid"], "identifier": "01012345678",
+                                                            "identifier_type": "phone"}))
+    assert (receipt["amount"], receipt["vat"], receipt["receipt_uid"] == receipt["receipt_tid"]) == (33_000, 3_000, True)
+    assert sa_ok(sa("receipts.at", cash["imp_uid"]))["apply_num"] == receipt["apply_num"]
+    assert sa_ok(sa("receipts.erase", cash["imp_uid"]))["cancelled_at"] > 0
+
+    vbank = sa_ok(sa("vbanks.create", {"merchant_uid": unique("vb"), "amount": 9_000, "vbank_code": "088",
+                                       "vbank_due": now + 86_400, "vbank_holder": "페이먹스", "name": "가상계좌"}))
+    assert (vbank["status"], vbank["vbank_holder"]) == ("ready", "페이먹스")
+    # The SDK's update sends `PUT /vbanks` with imp_uid in the body; i'mport's edit is
+    # `PUT /vbanks/{imp_uid}` (API reference; i'mport's Java client `modify_vbank`), so there is no
+    # such operation: refused as a method this path does not have.
+    sa_refused(sa("vbanks.update", {"imp_uid": vbank["imp_uid"], "amount": 8_000}), 405)
+    # `internal.*` exist only in samchon's fake-iamport-server ("실제 아임포트의 서버에는 존재하지 않는
+    # API", the package's own doc): no such path, as at i'mport.
+    sa_refused(sa("internal.webhook", {"imp_uid": vbank["imp_uid"], "merchant_uid": vbank["merchant_uid"], "status": "paid"}), 404)
+    sa_refused(sa("internal.deposit", vbank["imp_uid"]), 404)
+
+    sa.assert_every_method_called()
