@@ -55,7 +55,10 @@ def open_request(request_id: str) -> tuple[RequestRecord, object]:
 
 
 def close_request(token: object) -> None:
-    structlog.contextvars.unbind_contextvars("request_id")
+    """End the request's context: nothing it bound outlives it, even on a reused task."""
+    record = _current.get()
+    keys = ("request_id", *(record.fields if record is not None else ()))
+    structlog.contextvars.unbind_contextvars(*keys)
     _current.reset(token)  # type: ignore[arg-type]
 
 
