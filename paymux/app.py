@@ -45,6 +45,7 @@ log = get_logger("paymux")
 INICIS_EMULATOR_PATH = "/pg-emulator/inicis"
 KAKAOPAY_EMULATOR_PATH = "/pg-emulator/kakaopay"
 MOBILIANS_EMULATOR_PATH = "/pg-emulator/mobilians"
+TOSSPAYMENTS_EMULATOR_PATH = "/pg-emulator/tosspayments"
 
 
 def mount_pg_emulators(app: FastAPI, settings: Settings) -> None:
@@ -68,6 +69,12 @@ def mount_pg_emulators(app: FastAPI, settings: Settings) -> None:
     app.mount(MOBILIANS_EMULATOR_PATH, mobilians.create_emulator(
         mobilians.EmulatorConfig(base_url=mobilians_base).with_service(mobilians.PAYMUX_LIVE_SERVICE)))
     log.warning("serving the KG Mobilians emulator at %s (PAYMUX_PG_EMULATORS=1): for demos, never for money", mobilians_base)
+    from paymux.connectors.tosspayments import emulator as tosspayments
+
+    toss_base = settings.public_url + TOSSPAYMENTS_EMULATOR_PATH
+    app.mount(TOSSPAYMENTS_EMULATOR_PATH, tosspayments.create_emulator(tosspayments.EmulatorConfig(
+        webhook_url=settings.public_url + "/pg/tosspayments/notice").with_paymux_live()))
+    log.warning("pg_emulator.serving", pg="tosspayments", url=toss_base, note="PAYMUX_PG_EMULATORS=1: for demos, never for money")
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None, runtime: Runtime | None = None) -> FastAPI:

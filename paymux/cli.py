@@ -190,7 +190,7 @@ def _channel_dict(item: Any) -> dict[str, Any]:
 
 @channel.command("add")
 @click.option("--merchant", "user_code", required=True, help="merchant user code (imp########)")
-@click.option("--pg", required=True, help="PG code: html5_inicis, kakaopay, mobilians, kcp, nice")
+@click.option("--pg", required=True, help="PG code: html5_inicis, kakaopay, mobilians, tosspayments, kcp, nice")
 @click.option("--mid", default=None, help="Merchant ID; test mode defaults to the PG's test MID")
 @click.option("--type", "pay_type", type=click.Choice(["general", "subscription", "simple", "api"]), required=True)
 @click.option("--mode", type=click.Choice(["test", "live"]), default="test", show_default=True)
@@ -246,6 +246,36 @@ def channel_list(settings: Settings, user_code: str, as_json: bool) -> None:
     for item in items:
         flag = " (default)" if item["default"] else ""
         click.echo(f"{item['position']:>3}  {item['pg_string']:<32} {item['type']:<13} {item['mode']}{flag}")
+
+
+@channel.command("resolve")
+@click.option("--merchant", "user_code", required=True)
+@click.option("--pg", default="", help="the pg value as passed to IMP.request_pay (empty: none)")
+@click.option("--for", "purpose", type=click.Choice(["payment_window", "billing_window", "billing_api"]),
+              default="payment_window", show_default=True,
+              help="payment_window: IMP.request_pay; billing_window: with customer_uid; billing_api: REST again/onetime")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def channel_resolve(settings: Settings, user_code: str, pg: str, purpose: str, as_json: bool) -> None:
+    """Which channel opens for a pg value, and the rule that matched (the resolver the window and API use)."""
+    from paymux.domain.channel import Purpose
+
+    async def work(runtime: Runtime) -> Any:
+        owner = await merchant_service.get_merchant(runtime, user_code)
+        return await channel_service.explain(runtime, owner.id, pg or None, Purpose(purpose))
+
+    resolution = _run(settings, work)
+    data = {
+        "pg": pg, "for": purpose, "channel": _channel_dict(resolution.channel), "rule": resolution.rule.value,
+        "fallback": resolution.fallback.value if resolution.fallback else None,
+        "skipped": [c.pg_string for c in resolution.skipped],
+    }
+    if as_json:
+        click.echo(json.dumps(data, indent=2))
+        return
+    fallback = f" ({data['fallback']})" if data["fallback"] else ""
+    skipped = f"; skipped {', '.join(data['skipped'])} (type cannot serve {purpose})" if data["skipped"] else ""
+    click.echo(f"{resolution.channel.pg_string} ({resolution.channel.pay_type.value}) by rule {data['rule']}{fallback}{skipped}")
 
 
 @main.group()
@@ -358,7 +388,7 @@ def user_create(settings: Settings, user_code: str, email: str, password_stdin: 
 
 
 async def seed_demo(runtime: Runtime, emulator_url: str | None = None, kakaopay_url: str | None = None,
-                    mobilians_url: str | None = None) -> dict[str, Any]:
+                    mobilians_url: str | None = None, tosspayments_url: str | None = None) -> dict[str, Any]:
     """The demo merchant with fixed sandbox credentials and one test channel of each kind, plus —
     with ``emulator_url`` — a live-protocol KG INICIS channel pointed at paymux's built-in emulator,
     and with ``kakaopay_url`` live-protocol Kakao Pay channels pointed at its Kakao Pay emulator."""
@@ -379,6 +409,8 @@ async def seed_demo(runtime: Runtime, emulator_url: str | None = None, kakaopay_
         await _seed_kakaopay_channels(runtime, demo.id, kakaopay_url)
     if mobilians_url:
         await _seed_mobilians_channels(runtime, demo.id, mobilians_url)
+    if tosspayments_url:
+        await _seed_tosspayments_channels(runtime, demo.id, tosspayments_url)
     from paymux.services.console_users import create_user
 
     try:
@@ -455,6 +487,29 @@ async def _seed_mobilians_channels(runtime: Runtime, merchant_id: int, emulator_
         )
 
 
+async def _seed_tosspayments_channels(runtime: Runtime, merchant_id: int, emulator_url: str) -> None:
+    """``tosspayments.paymuxlive`` (window, billing window, key-in API): Toss Payments' core API v1, spoken
+    to the emulator paymux serves (made-up live keys, valid only there)."""
+    from paymux.connectors.tosspayments.emulator import PAYMUX_LIVE_MERCHANT
+
+    merchant = PAYMUX_LIVE_MERCHANT
+    existing = {c.pay_type.value: c for c in await channel_service.list_channels(runtime, merchant_id) if c.mid == merchant.mid}
+    for pay_type in ("general", "subscription", "api"):
+        channel = existing.get(pay_type)
+        if channel is not None:  # the port may differ from an earlier run
+            await channel_service.update_channel(
+                runtime, merchant_id, channel.id, mid=channel.mid, pay_type=pay_type, mode="live",
+                label=channel.label, endpoint=emulator_url, allow_private_endpoint=True,
+            )
+            continue
+        await channel_service.add_channel(
+            runtime, merchant_id, pg="tosspayments", mid=merchant.mid, pay_type=pay_type, mode="live",
+            label="토스페이먼츠 실연동 프로토콜 (paymux 내장 에뮬레이터)",
+            credentials={"client_key": merchant.client_key, "secret_key": merchant.secret_key},
+            endpoint=emulator_url, allow_private_endpoint=True,
+        )
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
@@ -463,14 +518,15 @@ async def _seed_mobilians_channels(runtime: Runtime, merchant_id: int, emulator_
 def demo(settings: Settings, host: str, port: int, no_serve: bool) -> None:
     """Seed a demo merchant with sandbox channels and start the gateway, with the KG INICIS emulator
     built in (a channel speaking INICIS's real protocol, offline)."""
-    from paymux.app import INICIS_EMULATOR_PATH, KAKAOPAY_EMULATOR_PATH, MOBILIANS_EMULATOR_PATH
+    from paymux.app import INICIS_EMULATOR_PATH, KAKAOPAY_EMULATOR_PATH, MOBILIANS_EMULATOR_PATH, TOSSPAYMENTS_EMULATOR_PATH
 
     upgrade_to_head(settings.database_url)
     public_url = os.environ.setdefault("PAYMUX_PUBLIC_URL", f"http://{host}:{port}")
     os.environ["PAYMUX_PG_EMULATORS"] = "1"
     credentials = _run(settings, lambda runtime: seed_demo(runtime, public_url.rstrip("/") + INICIS_EMULATOR_PATH,
                                                            public_url.rstrip("/") + KAKAOPAY_EMULATOR_PATH,
-                                                           public_url.rstrip("/") + MOBILIANS_EMULATOR_PATH))
+                                                           public_url.rstrip("/") + MOBILIANS_EMULATOR_PATH,
+                                                           public_url.rstrip("/") + TOSSPAYMENTS_EMULATOR_PATH))
     click.echo("")
     click.echo("Demo merchant (sandbox test channels, and one channel speaking INICIS's protocol to the built-in emulator):")
     click.echo(f"  user code : {credentials['user_code']}")
@@ -482,6 +538,8 @@ def demo(settings: Settings, host: str, port: int, no_serve: bool) -> None:
                f"{public_url}{KAKAOPAY_EMULATOR_PATH}")
     click.echo(f"KG Mobilians emulator (REST protocol, pg 'mobilians.paymuxmc0001', phone and phone billing): "
                f"{public_url}{MOBILIANS_EMULATOR_PATH}")
+    click.echo(f"Toss Payments emulator (core API v1, pg 'tosspayments.paymuxlive', window, billing, key-in): "
+               f"{public_url}{TOSSPAYMENTS_EMULATOR_PATH}")
     click.echo("")
     click.echo(f"Console: http://{host}:{port}/console")
     click.echo(f"  email   : {credentials['console_email']}")
@@ -566,6 +624,29 @@ def pg_emulator_mobilians(host: str, port: int, latency_ms: int, slow_reply_seco
     click.echo(f"  API: http://{host}:{port}/MUP/api/registration, /MUP/api/approval, /MUP/api/cancellation")
     click.echo(f"  ledger: http://{host}:{port}/_emulator/transactions")
     uvicorn.run(create_emulator(config), host=host, port=port, log_level="info")
+
+@pg_emulator.command("tosspayments")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8703, show_default=True, type=int)
+@click.option("--latency-ms", default=0, show_default=True, type=int, help="added to every API call")
+@click.option("--slow-reply-seconds", default=15.0, show_default=True, type=float,
+              help='how long a "timeout" amount (ending 0119) holds its (already committed) answer')
+@click.option("--webhook-url", default=None, help="where DEPOSIT_CALLBACK is POSTed (e.g. http://paymux/pg/tosspayments/notice)")
+def pg_emulator_tosspayments(host: str, port: int, latency_ms: int, slow_reply_seconds: float, webhook_url: str | None) -> None:
+    """Toss Payments: core API v1 (confirm, cancel with Idempotency-Key, lookups, key-in, billing, virtual
+    accounts), the window with its SDK stand-in, DEPOSIT_CALLBACK (see paymux.connectors.tosspayments.emulator)."""
+    import uvicorn
+
+    from paymux.connectors.tosspayments.emulator import PAYMUX_LIVE_MERCHANT, EmulatorConfig, create_emulator
+
+    config = EmulatorConfig(latency_ms=latency_ms, slow_reply_seconds=slow_reply_seconds, webhook_url=webhook_url)
+    click.echo(f"Toss Payments emulator on http://{host}:{port}")
+    click.echo(f"  keys: any test_ck_…/test_sk_… (Toss's test mode, mId tvivarepublica); made-up live mId "
+               f"{PAYMUX_LIVE_MERCHANT.mid}: {PAYMUX_LIVE_MERCHANT.client_key} / {PAYMUX_LIVE_MERCHANT.secret_key}")
+    click.echo(f"  API: http://{host}:{port}/v1/payments/confirm … ; SDK stand-in: http://{host}:{port}/js/v1/payment")
+    click.echo(f"  ledger: http://{host}:{port}/_emulator/transactions")
+    uvicorn.run(create_emulator(config.with_paymux_live()), host=host, port=port, log_level="info")
+
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -64,6 +64,22 @@ def _decoded_form(body: bytes, content_type: str) -> dict[str, str]:
     return dict(pairs)
 
 
+def _json_notice(body: bytes) -> dict[str, str]:
+    """A JSON notice (Toss Payments' webhooks) as flat text fields: top-level scalars as they are, one
+    nested object's scalars as ``{name}.{field}``. Unreadable JSON is an empty notice (refused as such)."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return {}
+    fields: dict[str, str] = {}
+    for name, value in (data.items() if isinstance(data, dict) else []):
+        inner = value.items() if isinstance(value, dict) else [("", value)]
+        for sub, item in inner:
+            if isinstance(item, (str, int, float, bool)):
+                fields[f"{name}.{sub}" if sub else name] = str(item).lower() if isinstance(item, bool) else str(item)
+    return fields
+
+
 def _error_code(error: PaymuxError) -> str:
     if isinstance(error, InvalidParameter):
         return views.INVALID_PARAMETER
@@ -226,7 +242,8 @@ async def pg_notice(pg_code: str, request: Request) -> Response:
         body += chunk
         if len(body) > NOTICE_MAX_BYTES:
             return Response("notice too large", status_code=413, media_type="text/plain")
-    form = _decoded_form(body, request.headers.get("content-type", ""))
+    content_type = request.headers.get("content-type", "")
+    form = _json_notice(body) if content_type.startswith("application/json") else _decoded_form(body, content_type)
     remote = request.client.host if request.client else ""
     reply = await pg_notices.receive(_runtime(request), pg_code, form, remote)
     return Response(reply.body, status_code=reply.status_code, media_type=reply.media_type)

@@ -19,6 +19,7 @@ from paymux.domain.errors import Refused
 from paymux.domain.net import address_in
 from paymux.domain.payment import PaymentStatus
 from paymux.observability.logs import get_logger
+from paymux.services import channels as channel_service
 from paymux.services import vbanks
 from paymux.services.runtime import Runtime
 from paymux.store import merchants as merchant_store
@@ -44,6 +45,7 @@ async def receive(runtime: Runtime, pg_code: str, form: Mapping[str, str], remot
             raise InvalidNotice(f"notice for an order paymux did not open at {connector.pg_provider}")
         if not address_in(remote_addr, [*connector.notice_sources, *await _endpoint_addresses(channel)]):
             raise InvalidNotice(f"notice from {remote_addr}, which is not an address of {connector.display_name}")
+        notice = await connector.confirm_notice(channel_service.channel_context(runtime, channel), notice)
         if notice.mid != channel.mid or payment.pay_method != "vbank":
             raise InvalidNotice("notice names another MID, or a payment that is not a virtual account")
         if payment.status is PaymentStatus.PAID and payment.pg_tid == notice.pg_tid:

@@ -26,6 +26,7 @@ from tests.harness import CARD_OK, CONNECTOR_TIMEOUT_SECONDS, Envelope, GatewayS
 
 if TYPE_CHECKING:
     from tests.connectors.mobilians.support import MobiliansEmulator
+    from tests.connectors.tosspayments.support import TossEmulator
 
 SLOW_REPLY_SECONDS = CONNECTOR_TIMEOUT_SECONDS + 1.5  # a "timeout" card: committed, answered too late
 LIVE_MID = PAYMUX_LIVE_KEYS.mid
@@ -164,3 +165,36 @@ def kakao_shop(gateway: GatewayServer, kakaopay: KakaoPayEmulatorServer) -> Kaka
     merchant.add_channel("kakaopay", "subscription", mid=KAKAO_SUBSCRIPTION_CID, mode="live", endpoint=kakaopay.base_url,
                          credentials=keys)
     return KakaoShop(merchant, kakaopay)
+
+
+# --- Toss Payments ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def toss_pg(gateway: GatewayServer) -> Iterator["TossEmulator"]:
+    """The Toss Payments emulator on loopback, on the gateway's clock, knowing paymux's made-up live
+    merchant ``paymuxlive``; its DEPOSIT_CALLBACK goes to paymux's ``/pg/tosspayments/notice``, the URL a
+    merchant registers in Toss's developer center (tests/live/test_tosspayments_*)."""
+    from paymux.connectors.tosspayments.emulator import EmulatorConfig as TossConfig
+    from tests.connectors.tosspayments.support import TossEmulator
+
+    server = TossEmulator()
+    server.start(TossConfig(clock=gateway.clock.now, slow_reply_seconds=SLOW_REPLY_SECONDS,
+                            webhook_url=f"{gateway.base_url}/pg/tosspayments/notice",
+                            webhook_backoff_seconds=0.05).with_paymux_live())
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def toss_shop(gateway: GatewayServer, toss_pg: "TossEmulator") -> TestMerchant:
+    """A merchant whose ``tosspayments`` channels (window, billing window, key-in API) are live, with the
+    emulator's live keys, pointed at the emulator."""
+    from tests.connectors.tosspayments.support import LIVE_KEYS
+    from paymux.connectors.tosspayments.emulator import PAYMUX_LIVE_MERCHANT
+
+    merchant = gateway.create_merchant("live Toss Payments shop")
+    for pay_type in ("general", "subscription", "api"):
+        merchant.add_channel("tosspayments", pay_type, mid=PAYMUX_LIVE_MERCHANT.mid, mode="live", default=pay_type == "general",
+                             endpoint=toss_pg.base_url, credentials=dict(LIVE_KEYS))
+    return merchant
