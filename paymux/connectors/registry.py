@@ -25,6 +25,7 @@ from paymux.connectors.kcp import KcpSandbox
 from paymux.connectors.mobilians import MobiliansSandbox
 from paymux.connectors.mobilians.connector import MobiliansConnector
 from paymux.connectors.nice import NiceSandbox
+from paymux.connectors.nice.connector import NiceConnector
 from paymux.connectors.sandbox import SandboxConnector, SandboxLedger
 from paymux.connectors.tosspayments import TossPaymentsSandbox
 from paymux.connectors.tosspayments.connector import TossPaymentsConnector
@@ -32,7 +33,7 @@ from paymux.domain.card import CardDetails
 from paymux.domain.channel import Channel, ChannelMode, canonical_pg_code
 from paymux.domain.errors import InvalidParameter, Refused
 
-PROTOCOL_CONNECTORS = (InicisConnector, KakaoPayConnector, MobiliansConnector, TossPaymentsConnector)
+PROTOCOL_CONNECTORS = (InicisConnector, KakaoPayConnector, MobiliansConnector, TossPaymentsConnector, NiceConnector)
 
 GENERIC_CREDENTIALS = (
     CredentialField("api_key", "API 키 / 사인키 (API key / sign key)", "PG사 가맹점 관리자에서 발급 (issued in the PG's merchant admin)"),
