@@ -20,12 +20,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 
 class PlanProbe:
-    """Remembers the last arguments each SQL text was executed with, on one engine."""
+    """Remembers the last arguments each SQL text was executed with, on the given engines."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, *engines: AsyncEngine) -> None:
         self.calls: dict[str, tuple[Any, ...]] = {}
-        self._engine = engine
-        event.listen(engine.sync_engine, "before_cursor_execute", self._on_execute)
+        for engine in set(engines):
+            event.listen(engine.sync_engine, "before_cursor_execute", self._on_execute)
         self._logged: set[int] = set()
 
     def _on_execute(self, _conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:

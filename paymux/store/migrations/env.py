@@ -8,28 +8,27 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from paymux.store.database import SQLITE_PAGE_SIZE
 from paymux.store.schema import metadata
 
 config = context.config
 
 
 def _run(connection: Connection) -> None:
-    applied: list[str] = []
+    if connection.dialect.name == "sqlite":  # takes effect on a new, empty file only
+        connection.exec_driver_sql(f"PRAGMA page_size={SQLITE_PAGE_SIZE}")
+    # No ANALYZE here, on purpose: on a new database it would record every table as empty, and
+    # PostgreSQL then plans a prepared statement for an empty table (a sequential scan) and may keep
+    # that generic plan while the table grows, if nothing analyzes it again. A never-analyzed table
+    # is assumed to have at least ten pages, which keeps index plans (paymux.store.plans).
     context.configure(
         connection=connection,
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
-        on_version_apply=lambda **kw: applied.append(kw["step"].up_revision_id),
     )
     with context.begin_transaction():
         context.run_migrations()
-        if applied:
-            # New tables and indexes get statistics at once: the planner then knows every table's
-            # size and columns from the first query, not only after autovacuum (if it runs) or an
-            # operator's ANALYZE. Plans must not depend on it (paymux.store.plans), but a schema
-            # change is the moment statistics are cheapest to gather and most likely stale.
-            connection.exec_driver_sql("ANALYZE")
 
 
 async def _run_async() -> None:
