@@ -31,7 +31,7 @@ def gateway(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     if postgres is None:
         if os.environ.get("CI"):
             pytest.fail("PostgreSQL is required in CI but none is reachable or startable")
-        pytest.skip("no PostgreSQL reachable on 127.0.0.1:5432 and none could be started")
+        pytest.skip("no PostgreSQL could be started (no server binaries) or reached")
     url = create_database(postgres)
     server = GatewayServer(backend, url, data_dir).start()
     _ran.add(backend)

@@ -104,6 +104,9 @@ class GatewayServer:
                 "PAYMUX_DATABASE_URL": database_url,
                 "PAYMUX_PUBLIC_URL": self.base_url,
                 "PAYMUX_MERCHANT_CACHE_SECONDS": "0",
+                # A test server needs a few connections, not production's 20 (+10 for attempts):
+                # with dozens of servers in a session the cluster's connections stay far from its limit.
+                "PAYMUX_DB_POOL_SIZE": "6",
                 "PAYMUX_RUN_WORKERS": "0",
                 "PAYMUX_WEBHOOK_ALLOW_PRIVATE": "1",  # receivers on 127.0.0.1 (see above)
                 # PGs on loopback answer in milliseconds; the emulators' "timeout" cards hold their

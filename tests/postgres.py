@@ -1,8 +1,13 @@
-"""Finding a PostgreSQL server for the tests: the one on 127.0.0.1:5432, or a throwaway one.
+"""The PostgreSQL server of the tests: a throwaway cluster the test session starts for itself.
 
-A throwaway cluster is started from the installed server binaries (initdb + pg_ctl) in a temporary
-directory when nothing answers on 5432, so the PostgreSQL half of the suite runs on any machine that
-has the server package installed.
+The session runs ``initdb`` and ``pg_ctl`` from the installed server binaries (Debian's
+/usr/lib/postgresql/N/bin, the newest) on a free port, with its data directory under the project
+(``test-output/postgres/``) and ``max_connections`` sized for the suite, so the PostgreSQL half of
+the suite never competes with another client of a shared server ("too many clients already", issue
+#13) and never touches its data. It is stopped and removed when the session ends; a cluster left by
+a session that was killed is removed by the next one. ``PAYMUX_TEST_POSTGRES_URL`` points the tests
+at a server of your own instead (CI services); without the binaries, a server answering on
+127.0.0.1:5432 is used.
 """
 
 from __future__ import annotations
@@ -19,13 +24,14 @@ import subprocess
 import tempfile
 import uuid
 from collections.abc import Callable, Coroutine, Iterator
-from typing import Any, TypeVar
-
-T = TypeVar("T")
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
 
 import asyncpg
 import pytest
+
+T = TypeVar("T")
 
 DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -41,8 +47,8 @@ class PostgresServer:
 
     def stop(self) -> None:
         if self.data_dir and self.pg_ctl:
-            run_as = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-            subprocess.run(run_as + [self.pg_ctl, "-D", self.data_dir, "-m", "immediate", "stop"], capture_output=True)
+            subprocess.run(_as_postgres() + [self.pg_ctl, "-D", self.data_dir, "-m", "immediate", "stop"],
+                           capture_output=True)
             shutil.rmtree(self.data_dir, ignore_errors=True)
 
 
@@ -61,23 +67,60 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+CLUSTERS_DIR = Path(__file__).resolve().parent.parent / "test-output" / "postgres"
+# Test servers hold a few connections each (tests/harness.py sets their pool); several sessions
+# may run at once, each with its own cluster.
+MAX_CONNECTIONS = 300
+
+
+def _as_postgres() -> list[str]:
+    return ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []  # initdb refuses root
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _remove_abandoned(bin_dir: str) -> None:
+    """Stop and remove clusters whose test session is gone (killed before it could clean up)."""
+    if not CLUSTERS_DIR.exists():
+        return
+    for data_dir in CLUSTERS_DIR.iterdir():
+        owner = data_dir.name.split("-", 1)[0]
+        if owner.isdigit() and not _alive(int(owner)):
+            subprocess.run(_as_postgres() + [f"{bin_dir}/pg_ctl", "-D", str(data_dir), "-m", "immediate", "stop"],
+                           capture_output=True)
+            shutil.rmtree(data_dir, ignore_errors=True)
+
+
 def _start_throwaway() -> PostgresServer | None:
-    binaries = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
+    binaries = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda path: int(path.split("/")[-2]))
     if not binaries:
         return None
     bin_dir = binaries[-1]
-    data_dir = tempfile.mkdtemp(prefix="paymux-pg-")
+    _remove_abandoned(bin_dir)
+    CLUSTERS_DIR.mkdir(parents=True, exist_ok=True)
+    data_dir = tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=CLUSTERS_DIR)
     port = _free_port()
     user = "postgres"
-    run_as: list[str] = []
-    if os.geteuid() == 0:  # initdb refuses root; run as the postgres system user
+    if os.geteuid() == 0:
         shutil.chown(data_dir, "postgres")
-        run_as = ["runuser", "-u", "postgres", "--"]
-    subprocess.run(run_as + [f"{bin_dir}/initdb", "-D", data_dir, "-U", user, "-A", "trust"], check=True, capture_output=True)
-    # The server inherits pg_ctl's output: send it to a log file, or waiting on a pipe never ends.
+    subprocess.run(_as_postgres() + [f"{bin_dir}/initdb", "-D", data_dir, "-U", user, "-A", "trust", "--no-sync"],
+                   check=True, capture_output=True)
+    # Durability is not under test here (paymux is killed in the crash tests, never PostgreSQL), so
+    # the cluster skips fsync. The server inherits pg_ctl's output: send it to a log file, or
+    # waiting on a pipe never ends.
+    options = (f"-p {port} -k {data_dir} -c listen_addresses=127.0.0.1 -c max_connections={MAX_CONNECTIONS} "
+               "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=64MB")
     subprocess.run(
-        run_as + [f"{bin_dir}/pg_ctl", "-D", data_dir, "-w", "-l", f"{data_dir}/server.log",
-                  "-o", f"-p {port} -k {data_dir} -c listen_addresses=127.0.0.1", "start"],
+        _as_postgres() + [f"{bin_dir}/pg_ctl", "-D", data_dir, "-w", "-l", f"{data_dir}/server.log", "-o", options,
+                          "start"],
         check=True,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -99,13 +142,26 @@ def run_coroutine(coroutine: Coroutine[Any, Any, T]) -> T:
 @functools.cache
 def find_postgres() -> PostgresServer | None:
     """Looked up once per test session; conftest stops a throwaway server at the end."""
-    url = os.environ.get("PAYMUX_TEST_POSTGRES_URL", DEFAULT_ADMIN_URL)
+    if url := os.environ.get("PAYMUX_TEST_POSTGRES_URL"):
+        return PostgresServer(url) if run_coroutine(_reachable(url)) else None
+    try:
+        server = _start_throwaway()
+    except (OSError, subprocess.CalledProcessError):
+        server = None
+    if server is None and run_coroutine(_reachable(DEFAULT_ADMIN_URL)):
+        return PostgresServer(DEFAULT_ADMIN_URL)
+    return server
+
+
+@functools.cache
+def bench_postgres() -> PostgresServer | None:
+    """The server the benches measure on: the machine's own PostgreSQL when one answers on 5432
+    (its real settings, fsync included; ``PAYMUX_BENCH_POSTGRES_URL`` names another), else a
+    throwaway cluster like the tests'."""
+    url = os.environ.get("PAYMUX_BENCH_POSTGRES_URL", DEFAULT_ADMIN_URL)
     if run_coroutine(_reachable(url)):
         return PostgresServer(url)
-    try:
-        return _start_throwaway()
-    except (OSError, subprocess.CalledProcessError):
-        return None
+    return _start_throwaway()
 
 
 def create_database(server: PostgresServer) -> str:
@@ -139,7 +195,7 @@ def fresh_database() -> Iterator[str]:
     if server is None:
         if os.environ.get("CI"):
             pytest.fail("PostgreSQL is required in CI but none is reachable or startable")
-        pytest.skip("no PostgreSQL reachable on 127.0.0.1:5432 and none could be started")
+        pytest.skip("no PostgreSQL could be started (no server binaries) or reached")
     url = create_database(server)
     try:
         yield url
