@@ -24,7 +24,7 @@ from paymux.connectors.base import Buyer
 from paymux.domain.card import kftc_bank_code
 from paymux.domain.errors import InvalidParameter
 from paymux.config import webhook_allow_private_from_env
-from paymux.domain.money import MAX_INSTALLMENT_MONTHS, parse_amount
+from paymux.domain.money import MAX_AMOUNT, MAX_INSTALLMENT_MONTHS, parse_amount
 from paymux.domain.net import user_url_problem
 from paymux.services.billing import CustomerInfo, PaymentDetails
 
@@ -47,8 +47,15 @@ def _clean_text(value: str) -> str:
     return value
 
 
+# What the validators above accept, published in /openapi.json so a generated client (or schemathesis)
+# knows the rule; the validators stay the authority and name the field in their message.
+TEXT_PATTERN = "^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]*$"
+UID_PATTERN = "^[^\x00-\x1f\x7f/\ufffd]*[^\\s/\x00-\x1f\x7f\ufffd][^\x00-\x1f\x7f/\ufffd]*$"
+
+
 def Text(max_length: int) -> Any:  # noqa: N802 - reads as a type in annotations
-    return Annotated[str, StringConstraints(max_length=max_length), AfterValidator(_clean_text)]
+    return Annotated[str, StringConstraints(max_length=max_length), AfterValidator(_clean_text),
+                     Field(json_schema_extra={"pattern": TEXT_PATTERN})]
 
 
 def _identifier(value: str) -> str:
@@ -62,7 +69,8 @@ def _identifier(value: str) -> str:
     return value
 
 
-Uid = Annotated[str, StringConstraints(min_length=1, max_length=100), AfterValidator(_identifier)]
+Uid = Annotated[str, StringConstraints(min_length=1, max_length=100), AfterValidator(_identifier),
+                Field(json_schema_extra={"pattern": UID_PATTERN})]
 
 
 def _blank_is_absent(value: object) -> object:
@@ -119,8 +127,9 @@ def _urls(value: object) -> list[str] | None:
     return urls
 
 
-Amount = Annotated[int, BeforeValidator(_amount)]
-OptionalAmount = Annotated[int | None, BeforeValidator(_optional_amount)]
+_AMOUNT_RANGE = Field(json_schema_extra={"minimum": 0, "maximum": MAX_AMOUNT})
+Amount = Annotated[int, BeforeValidator(_amount), _AMOUNT_RANGE]
+OptionalAmount = Annotated[int | None, BeforeValidator(_optional_amount), _AMOUNT_RANGE]
 Months = Annotated[int | None, BeforeValidator(_months)]
 CustomData = Annotated[str | None, BeforeValidator(_custom_data)]
 NoticeUrls = Annotated[list[str] | None, BeforeValidator(_urls)]

@@ -41,7 +41,10 @@ async def kakao_orders(
     return ok(await pg_specific.kakao_orders(runtime, merchant, payment_request_date, cid or None, page))
 
 
-@router.api_route("/payments/{imp_uid}/naver/{operation}", methods=["GET", "POST"], summary="Naver Pay order operations")
+@router.get("/payments/{imp_uid}/naver/{operation}", summary="Naver Pay order operations (read)",
+            operation_id="naver_operation_get")
+@router.post("/payments/{imp_uid}/naver/{operation}", summary="Naver Pay order operations (change)",
+             operation_id="naver_operation_post")
 async def naver_operation(imp_uid: UidPath, operation: UidPath, runtime: RuntimeDep, merchant: MerchantDep) -> EnvelopeResponse:
     await pg_specific.naver_operation(runtime, merchant, imp_uid, operation)
 
