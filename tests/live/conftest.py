@@ -26,6 +26,7 @@ from tests.harness import CARD_OK, CONNECTOR_TIMEOUT_SECONDS, Envelope, GatewayS
 
 if TYPE_CHECKING:
     from tests.connectors.mobilians.support import MobiliansEmulator
+    from tests.connectors.nice.support import NiceEmulator
     from tests.connectors.tosspayments.support import TossEmulator
 
 SLOW_REPLY_SECONDS = CONNECTOR_TIMEOUT_SECONDS + 1.5  # a "timeout" card: committed, answered too late
@@ -197,4 +198,35 @@ def toss_shop(gateway: GatewayServer, toss_pg: "TossEmulator") -> TestMerchant:
     for pay_type in ("general", "subscription", "api"):
         merchant.add_channel("tosspayments", pay_type, mid=PAYMUX_LIVE_MERCHANT.mid, mode="live", default=pay_type == "general",
                              endpoint=toss_pg.base_url, credentials=dict(LIVE_KEYS))
+    return merchant
+
+
+# --- NICE Pay -----------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def nice_pg(gateway: GatewayServer) -> Iterator["NiceEmulator"]:
+    """The NICE Pay emulator on loopback, on the gateway's clock, knowing paymux's made-up live merchant;
+    its webhooks go to paymux's ``/pg/nice/notice`` (as a merchant registers it in NICE's admin)."""
+    from paymux.connectors.nice.emulator import EmulatorConfig as NiceConfig
+    from tests.connectors.nice.support import NiceEmulator
+
+    server = NiceEmulator()
+    server.start(NiceConfig(clock=gateway.clock.now, slow_reply_seconds=SLOW_REPLY_SECONDS,
+                            hook_url=f"{gateway.base_url}/pg/nice/notice", hook_attempts=3,
+                            hook_backoff_seconds=0.05).with_paymux_live())
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def nice_shop(gateway: GatewayServer, nice_pg: "NiceEmulator") -> TestMerchant:
+    """A merchant whose ``nice`` channels (general window, billing API) are live, pointed at the emulator."""
+    from paymux.connectors.nice.emulator import PAYMUX_LIVE as NICE_LIVE
+
+    merchant = gateway.create_merchant("live NICE shop")
+    keys = {"client_id": NICE_LIVE.client_id, "secret_key": NICE_LIVE.secret_key}
+    for pay_type in ("general", "api"):
+        merchant.add_channel("nice", pay_type, mid=NICE_LIVE.mid, mode="live", default=pay_type == "general",
+                             endpoint=nice_pg.base_url, credentials=keys)
     return merchant
