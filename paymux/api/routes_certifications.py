@@ -52,7 +52,8 @@ def certification_view(certification: Certification) -> dict[str, Any]:
         "name": certification.name,
         "gender": certification.gender,
         "birth": certification.birth,
-        "birthday": certification.birthday,
+        # i'mport's reference (PortOne V1 openapi, CertificationAnnotation): "YYYY-MM-DD 10자리 문자열".
+        "birthday": f"{certification.birthday[:4]}-{certification.birthday[4:6]}-{certification.birthday[6:]}",
         "foreigner": certification.foreigner,
         "foreigner_v2": certification.foreigner,
         "phone": certification.phone,

@@ -22,6 +22,12 @@ _CUSTOMER_FIELDS = (
     "customer_name", "customer_tel", "customer_email", "customer_addr", "customer_postcode", "inserted", "updated",
 )
 
+# i'mport's card issuer (발급사) and publisher (발행사), which its reference (PortOne V1 openapi,
+# PaymentAnnotation/CustomerAnnotation) says are "provided only by the PGs that support issuer codes"
+# ((new) Toss Payments, KSNET, (new) Smartro, (new) NICE, Welcome…), not by KG INICIS or KCP: null
+# until a connector records them. i'mport's Node client reads them on a billing key (Customer.js).
+_CARD_ISSUER_FIELDS = ("card_issuer_code", "card_issuer_name", "card_publisher_code", "card_publisher_name")
+
 
 def cancellation_view(cancellation: Cancellation, payment: Payment | None = None) -> dict[str, Any]:
     """One ``cancel_history`` entry; its ``receipt_url`` is the cancel's sales slip (services.sales_slips)."""
@@ -38,6 +44,7 @@ def cancellation_view(cancellation: Cancellation, payment: Payment | None = None
 
 def payment_view(payment: Payment) -> dict[str, Any]:
     view = {name: getattr(payment, name) for name in _PAYMENT_FIELDS}
+    view.update(dict.fromkeys(_CARD_ISSUER_FIELDS))
     view["status"] = payment.status.value
     view["cancel_history"] = [cancellation_view(c, payment) for c in payment.cancel_history]
     view["cancel_receipt_urls"] = [entry["receipt_url"] for entry in view["cancel_history"]]
@@ -45,7 +52,7 @@ def payment_view(payment: Payment) -> dict[str, Any]:
 
 
 def customer_view(customer: Customer) -> dict[str, Any]:
-    return {name: getattr(customer, name) for name in _CUSTOMER_FIELDS}
+    return {**{name: getattr(customer, name) for name in _CUSTOMER_FIELDS}, **dict.fromkeys(_CARD_ISSUER_FIELDS)}
 
 
 def paged(total: int, items: list[dict[str, Any]], page_number: int, limit: int) -> dict[str, Any]:

@@ -36,7 +36,7 @@ def test_verification_by_code_then_read_and_erase(shop: TestMerchant) -> None:
     done = shop.api("POST", f"/certifications/otp/confirm/{imp_uid}", json={"otp": "123456"}).expect_ok()
     assert (done["imp_uid"], done["certified"], done["name"], done["phone"], done["carrier"]) == (
         imp_uid, True, "홍길동", "01012345678", "SKT")
-    assert (done["gender"], done["birthday"], done["foreigner"], done["pg_provider"]) == ("male", "19900115", False, "danal")
+    assert (done["gender"], done["birthday"], done["foreigner"], done["pg_provider"]) == ("male", "1990-01-15", False, "danal")
     assert done["birth"] == 632329200  # 1990-01-15 00:00 in Korea, unix seconds
     assert done["certified_at"] > 0 and len(done["unique_key"]) == 88 and len(done["unique_in_site"]) == 64
     assert shop.api("GET", f"/certifications/{imp_uid}").expect_ok() == done

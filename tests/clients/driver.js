@@ -84,6 +84,18 @@ function lookup(root, dotted) {
   return [owner, target];
 }
 
+// The fields the client's response class reads that the answer did not have (left undefined).
+function unset(response) {
+  const items = Array.isArray(response) ? response
+    : response && Array.isArray(response.list) ? response.list : [response];
+  const names = new Set();
+  for (const item of items) {
+    if (item === null || typeof item !== "object") continue;
+    for (const [key, value] of Object.entries(item)) if (value === undefined) names.add(key);
+  }
+  return [...names].sort();
+}
+
 function plain(value) {
   return value === undefined ? null : JSON.parse(JSON.stringify(value));
 }
@@ -103,7 +115,7 @@ async function call(client, method, args) {
       try {
         const request = fn.apply(owner, args);
         const answer = await request.request(clients[client]);
-        return { ok: true, value: { status: answer.status, data: plain(answer.data) } };
+        return { ok: true, value: { status: answer.status, data: plain(answer.data), unset: unset(answer.data.response) } };
       } catch (error) {
         // The client rejects with axios' error for an HTTP error and with {response: {data}} for code != 0.
         if (error && error.response) {

@@ -121,9 +121,11 @@ def today_kst(world: World) -> str:
 
 
 def rc_ok(answer: dict[str, Any]) -> Any:
-    """[PKG] the client resolves an axios response whose data is {code: 0, message, response}."""
+    """[PKG] the client resolves an axios response whose data is {code: 0, message, response}; its
+    response class copies the fields i'mport sends: every one it reads must be in paymux's answer."""
     assert answer["ok"], answer
     assert (answer["value"]["status"], answer["value"]["data"]["code"]) == (200, 0), answer
+    assert answer["value"]["unset"] == [], answer["value"]["unset"]
     return answer["value"]["data"]["response"]
 
 
@@ -271,6 +273,16 @@ def test_iamport_rest_client_nodejs_calls_every_method(world: World) -> None:
     rc_refused(rc("NaverCo.getReviews", {"from": now - 86_400, "to": now}), 400)
 
     rc.assert_every_method_called()
+
+
+def test_billing_key_names_its_card_issuer_and_publisher(world: World) -> None:
+    """[REF] CustomerAnnotation: card_issuer_*/card_publisher_* only from PGs that support issuer codes,
+    not KG INICIS: present and null. (i'mport's Node client reads them, response/Customer.js.)"""
+    customer_uid = unique("cu")
+    answer = world.node.call("iamport-rest-client-nodejs", "Customers.postBillingKey", {"customer_uid": customer_uid, **CARD})
+    assert answer["ok"] and answer["value"]["unset"] == [], answer
+    key = answer["value"]["data"]["response"]
+    assert [key[name] for name in ("card_issuer_code", "card_issuer_name", "card_publisher_code", "card_publisher_name")] == [None] * 4
 
 
 # ------------------------------------------------------------------------- iamport (npm, 0.3.4)
@@ -491,9 +503,10 @@ def test_iamport_server_api_calls_every_function(world: World) -> None:
     # Identity verification by code (the sandbox's code is 123456, docs/compat-endpoints.md).
     requested = sa_ok(sa("certifications.otp.request", dict(PERSON, birth="19900115")))
     person = sa_ok(sa("certifications.otp.confirm", requested["imp_uid"], {"otp": "123456"}))
-    # birthday as the SDK types it (IIamportCertification: pattern YYYYMMDD); birth in unix seconds.
+    # birthday "YYYY-MM-DD 10자리" [REF] (PortOne V1 openapi CertificationAnnotation; the SDK's own
+    # IIamportCertification types it YYYYMMDD, which i'mport does not send).
     assert (person["imp_uid"], person["certified"], person["carrier"], person["birthday"]) == (
-        requested["imp_uid"], True, "SKT", "19900115")
+        requested["imp_uid"], True, "SKT", "1990-01-15")
     assert sa_ok(sa("certifications.at", person["imp_uid"]))["unique_key"] == person["unique_key"]
     sa_ok(sa("certifications.erase", person["imp_uid"]))
     sa_refused(sa("certifications.at", person["imp_uid"]), 404)
