@@ -67,16 +67,31 @@ def _pg_choices(console: Console) -> list[dict[str, str]]:
             for code in console.runtime.connectors.pg_codes]
 
 
-async def _resolution(console: Console, merchant: Merchant, pg: str | None, billing: bool) -> dict[str, Any] | None:
+RESOLVE_PURPOSES = [Purpose.PAYMENT_WINDOW, Purpose.BILLING_WINDOW, Purpose.BILLING_API]
+
+
+def _purpose(params: Any) -> Purpose:
+    """What the merchant asks about: the payment window (the default), the billing-key window
+    (``customer_uid``; ``billing=1`` from older links) or the REST billing API."""
+    if params.get("billing") == "1":
+        return Purpose.BILLING_WINDOW
+    try:
+        return Purpose(params.get("purpose") or Purpose.PAYMENT_WINDOW.value)
+    except ValueError:
+        return Purpose.PAYMENT_WINDOW
+
+
+async def _resolution(console: Console, merchant: Merchant, pg: str | None, purpose: Purpose) -> dict[str, Any] | None:
+    """The answer of the one resolver the window and the API use (services.channels.explain)."""
     if pg is None:
         return None
-    purpose = Purpose.BILLING_WINDOW if billing else None
     try:
-        channel = await channel_service.resolve(console.runtime, merchant.id, pg, purpose)
+        resolution = await channel_service.explain(console.runtime, merchant.id, pg, purpose)
     except Refused as refused:
         return {"pg": pg, "refused": refused.message}
-    code = canonical_pg_code(pg.partition(".")[0]) if pg.strip() else ""
-    return {"pg": pg, "channel": channel, "fallback": code != channel.pg_provider}
+    return {"pg": pg, "channel": resolution.channel, "rule": resolution.rule.value,
+            "fallback": resolution.fallback.value if resolution.fallback else "",
+            "skipped": [c.pg_string for c in resolution.skipped]}
 
 
 async def _list_page(console: Console, merchant: Merchant, status: int = 200, **values: Any) -> Response:
@@ -86,9 +101,10 @@ async def _list_page(console: Console, merchant: Merchant, status: int = 200, **
         status=status,
         scope=merchant,
         channels=await channel_service.list_channels(console.runtime, merchant.id),
-        resolution=values.pop("resolution", None) or await _resolution(console, merchant, params.get("pg"), params.get("billing") == "1"),
+        resolution=values.pop("resolution", None) or await _resolution(console, merchant, params.get("pg"), _purpose(params)),
         pg_value=params.get("pg", ""),
-        billing=params.get("billing") == "1",
+        purpose=_purpose(params).value,
+        purposes=[p.value for p in RESOLVE_PURPOSES],
         **values,
     )
 

@@ -72,6 +72,37 @@ class Channel:
         return purpose is None or self.pay_type in _ACCEPTED_PAY_TYPES[purpose]
 
 
+class MatchRule(StrEnum):
+    """Which rule of the seeds' matching table picked the channel (shown by the console and CLI)."""
+
+    NAMED = "named"                    # pg = "{code}.{MID}" names exactly this channel
+    FIRST_OF_PG = "first_of_pg"        # pg = "{code}": the first channel of that PG in console order
+    DEFAULT = "default"                # pg absent or matching nothing: the default channel
+    FIRST_FITTING = "first_fitting"    # the default cannot serve this request: the first channel that can
+
+
+class Fallback(StrEnum):
+    """Why a non-empty ``pg`` fell through to the default (None when it did not)."""
+
+    UNKNOWN_PG = "unknown_pg"          # no channel of that PG code
+    UNKNOWN_MID = "unknown_mid"        # the PG is configured, but not with that MID
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """The answer to "which channel opens for this ``pg``", with the rule that matched.
+
+    ``skipped``: channels of the named PG passed over because their pay type cannot serve the
+    purpose (a KCP API-type channel listed before the KCP general one, for a payment window).
+    """
+
+    channel: Channel
+    rule: MatchRule
+    purpose: Purpose | None
+    fallback: Fallback | None = None
+    skipped: tuple[Channel, ...] = ()
+
+
 def _parse_pg(pg: str | None) -> tuple[str, str | None] | None:
     if pg is None or not pg.strip():
         return None
@@ -79,36 +110,46 @@ def _parse_pg(pg: str | None) -> tuple[str, str | None] | None:
     return canonical_pg_code(code), (mid or None)
 
 
-def resolve_channel(channels: list[Channel], pg: str | None, purpose: Purpose | None = None) -> Channel:
-    """Pick the channel ``IMP.request_pay`` or a billing API call opens for this ``pg`` value.
+def explain_channel(channels: list[Channel], pg: str | None, purpose: Purpose | None = None) -> Resolution:
+    """Pick the channel ``IMP.request_pay`` or a billing API call opens for this ``pg`` value, and say why.
 
     ``channels`` must be in console order. With a ``purpose``, only channels serving it are
     candidates; a ``pg`` that explicitly names a channel of the wrong kind is refused with a message
-    that says so, rather than silently opening another PG.
+    that says so, rather than silently opening another PG. Raises Refused.
     """
     ordered = sorted(channels, key=lambda c: c.position)
     if not ordered:
         raise Refused("No PG channel is configured for this merchant (PG 설정이 없습니다)")
     wanted = _parse_pg(pg)
+    fallback: Fallback | None = None
     if wanted is not None:
         code, mid = wanted
         named = [c for c in ordered if c.pg_provider == code and (mid is None or c.mid == mid)]
         fitting = [c for c in named if c.serves(purpose)]
+        skipped = tuple(c for c in named if not c.serves(purpose))
         if fitting:
-            return fitting[0]
+            rule = MatchRule.NAMED if mid is not None else MatchRule.FIRST_OF_PG
+            return Resolution(fitting[0], rule, purpose, skipped=tuple(c for c in skipped if c.position < fitting[0].position))
         if named:
             raise Refused(
                 f"pg '{pg}' names a {named[0].pay_type.value} channel, which cannot be used for "
                 f"{purpose.value if purpose else 'this request'}"
             )
+        known_pg = any(c.pg_provider == code for c in ordered)
+        fallback = Fallback.UNKNOWN_MID if known_pg and mid is not None else Fallback.UNKNOWN_PG
     candidates = [c for c in ordered if c.serves(purpose)]
     if not candidates:
         kinds = ", ".join(sorted(t.value for t in _ACCEPTED_PAY_TYPES[purpose])) if purpose else "any"
         raise Refused(f"No PG channel of type {kinds} is configured for this merchant")
     default = next((c for c in ordered if c.is_default), None)
     if default is not None and default.serves(purpose):
-        return default
-    return candidates[0]
+        return Resolution(default, MatchRule.DEFAULT, purpose, fallback)
+    return Resolution(candidates[0], MatchRule.FIRST_FITTING, purpose, fallback)
+
+
+def resolve_channel(channels: list[Channel], pg: str | None, purpose: Purpose | None = None) -> Channel:
+    """The channel :func:`explain_channel` picks. Raises Refused."""
+    return explain_channel(channels, pg, purpose).channel
 
 
 def validate_pg_code(pg: str, field: str = "pg") -> str:

@@ -18,7 +18,8 @@ from paymux.domain.channel import (
     ChannelMode,
     PayType,
     Purpose,
-    resolve_channel,
+    Resolution,
+    explain_channel,
     validate_pg_code,
 )
 from paymux.domain.sealed import Sealed
@@ -284,8 +285,17 @@ async def list_channels(runtime: Runtime, merchant_id: int) -> list[Channel]:
         return await merchant_store.list_channels(connection, merchant_id)
 
 
+async def explain(runtime: Runtime, merchant_id: int, pg: str | None, purpose: Purpose | None = None) -> Resolution:
+    """The one answer to "which channel opens for this ``pg``": the window (``IMP.request_pay``,
+    purpose PAYMENT_WINDOW, or BILLING_WINDOW with ``customer_uid``), the REST API (BILLING_API), the
+    console's "pg 값 확인" and ``paymux channel resolve`` all call this, with the rule that matched.
+    Raises Refused (no channel fits)."""
+    return explain_channel(await list_channels(runtime, merchant_id), pg, purpose)
+
+
 async def resolve(runtime: Runtime, merchant_id: int, pg: str | None, purpose: Purpose | None = None) -> Channel:
-    return resolve_channel(await list_channels(runtime, merchant_id), pg, purpose)
+    """The channel :func:`explain` picks. Raises Refused."""
+    return (await explain(runtime, merchant_id, pg, purpose)).channel
 
 
 def channel_context(runtime: Runtime, channel: Channel) -> ChannelContext:

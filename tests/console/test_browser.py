@@ -67,17 +67,26 @@ def test_pg_settings_of_the_seed_example(page, request: pytest.FixtureRequest, g
 
     # the seed's table: code alone → first in order; code.MID → exactly that one; invalid → the default
     assert resolves_to(page, "html5_inicis") == "html5_inicis.MID-a"
+    assert resolves_to(page, "html5_inicis.MID-b") == ""  # a subscription channel opens no payment window
+    assert "subscription" in page.get_by_test_id("resolve-refused").inner_text()
+    page.get_by_test_id("resolve-purpose").select_option("billing_window")
     assert resolves_to(page, "html5_inicis.MID-b") == "html5_inicis.MID-b"
+    page.get_by_test_id("resolve-purpose").select_option("payment_window")
     assert resolves_to(page, "kakaopay") == "kakaopay.MID-c"
     assert resolves_to(page, "no_such_pg") == "html5_inicis.MID-a"
     assert page.get_by_test_id("resolved-fallback").is_visible()
     screenshot(page, request, "resolver")
 
-    # moving MID-b above MID-a makes it the first html5_inicis match; the default does not move
+    # moving MID-b above MID-a makes it the first html5_inicis match for a billing-key window; the
+    # payment window skips it (a subscription channel opens no payment window); the default does not move
     row(page, "html5_inicis.MID-b").get_by_test_id("move-up").click()
     page.wait_for_url("**/console/channels")
     assert listed_order(page) == ["html5_inicis.MID-b", "html5_inicis.MID-a", "kakaopay.MID-c"]
+    assert resolves_to(page, "html5_inicis") == "html5_inicis.MID-a"
+    assert "html5_inicis.MID-b" in page.get_by_test_id("resolved-skipped").inner_text()
+    page.get_by_test_id("resolve-purpose").select_option("billing_window")
     assert resolves_to(page, "html5_inicis") == "html5_inicis.MID-b"
+    page.get_by_test_id("resolve-purpose").select_option("payment_window")
     assert resolves_to(page, "") == "html5_inicis.MID-a"
     row(page, "kakaopay.MID-c").get_by_test_id("move-up").click()
     page.wait_for_url("**/console/channels")

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from paymux.domain.channel import Channel, ChannelMode, PayType, Purpose, resolve_channel
+from paymux.domain.channel import (
+    Channel,
+    ChannelMode,
+    Fallback,
+    MatchRule,
+    PayType,
+    Purpose,
+    explain_channel,
+    resolve_channel,
+)
 from paymux.domain.errors import Refused
 
 
@@ -76,3 +85,32 @@ def test_absent_pg_with_purpose_prefers_default_then_first_fitting() -> None:
 def test_no_channels_at_all() -> None:
     with pytest.raises(Refused, match="No PG channel"):
         resolve_channel([], "kakaopay")
+
+
+# Issue #14 item 1: a KCP general channel added after a KCP API channel (and the same for NICE).
+KCP_AND_NICE = SEED_CHANNELS + [
+    channel(4, "kcp", "BA001", PayType.API),
+    channel(5, "kcp", "T0000", PayType.GENERAL),
+    channel(6, "nice", "nictest04m", PayType.API),
+    channel(7, "nice", "nictest00m", PayType.GENERAL),
+]
+
+
+@pytest.mark.parametrize(("pg", "window_mid", "api_mid"), [("kcp", "T0000", "BA001"), ("nice", "nictest00m", "nictest04m")])
+def test_code_alone_opens_the_first_channel_that_serves_the_call(pg: str, window_mid: str, api_mid: str) -> None:
+    window = explain_channel(KCP_AND_NICE, pg, Purpose.PAYMENT_WINDOW)
+    assert (window.channel.mid, window.rule) == (window_mid, MatchRule.FIRST_OF_PG)
+    assert [c.mid for c in window.skipped] == [api_mid]  # listed first, but an API channel opens no window
+    api = explain_channel(KCP_AND_NICE, pg, Purpose.BILLING_API)
+    assert (api.channel.mid, api.rule, api.skipped) == (api_mid, MatchRule.FIRST_OF_PG, ())
+
+
+def test_each_rule_is_named() -> None:
+    assert explain_channel(KCP_AND_NICE, "kcp.BA001", Purpose.BILLING_API).rule is MatchRule.NAMED
+    assert explain_channel(KCP_AND_NICE, None, Purpose.PAYMENT_WINDOW).rule is MatchRule.DEFAULT
+    unknown_pg = explain_channel(KCP_AND_NICE, "nosuchpg", Purpose.PAYMENT_WINDOW)
+    assert (unknown_pg.rule, unknown_pg.fallback) == (MatchRule.DEFAULT, Fallback.UNKNOWN_PG)
+    unknown_mid = explain_channel(KCP_AND_NICE, "kcp.NOPE", Purpose.PAYMENT_WINDOW)
+    assert (unknown_mid.channel.mid, unknown_mid.fallback) == ("MID-a", Fallback.UNKNOWN_MID)
+    first_fitting = explain_channel(KCP_AND_NICE, None, Purpose.BILLING_API)
+    assert (first_fitting.channel.mid, first_fitting.rule) == ("BA001", MatchRule.FIRST_FITTING)
