@@ -16,25 +16,20 @@ Sources of the expected answers, by group (cited again where used):
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-import httpx
 import pytest
 
+from tests.clients import shop_steps
 from tests.clients.node import NodeClients, ensure_installed
+from tests.clients.shop_steps import CARD, PERSON, shipping
 from tests.harness import CARD_OK, CARD_REFUSED, GatewayServer, TestMerchant, standard_merchant, unique
 
-CARD = {"card_number": CARD_OK, "expiry": "2030-12", "birth": "820213", "pwd_2digit": "00"}
 MASKED = "536148******1234"
 UNKNOWN_IMP_UID = "imp_000000000000"
-PERSON = {"name": "홍길동", "phone": "010-1234-5678", "birth": "19900115", "gender_digit": "1", "carrier": "SKT"}
-SENDER = {"name": "판매자", "tel": "02-123-4567", "addr": "서울 중구", "postcode": "04524"}
-RECEIVER = {"name": "구매자", "tel": "010-1234-5678", "addr": "부산 해운대구", "postcode": "48058"}
 KST = timezone(timedelta(hours=9))
 # [REF] docs/compat-endpoints.md "Refusals": a Naver Pay / PAYCO call on another PG's payment.
 NOT_NAVER = "네이버페이 결제건이 아닙니다."
@@ -79,38 +74,15 @@ class Calls:
 
 
 def paid_vbank(world: World, amount: int = 22_000) -> dict[str, Any]:
-    """A virtual account paid in the sandbox (a cash payment, which a cash receipt is for)."""
-    issued = world.shop.api("POST", "/vbanks", json={
-        "merchant_uid": unique("vb"), "amount": amount, "vbank_code": "088", "name": "현금 주문",
-        "vbank_due": world.gateway.clock.now() + 86_400, "vbank_holder": "페이먹스",
-    }).expect_ok()
-    return world.shop.api("POST", f"/vbanks/{issued['imp_uid']}/deposit", json={"amount": amount}).expect_ok()
+    return shop_steps.paid_vbank(world.gateway, world.shop, amount)
 
 
-def escrow_card_payment(world: World, amount: int = 30_000) -> dict[str, Any]:
-    """``IMP.request_pay({escrow: true})`` paid by card: the window's own two form posts."""
-    base = world.gateway.base_url
-    param = {"pg": "html5_inicis", "pay_method": "card", "merchant_uid": unique("esc"), "name": "에스크로 주문",
-             "amount": amount, "escrow": True, "buyer_tel": "010-1234-5678"}
-    window = httpx.post(f"{base}/checkout/window", timeout=30, data={
-        "origin": "http://127.0.0.1:1", "user_code": world.shop.user_code, "display": "popup",
-        "param": json.dumps(param, ensure_ascii=False)})
-    ticket = re.search(r'name="ticket" value="([^"]+)"', window.text)
-    assert ticket, window.text[:500]
-    approved = httpx.post(f"{base}/checkout/approve", timeout=30, data={"ticket": ticket.group(1), "card_company": "367", **CARD})
-    rsp = json.loads(re.search(r'id="rsp">(.*?)</script>', approved.text, re.S).group(1))
-    assert (rsp["success"], rsp["status"]) == (True, "paid"), rsp
-    return rsp
+def escrow_card_payment(world: World) -> dict[str, Any]:
+    return shop_steps.escrow_card_payment(world.gateway, world.shop)
 
 
 def certified(world: World) -> str:
-    imp_uid = world.shop.api("POST", "/certifications/otp/request", json=PERSON).expect_ok()["imp_uid"]
-    world.shop.api("POST", f"/certifications/otp/confirm/{imp_uid}", json={"otp": "123456"}).expect_ok()
-    return imp_uid
-
-
-def shipping(company: str = "CJGLS", invoice: str = "123456789012") -> dict[str, Any]:
-    return {"sender": SENDER, "receiver": RECEIVER, "logis": {"company": company, "invoice": invoice, "sent_at": 1_760_000_000}}
+    return shop_steps.certified(world.shop)
 
 
 def today_kst(world: World) -> str:
