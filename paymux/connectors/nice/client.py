@@ -137,9 +137,10 @@ class NiceClient:
         """``GET /v1/payments/{tid}``: the payment object."""
         return await self._get(f"/v1/payments/{quote(tid, safe='')}")
 
-    async def find(self, *, order_id: str) -> NiceAnswer:
-        """``GET /v1/payments/find/{orderId}``: the payment of an order id."""
-        return await self._get(f"/v1/payments/find/{quote(order_id, safe='')}")
+    async def find(self, *, order_id: str, order_date: str) -> NiceAnswer:
+        """``GET /v1/payments/find/{orderId}?orderDate=YYYYMMDD`` (``orderDate`` is required: the order's
+        day in Korean time) [api/status-transaction.md]: the payment of an order id."""
+        return await self._get(f"/v1/payments/find/{quote(order_id, safe='')}?orderDate={quote(order_date)}")
 
     async def regist(self, *, card_plain: str, order_id: str, edi_date: str, buyer_name: str | None = None,
                      buyer_email: str | None = None, buyer_tel: str | None = None) -> NiceAnswer:

@@ -220,8 +220,10 @@ class NiceConnector(Connector):
         client = self.client(context)
         if reference.get("kind") == WINDOW and reference.get("tid"):
             found = await client.payment(tid=reference["tid"])
-        else:
-            found = await client.find(order_id=order_id)
+        else:  # the order was sent today or, just after midnight, yesterday (Korean time)
+            found = await client.find(order_id=order_id, order_date=t.order_date(now))
+            if isinstance(found, NiceError) and found.code == codes.NOT_FOUND:
+                found = await client.find(order_id=order_id, order_date=t.order_date(now - 86_400))
         if isinstance(found, NiceError):
             if found.code in (codes.NOT_FOUND, codes.TID_INVALID, codes.AUTH_NOT_FOUND):
                 return ChargeResult.declined(f"나이스페이에 승인된 결제가 없습니다 (NICE has no approved payment: {found.describe()})")

@@ -45,6 +45,11 @@ def edi_date(unix_seconds: float) -> str:
     return datetime.fromtimestamp(unix_seconds, KST).strftime("%Y-%m-%dT%H:%M:%S.000+0900")
 
 
+def order_date(unix_seconds: float) -> str:
+    """``orderDate`` of a lookup by order id: ``YYYYMMDD`` in Korean time [api/status-transaction.md]."""
+    return datetime.fromtimestamp(unix_seconds, KST).strftime("%Y%m%d")
+
+
 def unix_of(nice_time: str) -> int | None:
     """Unix seconds of a NICE time; None for ``0`` (not happened) or an unreadable value."""
     try:

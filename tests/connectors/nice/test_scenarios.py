@@ -186,7 +186,7 @@ def test_double_approval_and_duplicate_order(nice: NiceEmulator, clock: OffsetCl
 
 def test_wrong_keys_answer_401(nice: NiceEmulator, clock: OffsetClock) -> None:
     bad = replace(M, secret_key="x" * 32)
-    answer = run(lambda http: client(http, nice.base_url, bad).find(order_id="imp_x"))
+    answer = run(lambda http: client(http, nice.base_url, bad).find(order_id="imp_x", order_date="20261201"))
     assert isinstance(answer, NiceError) and answer.status == 401 and answer.code == codes.MID_INVALID
     unauthenticated = nice.http.get(f"{nice.base_url}/v1/payments/find/imp_x")
     assert unauthenticated.status_code == 401 and unauthenticated.json()["resultCode"] == codes.MID_INVALID
@@ -371,6 +371,15 @@ def test_lost_billing_charge_settled_by_find(nice: NiceEmulator, clock: OffsetCl
     assert found.outcome is Outcome.APPROVED and nice.charged(request.order_id) == 9_900
     nothing = run(lambda http: connector(http).inquire(ctx, "imp_never_sent", clock.now(), None))
     assert nothing.outcome is Outcome.DECLINED
+    # the lookup by orderId needs the order's day (orderDate, YYYYMMDD): another day finds nothing
+    from paymux.connectors.nice.transformers import order_date
+
+    api = lambda day: run(lambda http: client(http, nice.base_url, M).find(order_id=request.order_id, order_date=day))  # noqa: E731
+    assert api(order_date(clock.now())).get("status") == "paid"  # type: ignore[union-attr]
+    other_day = api(order_date(clock.now() - 3 * 86_400))
+    assert isinstance(other_day, NiceError) and other_day.code == codes.NOT_FOUND
+    no_day = nice.http.get(f"{nice.base_url}/v1/payments/find/{request.order_id}", headers={"Authorization": _basic()})
+    assert no_day.json()["resultCode"] == codes.FIELD_MISSING
 
 
 def test_keyin_registers_charges_and_expires_a_one_off_bid(nice: NiceEmulator, clock: OffsetClock) -> None:

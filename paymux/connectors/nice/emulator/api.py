@@ -55,7 +55,7 @@ def merchant_of(emu: core.Emulator, request: Request) -> EmulatorMerchant:
 
 async def _params(request: Request) -> dict[str, Any]:
     if request.method == "GET":
-        return {}
+        return dict(request.query_params)
     if not request.headers.get("content-type", "").startswith("application/json"):
         raise core.NiceFail(core.DATA_FORMAT, "Content-Type must be application/json")
     return core.parse_json(await request.body())
@@ -67,7 +67,7 @@ def _route(emu: core.Emulator, merchant: EmulatorMerchant, method: str, path: st
         if method == "POST" and parts[2:] == ["netcancel"]:
             return core.net_cancel(emu, merchant, params)
         if method == "GET" and len(parts) == 4 and parts[2] == "find":
-            return core.find(emu, merchant, parts[3])
+            return core.find(emu, merchant, parts[3], params)
         if method == "GET" and len(parts) == 3:
             return core.lookup(emu, merchant, parts[2])
         if method == "POST" and len(parts) == 3:

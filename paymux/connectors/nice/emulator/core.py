@@ -335,9 +335,12 @@ def lookup(emu: Emulator, merchant: EmulatorMerchant, tid: str) -> Answer:
     return Answer(payment_body(emu, merchant, payment))
 
 
-def find(emu: Emulator, merchant: EmulatorMerchant, order_id: str) -> Answer:
-    """``GET /v1/payments/find/{orderId}``: the order's approved payment, else its latest attempt."""
-    found = [p for p in emu.state.payments.values() if p.client_id == merchant.client_id and p.order_id == order_id]
+def find(emu: Emulator, merchant: EmulatorMerchant, order_id: str, params: dict[str, Any]) -> Answer:
+    """``GET /v1/payments/find/{orderId}?orderDate=YYYYMMDD``: the order's approved payment that day, else
+    its latest attempt that day (``orderDate`` is required) [api/status-transaction.md]."""
+    day = text(params, "orderDate", limit=8)
+    found = [p for p in emu.state.payments.values() if p.client_id == merchant.client_id and p.order_id == order_id
+             and edi_date(p.created_at)[:10].replace("-", "") == day]
     if not found:
         raise NiceFail(codes.NOT_FOUND)
     payment = next((p for p in found if p.approved), found[-1])
