@@ -38,13 +38,13 @@ def registered_jobs() -> list[PeriodicJob]:
     from paymux.services.reconcile import settle_journaled_pg_calls, settle_pending_outcomes
     from paymux.services.schedules import execute_due_schedules
     from paymux.services.vbanks import expire_due_vbanks
-    from paymux.webhooks.delivery import deliver_due_webhooks
+    from paymux.webhooks.delivery import deliver_webhooks_in_background
 
     jobs = [
         PeriodicJob("reconcile unknown outcomes", settle_pending_outcomes, 15),
         PeriodicJob("reconcile unknown cancels", settle_pending_cancellations, 15),
         PeriodicJob("reconcile key and account calls", settle_journaled_pg_calls, 15),
-        PeriodicJob("deliver webhooks", deliver_due_webhooks, 1),
+        PeriodicJob("deliver webhooks", deliver_webhooks_in_background, 1),  # tries run on: a slow receiver holds no round
         PeriodicJob("expire virtual accounts", expire_due_vbanks, 30),
         PeriodicJob("execute schedules", execute_due_schedules, 1),
     ]

@@ -15,11 +15,11 @@ Every POST is recorded in ``webhook_attempts`` for the console's delivery log.
 
 Fairness (issue #11: tarpit ``notice_url``s once delayed other merchants' webhooks by a minute): a
 round takes events round-robin over lanes (``store.webhooks.lease_due_events``) and tries them all
-at once; an endpoint (``scheme://host:port``) gets at most PER_ENDPOINT of a round's tries, the rest
-wait untried; an endpoint that failed CIRCUIT_FAILURES times in a row has its circuit opened
-(``webhook_endpoints``), and its events are rescheduled untried until it closes, then one try
-(half-open) decides. Circuits live in the database, so every instance honours them; the
-per-endpoint limit is per round of one instance.
+at once (the worker does not wait for them: ``deliver_webhooks_in_background``); an endpoint
+(``scheme://host:port``) has at most PER_ENDPOINT tries in flight, the rest wait untried; an
+endpoint that failed CIRCUIT_FAILURES times in a row has its circuit opened (``webhook_endpoints``),
+and its events are rescheduled untried until it closes, then one try (half-open) decides. Circuits live in the database, so every instance honours them; the
+per-endpoint limit is per instance.
 """
 
 from __future__ import annotations
@@ -62,8 +62,8 @@ RETRY_WINDOW_SECONDS = 3 * 24 * 3600
 FIRST_RETRY_SECONDS = 5
 MAX_RETRY_SECONDS = 3600
 BATCH_SIZE = 50  # events per round, all tried at once
-PER_LANE = 10  # events per round from one lane (a merchant's own URL, or its notice_urls)
-PER_ENDPOINT = 4  # tries in flight to one endpoint (scheme://host:port) in a round
+PER_LANE = 16  # events per round from one lane (a merchant's own URL, or its notice_urls)
+PER_ENDPOINT = 8  # tries in flight to one endpoint (scheme://host:port) at once
 CIRCUIT_FAILURES = 5  # failed tries in a row that open an endpoint's circuit
 CIRCUIT_FIRST_SECONDS = 30  # how long it first stays open; doubles each time it opens again
 MAX_NOTICE_URLS = 5  # notice_urls sent per payment (the API and the window refuse more)
@@ -204,21 +204,44 @@ def circuit_after(previous: webhook_store.Circuit | None, failed: int, finished_
     return webhook_store.Circuit(failures, opened, finished_at + pause)
 
 
+@dataclass
+class _InFlight:
+    """The tries this process started and has not finished (rounds that run on in the background)."""
+
+    per_endpoint: Counter[str] = field(default_factory=Counter)
+    events: int = 0
+    rounds: set[asyncio.Task[None]] = field(default_factory=set)
+
+
+_IN_FLIGHT: dict[int, _InFlight] = {}  # by id(runtime): one per process and database
+
+
+def _in_flight(runtime: Runtime) -> _InFlight:
+    return _IN_FLIGHT.setdefault(id(runtime), _InFlight())
+
+
 async def deliver_due_webhooks(
-    runtime: Runtime, *, batch: int = BATCH_SIZE, timeout_seconds: float = REQUEST_TIMEOUT_SECONDS
+    runtime: Runtime, *, batch: int = BATCH_SIZE, timeout_seconds: float = REQUEST_TIMEOUT_SECONDS, wait: bool = True
 ) -> int:
     """Send due events (up to ``batch``, taken round-robin over merchants' lanes) once; return how
-    many were taken.
+    many were handled (tried, paused or given up; not those left for a later round).
 
-    Fair to every receiver: an event whose endpoint has PER_ENDPOINT tries in flight this round waits
-    for a later round untried, so a slow endpoint holds a few slots, never the round; an endpoint
+    Fair to every receiver: an event whose endpoint already has PER_ENDPOINT tries in flight waits
+    for a later round untried, so a slow endpoint holds a few slots, never the queue; an endpoint
     whose circuit is open has its events rescheduled to when it closes, untried. All tries of a
-    round run at once, so a round lasts at most one ``timeout_seconds``.
+    round run at once. With ``wait`` the call returns when they are done (at most one
+    ``timeout_seconds``); without it (the worker, ``deliver_webhooks_in_background``) the round's
+    tries run on in the background and still hold their endpoints' slots, so the next round, a
+    second later, serves every other endpoint while a tarpit keeps its few.
     """
+    flight = _in_flight(runtime)
+    room = batch - flight.events
+    if room <= 0:
+        return 0
     now = runtime.now()
     lease_seconds = int(timeout_seconds * 2) + 60  # outlives the round
     events = await webhook_store.lease_due_events(
-        runtime.database, now=now, lease_seconds=lease_seconds, limit=batch, per_lane=PER_LANE
+        runtime.database, now=now, lease_seconds=lease_seconds, limit=room, per_lane=PER_LANE
     )
     if not events:
         return 0
@@ -226,8 +249,10 @@ async def deliver_due_webhooks(
         settings = await webhook_store.merchant_webhook_settings(connection, {e.merchant_id for e in events})
         targets = {e.id: _targets(e, settings[e.merchant_id].url if e.merchant_id in settings else None) for e in events}
         origins = {event_id: {endpoint_of(url) for url in urls} for event_id, urls in targets.items()}
-        state = _Round(now, await webhook_store.circuits(connection, set().union(*origins.values())))
+        circuits = await webhook_store.circuits(connection, set().union(*origins.values()))
+    state = _Round(now, circuits, Counter(flight.per_endpoint))
     chosen: list[Any] = []
+    handled = len(events)
     for event in events:
         if not targets[event.id]:  # the merchant removed its webhook URL after the event was written
             await webhook_store.finish_delivery(
@@ -237,10 +262,54 @@ async def deliver_due_webhooks(
             await _postpone(runtime, event, closes_at)
         elif state.admits(origins[event.id]):
             chosen.append(event)
-        else:  # its endpoint is busy: back in the queue, untried, for the next round
+        else:  # its endpoint is busy: back in the queue, untried, for a later round
             await webhook_store.finish_delivery(runtime.database, event.id, event.lease_until, [])
+            handled -= 1
     if not chosen:
-        return len(events)
+        return handled
+    for event in chosen:
+        flight.per_endpoint.update(origins[event.id])
+    flight.events += len(chosen)
+    tries = _send_round(runtime, state, chosen, targets, settings, timeout_seconds)
+
+    async def run_and_release() -> None:
+        try:
+            await tries
+        finally:
+            for event in chosen:
+                flight.per_endpoint.subtract(origins[event.id])
+            flight.per_endpoint += Counter()  # drops endpoints at zero
+            flight.events -= len(chosen)
+
+    if wait:
+        await run_and_release()
+    else:
+        task = asyncio.create_task(run_and_release(), name="webhook round")
+        flight.rounds.add(task)
+        task.add_done_callback(flight.rounds.discard)
+    return handled
+
+
+async def deliver_webhooks_in_background(runtime: Runtime) -> int:
+    """The worker's job: one round whose tries run on after it returns (see ``deliver_due_webhooks``).
+
+    When every due event waits for an endpoint busy with this process's tries, it waits (a second
+    at most) for one of its rounds to finish and reports it, so the worker goes again at once: an
+    endpoint's events flow at the speed it answers, PER_ENDPOINT at a time, not one round a second.
+    """
+    handled = await deliver_due_webhooks(runtime, wait=False)
+    rounds = set(_in_flight(runtime).rounds)
+    if handled or not rounds:
+        return handled
+    done, _ = await asyncio.wait(rounds, timeout=1, return_when=asyncio.FIRST_COMPLETED)
+    return len(done)
+
+
+async def _send_round(
+    runtime: Runtime, state: _Round, chosen: list[Any], targets: dict[int, list[str]],
+    settings: dict[int, webhook_store.MerchantHooks], timeout_seconds: float,
+) -> None:
+    """Try every chosen event at once, record each, then every endpoint's circuit."""
     secrets_by_merchant: dict[int, str] = {}
 
     async def secret_of(merchant_id: int) -> str:
@@ -265,7 +334,6 @@ async def deliver_due_webhooks(
         else:
             tried.extend(outcome)
     await _record_circuits(runtime, state, tried)
-    return len(events)
 
 
 def _give_up_at(event: Any) -> int:

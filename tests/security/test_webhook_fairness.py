@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
 from paymux.webhooks.delivery import CIRCUIT_FAILURES, PER_ENDPOINT, deliver_due_webhooks
+from paymux.webhooks.outbox import list_webhook_events
 from tests.harness import GatewayServer, TestMerchant, unique
 from tests.webhooks.conftest import hooked, receiver  # noqa: F401  (fixtures: a live receiver, a shop using it)
 from tests.webhooks.receiver import Receiver, verify
@@ -134,3 +136,34 @@ def test_a_failing_endpoints_circuit_opens_and_its_events_are_not_tried_while_op
     again = events_about(gateway, other_shop, hostile)
     assert sum(e.attempt_count for e in again) == sum(e.attempt_count for e in events) + 1
     assert min(e.next_attempt_at for e in again if e.state == "pending") > gateway.clock.now()
+
+
+def test_the_workers_rounds_go_on_while_a_tarpit_holds_its_tries(
+    gateway: GatewayServer, hooked: HookedShop, other_shop: TestMerchant, receiver: Receiver, tarpits: list[Tarpit]
+) -> None:
+    """The worker's rounds do not wait for their tries: while the tarpits hold their slots (tries
+    that end only at the timeout), the next round serves a healthy merchant and adds no try to
+    them. Order, not time: the healthy webhook is delivered while every tarpit try is unfinished."""
+    hostile = _hostile_payments(other_shop, tarpits, 12)
+
+    def worker_round() -> int:  # as deliver_webhooks_in_background, with a timeout no test outlasts
+        return gateway.call(lambda rt: deliver_due_webhooks(rt, wait=False, timeout_seconds=120))
+
+    worker_round()
+    for tarpit in tarpits:
+        _wait_for(lambda: tarpit.connections == PER_ENDPOINT)
+    healthy = hooked.charge()
+    assert worker_round() >= 1  # the healthy event; the hostile ones wait for their endpoints
+    _wait_for(lambda: bool(receiver.about({healthy["imp_uid"]})))
+    assert verify(hooked.secret, receiver.about({healthy["imp_uid"]})[0])["status"] == "paid"
+    assert [tarpit.connections for tarpit in tarpits] == [PER_ENDPOINT] * TARPITS
+    unfinished = gateway.call(lambda rt: list_webhook_events(rt, other_shop.merchant.id, limit=50))
+    assert all(e.attempt_count == 0 for e in unfinished if e.imp_uid in set(hostile))  # still hanging
+
+
+def _wait_for(condition: Callable[[], bool]) -> None:
+    """Until something happens on another thread (a bound against a hung test, not a timing claim)."""
+    deadline = time.monotonic() + 60
+    while not condition():
+        assert time.monotonic() < deadline, "it never happened"
+        time.sleep(0.02)
