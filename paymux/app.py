@@ -46,6 +46,7 @@ INICIS_EMULATOR_PATH = "/pg-emulator/inicis"
 KAKAOPAY_EMULATOR_PATH = "/pg-emulator/kakaopay"
 MOBILIANS_EMULATOR_PATH = "/pg-emulator/mobilians"
 TOSSPAYMENTS_EMULATOR_PATH = "/pg-emulator/tosspayments"
+NICE_EMULATOR_PATH = "/pg-emulator/nice"
 
 
 def mount_pg_emulators(app: FastAPI, settings: Settings) -> None:
@@ -75,6 +76,12 @@ def mount_pg_emulators(app: FastAPI, settings: Settings) -> None:
     app.mount(TOSSPAYMENTS_EMULATOR_PATH, tosspayments.create_emulator(tosspayments.EmulatorConfig(
         webhook_url=settings.public_url + "/pg/tosspayments/notice").with_paymux_live()))
     log.warning("pg_emulator.serving", pg="tosspayments", url=toss_base, note="PAYMUX_PG_EMULATORS=1: for demos, never for money")
+    from paymux.connectors.nice import emulator as nice
+
+    nice_base = settings.public_url + NICE_EMULATOR_PATH
+    app.mount(NICE_EMULATOR_PATH, nice.create_emulator(nice.EmulatorConfig(
+        base_url=nice_base, hook_url=settings.public_url + "/pg/nice/notice").with_paymux_live()))
+    log.warning("pg_emulator.serving", pg="nice", url=nice_base, note="PAYMUX_PG_EMULATORS=1: for demos, never for money")
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None, runtime: Runtime | None = None) -> FastAPI:

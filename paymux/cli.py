@@ -388,7 +388,8 @@ def user_create(settings: Settings, user_code: str, email: str, password_stdin: 
 
 
 async def seed_demo(runtime: Runtime, emulator_url: str | None = None, kakaopay_url: str | None = None,
-                    mobilians_url: str | None = None, tosspayments_url: str | None = None) -> dict[str, Any]:
+                    mobilians_url: str | None = None, tosspayments_url: str | None = None,
+                    nice_url: str | None = None) -> dict[str, Any]:
     """The demo merchant with fixed sandbox credentials and one test channel of each kind, plus —
     with ``emulator_url`` — a live-protocol KG INICIS channel pointed at paymux's built-in emulator,
     and with ``kakaopay_url`` live-protocol Kakao Pay channels pointed at its Kakao Pay emulator."""
@@ -411,6 +412,8 @@ async def seed_demo(runtime: Runtime, emulator_url: str | None = None, kakaopay_
         await _seed_mobilians_channels(runtime, demo.id, mobilians_url)
     if tosspayments_url:
         await _seed_tosspayments_channels(runtime, demo.id, tosspayments_url)
+    if nice_url:
+        await _seed_nice_channels(runtime, demo.id, nice_url)
     from paymux.services.console_users import create_user
 
     try:
@@ -421,6 +424,29 @@ async def seed_demo(runtime: Runtime, emulator_url: str | None = None, kakaopay_
         "user_code": DEMO_USER_CODE, "imp_key": DEMO_IMP_KEY, "imp_secret": DEMO_IMP_SECRET,
         "console_email": DEMO_CONSOLE_EMAIL, "console_password": DEMO_CONSOLE_PASSWORD,
     }
+
+
+async def _seed_nice_channels(runtime: Runtime, merchant_id: int, emulator_url: str) -> None:
+    """``nice.paymuxnc1m`` (the window, and billing keys by API): NICE Pay's start API, spoken to the
+    emulator paymux serves (its webhooks come back to ``/pg/nice/notice``)."""
+    from paymux.connectors.nice.emulator import PAYMUX_LIVE
+
+    existing = {c.pay_type.value: c for c in await channel_service.list_channels(runtime, merchant_id)
+                if c.pg_provider == "nice" and c.mid == PAYMUX_LIVE.mid}
+    credentials = {"client_id": PAYMUX_LIVE.client_id, "secret_key": PAYMUX_LIVE.secret_key}
+    for pay_type in ("general", "api"):
+        channel = existing.get(pay_type)
+        if channel is not None:  # the port may differ from an earlier run
+            await channel_service.update_channel(
+                runtime, merchant_id, channel.id, mid=channel.mid, pay_type=pay_type, mode="live",
+                label=channel.label, endpoint=emulator_url, allow_private_endpoint=True,
+            )
+            continue
+        await channel_service.add_channel(
+            runtime, merchant_id, pg="nice", mid=PAYMUX_LIVE.mid, pay_type=pay_type, mode="live",
+            label="나이스페이 실연동 프로토콜 (paymux 내장 에뮬레이터)", credentials=credentials,
+            endpoint=emulator_url, allow_private_endpoint=True,
+        )
 
 
 async def _seed_emulated_channel(runtime: Runtime, merchant_id: int, emulator_url: str) -> None:
@@ -518,7 +544,13 @@ async def _seed_tosspayments_channels(runtime: Runtime, merchant_id: int, emulat
 def demo(settings: Settings, host: str, port: int, no_serve: bool) -> None:
     """Seed a demo merchant with sandbox channels and start the gateway, with the KG INICIS emulator
     built in (a channel speaking INICIS's real protocol, offline)."""
-    from paymux.app import INICIS_EMULATOR_PATH, KAKAOPAY_EMULATOR_PATH, MOBILIANS_EMULATOR_PATH, TOSSPAYMENTS_EMULATOR_PATH
+    from paymux.app import (
+        INICIS_EMULATOR_PATH,
+        KAKAOPAY_EMULATOR_PATH,
+        MOBILIANS_EMULATOR_PATH,
+        NICE_EMULATOR_PATH,
+        TOSSPAYMENTS_EMULATOR_PATH,
+    )
 
     upgrade_to_head(settings.database_url)
     public_url = os.environ.setdefault("PAYMUX_PUBLIC_URL", f"http://{host}:{port}")
@@ -526,7 +558,8 @@ def demo(settings: Settings, host: str, port: int, no_serve: bool) -> None:
     credentials = _run(settings, lambda runtime: seed_demo(runtime, public_url.rstrip("/") + INICIS_EMULATOR_PATH,
                                                            public_url.rstrip("/") + KAKAOPAY_EMULATOR_PATH,
                                                            public_url.rstrip("/") + MOBILIANS_EMULATOR_PATH,
-                                                           public_url.rstrip("/") + TOSSPAYMENTS_EMULATOR_PATH))
+                                                           public_url.rstrip("/") + TOSSPAYMENTS_EMULATOR_PATH,
+                                                           public_url.rstrip("/") + NICE_EMULATOR_PATH))
     click.echo("")
     click.echo("Demo merchant (sandbox test channels, and one channel speaking INICIS's protocol to the built-in emulator):")
     click.echo(f"  user code : {credentials['user_code']}")
@@ -540,6 +573,8 @@ def demo(settings: Settings, host: str, port: int, no_serve: bool) -> None:
                f"{public_url}{MOBILIANS_EMULATOR_PATH}")
     click.echo(f"Toss Payments emulator (core API v1, pg 'tosspayments.paymuxlive', window, billing, key-in): "
                f"{public_url}{TOSSPAYMENTS_EMULATOR_PATH}")
+    click.echo(f"NICE Pay emulator (start API, pg 'nice.paymuxnc1m', window, billing keys, key-in, vbank webhook): "
+               f"{public_url}{NICE_EMULATOR_PATH}")
     click.echo("")
     click.echo(f"Console: http://{host}:{port}/console")
     click.echo(f"  email   : {credentials['console_email']}")
@@ -646,6 +681,32 @@ def pg_emulator_tosspayments(host: str, port: int, latency_ms: int, slow_reply_s
     click.echo(f"  API: http://{host}:{port}/v1/payments/confirm … ; SDK stand-in: http://{host}:{port}/js/v1/payment")
     click.echo(f"  ledger: http://{host}:{port}/_emulator/transactions")
     uvicorn.run(create_emulator(config.with_paymux_live()), host=host, port=port, log_level="info")
+
+
+@pg_emulator.command("nice")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8704, show_default=True, type=int)
+@click.option("--latency-ms", default=0, show_default=True, type=int, help="added to every API call")
+@click.option("--slow-reply-seconds", default=15.0, show_default=True, type=float,
+              help='how long a "timeout" card (ending 0119) holds its (already committed) approval reply')
+@click.option("--hook-url", default=None, help="where webhooks (approvals, virtual accounts, cancels) are POSTed")
+@click.option("--base-url", default=None, help="the public URL the JS SDK posts the window to (default: the request's)")
+def pg_emulator_nice(host: str, port: int, latency_ms: int, slow_reply_seconds: float, hook_url: str | None,
+                     base_url: str | None) -> None:
+    """NICE Pay: the start API (approve, cancel, net cancel, lookups, billing keys), the JS SDK and its
+    window, and webhooks (see paymux.connectors.nice.emulator)."""
+    import uvicorn
+
+    from paymux.connectors.nice.emulator import MANUAL_SAMPLE, PAYMUX_LIVE, EmulatorConfig, create_emulator
+
+    config = EmulatorConfig(latency_ms=latency_ms, slow_reply_seconds=slow_reply_seconds, hook_url=hook_url,
+                            base_url=base_url).with_paymux_live()
+    click.echo(f"NICE Pay emulator on http://{host}:{port}")
+    click.echo(f"  client keys: {MANUAL_SAMPLE.client_id} (the manual's sample; secret {MANUAL_SAMPLE.secret_key}), "
+               f"{PAYMUX_LIVE.client_id} (made up, valid only here; secret {PAYMUX_LIVE.secret_key})")
+    click.echo(f"  API: http://{host}:{port}/v1/payments/…, /v1/subscribe/… (Basic auth); JS SDK: http://{host}:{port}/v1/js/")
+    click.echo(f"  ledger: http://{host}:{port}/_emulator/transactions")
+    uvicorn.run(create_emulator(config), host=host, port=port, log_level="info")
 
 
 if __name__ == "__main__":  # pragma: no cover
