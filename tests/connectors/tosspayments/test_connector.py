@@ -94,6 +94,17 @@ def test_a_card_payment_is_confirmed_with_the_amount_and_order_of_the_window(tos
                                                                         confirm_key(approval.pg_tid))]
 
 
+def test_a_transfer_and_a_phone_payment_are_confirmed_with_their_method(toss: TossEmulator) -> None:
+    transfer = start(7000, pay_method="trans")
+    outcome = finish(toss, transfer, through_window(toss, transfer, choice="81"))
+    assert outcome.result.approval is not None
+    assert (outcome.result.approval.bank_code, outcome.result.approval.bank_name) == ("081", "하나은행")
+    phone = start(3000, pay_method="phone")
+    assert finish(toss, phone, through_window(toss, phone)).result.outcome is Outcome.APPROVED
+    assert [(p["method"], p["status"]) for p in toss.payments_for(transfer.request.order_id) + toss.payments_for(phone.request.order_id)] \
+        == [("계좌이체", "DONE"), ("휴대폰", "DONE")]
+
+
 @pytest.mark.parametrize(("choice", "code"), [("REJECT", "REJECT_CARD_COMPANY"), ("LIMIT", "EXCEED_MAX_AMOUNT")])
 def test_a_card_the_issuer_refuses_is_declined_with_tosss_code(toss: TossEmulator, choice: str, code: str) -> None:
     window = start(5000)
