@@ -102,7 +102,7 @@ async def cancel_payment(body: CancelBody, runtime: RuntimeDep, merchant: Mercha
         imp_uid=body.imp_uid,
         merchant_uid=body.merchant_uid,
         amount=body.amount,
-        tax_free=body.tax_free or 0,
+        tax_free=body.tax_free,
         checksum=body.checksum,
         reason=body.reason or "",
         refund_holder=body.refund_holder,

@@ -96,7 +96,7 @@ async def payment_cancel(imp_uid: str, console: SignedIn) -> Response:
     if values["amount"] and not values["amount"].isdigit():
         return await _detail(console, merchant, imp_uid, 400, values=values, errors={"amount": console.t("payment.bad_amount")})
     request = CancelRequest(
-        imp_uid=imp_uid, merchant_uid=None, amount=int(values["amount"]) if values["amount"] else None, tax_free=0,
+        imp_uid=imp_uid, merchant_uid=None, amount=int(values["amount"]) if values["amount"] else None, tax_free=None,
         checksum=None, reason=values["reason"][:500] or "console",
         refund_holder=values["refund_holder"] or None, refund_bank=values["refund_bank"] or None,
         refund_account=values["refund_account"] or None,

@@ -233,6 +233,34 @@ class Payment:
             )
         return to_cancel
 
+    def cancel_tax_free(self, to_cancel: int, tax_free: int | None, reserved: int = 0, reserved_tax_free: int = 0) -> int:
+        """The tax-free part (KRW) of a cancel of ``to_cancel`` that ``plan_cancel`` accepted.
+
+        A cancel refunds its taxable part (``to_cancel`` − tax-free, VAT included) out of the taxable
+        part left, so it never returns more taxable amount — and so more VAT — than was paid, and the
+        cancel that empties the balance refunds exactly the tax-free part left: ``tax_free`` absent
+        (None) means that part, any other value is refused. Raises Refused (docs/money.md).
+        """
+        remaining = self.cancellable_amount - reserved
+        remaining_tax_free = self.cancellable_tax_free - reserved_tax_free
+        if to_cancel == remaining:
+            if tax_free is None or tax_free == remaining_tax_free:
+                return remaining_tax_free
+            raise Refused(
+                f"tax_free {tax_free}: the cancel of the whole balance {remaining} of payment {self.imp_uid} refunds "
+                f"the tax-free part left, {remaining_tax_free} (give tax_free {remaining_tax_free} or leave it out; "
+                "면세금액 취소가능잔액과 일치해야 합니다)"
+            )
+        tax_free = tax_free or 0
+        taxable_left = remaining - remaining_tax_free
+        if to_cancel - tax_free > taxable_left:
+            raise Refused(
+                f"tax_free {tax_free}: cancelling {to_cancel} would refund {to_cancel - tax_free} taxable (VAT included) "
+                f"but {taxable_left} taxable is left of payment {self.imp_uid}; tax_free must be at least "
+                f"{to_cancel - taxable_left} (과세금액 취소가능잔액을 초과하였습니다)"
+            )
+        return tax_free
+
     def record_cancellation(self, cancellation: Cancellation) -> None:
         """Apply a cancellation the PG confirmed. Fully cancelled → ``cancelled``."""
         self.cancel_amount += cancellation.amount

@@ -40,12 +40,13 @@ CANCEL_PENDING = (
 
 @dataclass(frozen=True)
 class CancelRequest:
-    """``POST /payments/cancel``: amounts in KRW; ``amount`` None = the whole balance."""
+    """``POST /payments/cancel``: amounts in KRW; ``amount`` None = the whole balance; ``tax_free``
+    None = none, or all that is left when the cancel empties the balance (``Payment.cancel_tax_free``)."""
 
     imp_uid: str | None
     merchant_uid: str | None
     amount: int | None
-    tax_free: int
+    tax_free: int | None
     checksum: int | None
     reason: str
     refund_holder: str | None = None
@@ -83,7 +84,8 @@ async def _reserve(runtime: Runtime, merchant: Merchant, request: CancelRequest)
         payment = await _locked_payment(connection, merchant.id, request)
         reserved = await payment_store.reserved_cancel_amount(connection, payment.imp_uid)
         reserved_tax_free = await payment_store.reserved_cancel_tax_free(connection, payment.imp_uid)
-        amount = payment.plan_cancel(request.amount, request.tax_free, request.checksum, reserved, reserved_tax_free)
+        amount = payment.plan_cancel(request.amount, request.tax_free or 0, request.checksum, reserved, reserved_tax_free)
+        tax_free = payment.cancel_tax_free(amount, request.tax_free, reserved, reserved_tax_free)
         if payment.pay_method == "vbank":
             _check_refund_account(request)
         channel = (
@@ -94,7 +96,7 @@ async def _reserve(runtime: Runtime, merchant: Merchant, request: CancelRequest)
             raise Refused(f"the PG channel of payment {payment.imp_uid} was removed; cancel it at the PG")
         cancellation = Cancellation(
             cancellation_id=ids.new_cancellation_id(), imp_uid=payment.imp_uid, pg_tid="", amount=amount,
-            tax_free=request.tax_free, reason=request.reason, cancelled_at=now,
+            tax_free=tax_free, reason=request.reason, cancelled_at=now,
             refund_holder=request.refund_holder, refund_bank=request.refund_bank, refund_account=request.refund_account,
         )
         await payment_store.insert_cancellation(connection, cancellation, pending=True)

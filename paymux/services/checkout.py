@@ -213,6 +213,12 @@ def quota_choices(request: PayRequest) -> list[int]:
     return list(range(2, MAX_INSTALLMENT_MONTHS + 1))
 
 
+def charges(payment: Payment, issues_billing_key: bool) -> bool:
+    """Whether the window charges: every payment window, and a billing-key window whose PG charges
+    in the same approval (Kakao Pay with an amount). A ``/payments/prepare``d amount binds these."""
+    return not issues_billing_key or payment.amount > 0
+
+
 def _new_payment(runtime: Runtime, merchant: Merchant, channel: Channel, request: PayRequest, display: DisplayMode,
                  user_agent: str | None) -> Payment:
     now = runtime.now()
@@ -255,12 +261,12 @@ async def open_window(
     if connector.requires_buyer_tel and not request.buyer_tel:
         raise InvalidParameter("buyer_tel", f"is required by {connector.display_name} (구매자 연락처는 필수입니다)")
     channel_service.require_credentials(runtime, channel)
-    if not request.issues_billing_key:
-        await check_prepared_amount(runtime, merchant.id, request.merchant_uid, request.amount)
+    payment = _new_payment(runtime, merchant, channel, request, display, user_agent)
+    if charges(payment, request.issues_billing_key):
+        await check_prepared_amount(runtime, merchant.id, request.merchant_uid, payment.amount)
     async with runtime.database.reading() as connection:
         if await claim_store.order_is_claimed(connection, merchant.id, request.merchant_uid):
             raise OrderClaimed(ALREADY_PAID.format(uid=request.merchant_uid))
-    payment = _new_payment(runtime, merchant, channel, request, display, user_agent)
     async with runtime.database.autocommit() as connection:
         await payment_store.insert_payment(connection, payment)
     ticket = WindowTicket(merchant.id, payment.imp_uid, dict(param), display, origin, now)  # type: ignore[call-overload]
@@ -377,7 +383,7 @@ async def _approve(runtime: Runtime, window: OpenWindow, payment: Payment, form:
     payment.card_quota = _installments(window, form)
     if window.screen is Screen.VBANK:
         return await _issue_vbank(runtime, window, payment, authentication)
-    if not window.issues_billing_key:
+    if charges(payment, window.issues_billing_key):
         try:
             await check_prepared_amount(runtime, payment.merchant_id, payment.merchant_uid, payment.amount)
         except Refused as refusal:

@@ -42,6 +42,7 @@ from paymux.services.checkout import (
     USER_CANCELLED,
     OpenWindow,
     WindowTicket,
+    charges,
     fail_open,
     quota_choices,
     reopen,
@@ -143,7 +144,7 @@ async def finish(runtime: Runtime, ticket_text: str, returned: Mapping[str, str]
                         close_url=f"{base}/checkout/pg/close?ticket={ticket_text}")
     try:
         reference = connector.window_reference(context, start, returned)
-        if not window.issues_billing_key:
+        if charges(payment, window.issues_billing_key):
             await check_prepared_amount(runtime, payment.merchant_id, payment.merchant_uid, payment.amount)
         await record_attempt(runtime, payment, row_exists=True, pg_reference=reference)
     except OrderClaimed:  # authenticated at the PG but never approved: nothing was charged

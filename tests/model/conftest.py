@@ -1,0 +1,37 @@
+"""A paymux of its own for the model-based test, one per database backend.
+
+The machine moves the server's clock forward (schedules come due, virtual accounts expire, lost
+answers pass their grace period) and never back, so it does not share the session's server: other
+tests reset the shared clock and would see the model's future."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from tests.conftest import BACKENDS
+from tests.harness import GatewayServer
+from tests.postgres import create_database, drop_database, find_postgres
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def model_gateway(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[GatewayServer]:
+    backend = request.param
+    data_dir = tmp_path_factory.mktemp(f"paymux-model-{backend}")
+    if backend == "sqlite":
+        server = GatewayServer(backend, f"sqlite:///{data_dir / 'paymux.db'}", data_dir).start()
+        yield server
+        server.stop()
+        return
+    postgres = find_postgres()
+    if postgres is None:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL is required in CI but none is reachable or startable")
+        pytest.skip("no PostgreSQL could be started (no server binaries) or reached")
+    url = create_database(postgres)
+    server = GatewayServer(backend, url, data_dir).start()
+    yield server
+    server.stop()
+    drop_database(postgres, url)
