@@ -41,6 +41,7 @@ $(VENV)/.proof-installed: pyproject.toml $(INSTALLED)
 
 proof: $(VENV)/.proof-installed
 	bash bench/fuzz_openapi.sh
+	PAYMUX_MODEL_EXAMPLES=60 PAYMUX_MODEL_STEPS=40 PAYMUX_MODEL_SHRINK=1 $(BIN)/python -m pytest tests/model/test_model.py -q -p no:cacheprovider
 
 clean:
 	rm -rf $(VENV) .paymux test-output
