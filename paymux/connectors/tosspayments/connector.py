@@ -51,7 +51,7 @@ from paymux.connectors.base import (
     WindowOutcome,
     WindowStart,
 )
-from paymux.connectors.http import PgHttp
+from paymux.connectors.http import PgHttp, PgTransportError
 from paymux.connectors.tosspayments import codes
 from paymux.connectors.tosspayments import transformers as t
 from paymux.connectors.tosspayments.client import PRODUCTION_BASE, PRODUCTION_SDK, TossError, TossKeys, TossPaymentsClient
@@ -351,7 +351,10 @@ class TossPaymentsConnector(Connector):
     async def confirm_notice(self, context: ChannelContext, notice: PgNotice) -> PgNotice:
         """The payment as Toss reports it (with the channel's own secret key, so it is this merchant's):
         ``DONE``, the same ``secret`` as the webhook's; its ``paymentKey``, amount and the channel's mId."""
-        found = await self.client(context).payment_by_order(notice.order_id)
+        try:
+            found = await self.client(context).payment_by_order(notice.order_id)
+        except PgTransportError:  # answered with a failure: Toss resends the callback later [TOSS-HOOK]
+            raise InvalidNotice("Toss could not be asked about this deposit now; it will resend the callback") from None
         if isinstance(found, TossError):
             raise InvalidNotice(f"Toss does not confirm this deposit: {found.describe()}")
         if t.text(found, "status") != codes.DONE or not _same(t.text(found, "secret"), notice.secret):

@@ -349,6 +349,10 @@ def test_a_virtual_account_waits_for_its_deposit_and_the_deposit_callback_is_con
     notice = run(lambda c: c.confirm_notice(context(toss.base_url), c.parse_notice({k: str(v) for k, v in callback.items()})))
     assert (notice.order_id, notice.pg_tid, notice.amount, notice.mid) == (
         window.request.order_id, outcome.vbank.pg_tid, 25000, "paymuxlive")
+    toss.control("outage", on=True)  # Toss cannot be asked: refused for now (Toss resends until HTTP 200)
+    with pytest.raises(InvalidNotice, match="resend"):
+        run(lambda c: c.confirm_notice(context(toss.base_url), c.parse_notice({k: str(v) for k, v in callback.items()})))
+    toss.control("outage", on=False)
     forged = {k: str(v) for k, v in callback.items()} | {"secret": "ps_forged"}
     with pytest.raises(InvalidNotice):
         run(lambda c: c.confirm_notice(context(toss.base_url), c.parse_notice(forged)))
