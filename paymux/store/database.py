@@ -5,11 +5,14 @@ database lock instead of deadlocking when a reader upgrades; on PostgreSQL rows 
 ``SELECT … FOR UPDATE`` where a use case needs it. Concurrency is settled here, never by in-process
 locks, so N instances behave like one.
 
-SQLite admits one writer at a time whatever we do, so a process writes through one dedicated
-connection: writers wait their turn in the pool's FIFO queue and each gets the lock at once, instead
-of 20 pooled connections polling the lock from SQLite's busy handler, whose growing sleeps gave a
-1.3-second p99 at 16 concurrent charges (issue #15). Reads go through a pool of their own and run
-in parallel with the writer (WAL). ``busy_timeout`` still settles several processes on one file.
+SQLite admits one writer at a time whatever we do, so a process runs its write transactions
+through one dedicated connection: they wait their turn in the pool's FIFO queue and each gets the
+lock at once, instead of 20 pooled connections polling the lock from SQLite's busy handler, whose
+growing sleeps gave a 1.3-second p99 at 16 concurrent charges (issue #15). Reads go through a pool
+of their own and run in parallel with the writer (WAL); so does the charge's journaled claim, one
+INSERT in autocommit that holds the lock only while SQLite runs it (holding the writer connection
+across the context read before it halved charge throughput on a busy machine). ``busy_timeout``
+still settles those and several processes on one file.
 The WAL is synced at checkpoints, not at every commit (``synchronous=NORMAL``, SQLite's
 recommendation for WAL): a committed transaction survives a crash of paymux, and can be lost only
 if the machine itself loses power before the next checkpoint.
@@ -94,7 +97,7 @@ class Database:
                 self.write_engine = create_async_engine(url, pool_size=1, max_overflow=0, pool_timeout=pool_timeout,
                                                         hide_parameters=True)
                 _install_sqlite_transactions(self.write_engine)
-            self.attempt_engine = self.write_engine
+            self.attempt_engine = self.engine  # see recording_attempt
         else:
             self.engine = create_async_engine(url, pool_size=pool_size, max_overflow=0, pool_timeout=pool_timeout,
                                               hide_parameters=True)
@@ -149,8 +152,8 @@ class Database:
         Safe because the attempt is never the last word: the outcome is committed synchronously
         afterwards, and PostgreSQL's WAL is flushed in order, so every acknowledged payment is
         durable together with its attempt. An attempt can be lost only if PostgreSQL itself
-        crashes before that, and then the caller was never answered. On SQLite this is the
-        ordinary autocommit connection.
+        crashes before that, and then the caller was never answered. On SQLite this is a
+        reading connection in autocommit: its single INSERT takes the write lock only while it runs.
         """
         async with self._autocommit(self.attempt_engine) as connection:
             yield connection
