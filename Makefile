@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test serve bench proof clean
+.PHONY: demo test serve bench bench-growth proof clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,9 +29,16 @@ test: $(INSTALLED)
 	sh scripts/ensure-npm-clients.sh
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: $(INSTALLED)
+bench: $(INSTALLED) bench-growth
 	$(BIN)/python bench/charge_and_lookup.py
 	$(BIN)/python bench/live_inicis.py
+
+# From empty, never-analyzed databases up to GROWTH_TOTAL payments (200000: about half an hour on
+# two cores); `make bench-growth GROWTH_TOTAL=20000` for a quick look.
+GROWTH_TOTAL ?= 200000
+bench-growth: $(INSTALLED)
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python bench/growth.py --total $(GROWTH_TOTAL)
 
 # schemathesis with every check against /openapi.json of a running `paymux demo`, bounded in time
 # (PROOF_SECONDS, 240 by default): no server error, no answer that contradicts the schema.

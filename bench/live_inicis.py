@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 from bench.loadgen import Result, build_request, run  # noqa: E402
 from paymux.connectors.inicis.emulator import PAYMUX_LIVE_KEYS  # noqa: E402
 from tests.harness import free_port, wait_until_healthy  # noqa: E402
-from tests.postgres import create_database, drop_database, find_postgres  # noqa: E402
+from tests.postgres import create_database, drop_database, bench_postgres  # noqa: E402
 
 CARD = {"card_number": "5361-4812-3456-1234", "expiry": "2030-12", "birth": "820213",
         "customer_name": "홍길동", "customer_email": "bench@example.com", "customer_tel": "010-1234-5678"}
@@ -106,7 +106,7 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=int, default=200)
     options = parser.parse_args()
 
-    postgres = find_postgres()
+    postgres = bench_postgres()
     if postgres is None:
         raise SystemExit("no PostgreSQL reachable")
     database_url = create_database(postgres)
