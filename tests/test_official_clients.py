@@ -166,7 +166,7 @@ def test_iamport_prepared_order_is_paid_only_its_amount(iamport: Iamport) -> Non
     customer_uid, merchant_uid = unique("cust"), unique("order")
     iamport.customer_create(customer_uid=customer_uid, **CARD)
 
-    assert iamport.prepare(merchant_uid, 20_000) == {"merchant_uid": merchant_uid, "amount": 20_000}
+    assert iamport.prepare(merchant_uid, 20_000) == {"merchant_uid": merchant_uid, "amount": 20_000, "currency": "KRW"}
     assert iamport.prepare_validate(merchant_uid, 20_000)
     assert not iamport.prepare_validate(merchant_uid, 100)
 
@@ -367,7 +367,7 @@ def test_iamporter_prepared_order_is_paid_only_its_amount(iamporter: Iamporter) 
     prepared = iamporter._process_response(
         Payments(**iamporter._api_kwargs)._post("/prepare", merchant_uid=merchant_uid, amount=30_000)
     )
-    assert prepared == {"merchant_uid": merchant_uid, "amount": 30_000}
+    assert prepared == {"merchant_uid": merchant_uid, "amount": 30_000, "currency": "KRW"}
 
     card = {"card_number": CARD_OK, "expiry": "2030-12", "birth": "820213", "pwd_2digit": "00"}
     with pytest.raises(ImpApiError) as tampered:
@@ -510,7 +510,7 @@ def test_iamport_calls_every_public_method(gateway: GatewayServer, shop: TestMer
         use("find_by_status")("paid")
 
     prepared = unique("prep")
-    assert use("prepare")(prepared, 6_000) == {"merchant_uid": prepared, "amount": 6_000}
+    assert use("prepare")(prepared, 6_000) == {"merchant_uid": prepared, "amount": 6_000, "currency": "KRW"}
     assert use("prepare_validate")(prepared, 6_000) and not iamport.prepare_validate(prepared, 6_001)
 
     assert use("cancel_by_imp_uid")(paid["imp_uid"], "부분", amount=1_000)["cancel_amount"] == 1_000

@@ -112,22 +112,27 @@ async def cancel_payment(body: CancelBody, runtime: RuntimeDep, merchant: Mercha
     return ok(payment_view(await cancel_service.cancel_payment(runtime, merchant, request)))
 
 
+def prepared_view(merchant_uid: str, amount: int) -> dict[str, object]:
+    """i'mport's PaymentPrepareAnnotation (PortOne V1 reference): ``{merchant_uid, amount, currency}``."""
+    return {"merchant_uid": merchant_uid, "amount": amount, "currency": "KRW"}
+
+
 @router.post("/payments/prepare", summary="Register the amount an order must be paid")
 async def prepare(body: PrepareBody, runtime: RuntimeDep, merchant: MerchantDep) -> EnvelopeResponse:
     await payment_service.prepare(runtime, merchant, body.merchant_uid, body.amount)
-    return ok({"merchant_uid": body.merchant_uid, "amount": body.amount})
+    return ok(prepared_view(body.merchant_uid, body.amount))
 
 
 @router.put("/payments/prepare", summary="Change the prepared amount of an order")
 async def update_prepared(body: PrepareBody, runtime: RuntimeDep, merchant: MerchantDep) -> EnvelopeResponse:
     await payment_service.update_prepared(runtime, merchant, body.merchant_uid, body.amount)
-    return ok({"merchant_uid": body.merchant_uid, "amount": body.amount})
+    return ok(prepared_view(body.merchant_uid, body.amount))
 
 
 @router.get("/payments/prepare/{merchant_uid}", summary="The prepared amount of an order")
 async def get_prepared(merchant_uid: UidPath, runtime: RuntimeDep, merchant: MerchantDep) -> EnvelopeResponse:
     amount = await payment_service.get_prepared(runtime, merchant, merchant_uid)
-    return ok({"merchant_uid": merchant_uid, "amount": amount})
+    return ok(prepared_view(merchant_uid, amount))
 
 
 @router.get("/payments/{imp_uid}", summary="One payment")

@@ -115,6 +115,10 @@ def schedule_view(schedule: Schedule) -> dict[str, object]:
         "schedule_status": schedule.schedule_status.value,
         "payment_status": schedule.payment_status,
         "fail_reason": schedule.fail_reason,
+        # i'mport's ScheduleResultAnnotation (PortOne V1 reference): KRW; no buyer id or promotion.
+        "currency": "KRW",
+        "customer_id": None,
+        "promotion_id": None,
     }
 
 

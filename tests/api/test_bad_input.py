@@ -460,6 +460,7 @@ def test_korean_ids_work_end_to_end(shop: TestMerchant) -> None:
     assert succeeded(shop.api("POST", "/payments/prepare", data={"merchant_uid": merchant_uid, "amount": "5000"})) == {
         "merchant_uid": merchant_uid,
         "amount": 5000,
+        "currency": "KRW",
     }
     assert succeeded(shop.api("GET", f"/payments/prepare/{quote(merchant_uid)}"))["amount"] == 5000
     paid = succeeded(shop.again(customer_uid, merchant_uid, 5000, name="한글 상품명 🎁"))

@@ -108,7 +108,7 @@ def test_cancel_of_a_failed_payment_is_refused(shop: TestMerchant) -> None:
 def test_prepare_guards_the_amount(shop: TestMerchant, customer: str) -> None:
     order = unique("order")
     assert shop.api("POST", "/payments/prepare", json={"merchant_uid": order, "amount": 5_000}).expect_ok() == {
-        "merchant_uid": order, "amount": 5_000,
+        "merchant_uid": order, "amount": 5_000, "currency": "KRW",
     }
     assert shop.api("GET", f"/payments/prepare/{order}").expect_ok()["amount"] == 5_000
     duplicate = shop.api("POST", "/payments/prepare", json={"merchant_uid": order, "amount": 6_000})

@@ -167,6 +167,7 @@ def test_iamport_rest_client_nodejs_calls_every_method(world: World) -> None:
 
     # Prepared amount [REF].
     prepared = unique("prep")
+    # [PKG] its Prepare class copies merchant_uid and amount only (i'mport also sends currency).
     assert rc_ok(rc("Prepare.postAmount", {"merchant_uid": prepared, "amount": 7_000})) == {"merchant_uid": prepared, "amount": 7_000}
     assert rc_ok(rc("Prepare.getAmount", {"merchant_uid": prepared}))["amount"] == 7_000
 
@@ -306,7 +307,7 @@ def test_iamport_npm_calls_every_method(world: World) -> None:
 
     # Prepared amount [REF].
     prepared = unique("prep")
-    assert ia_ok(ia("payment.prepare", {"merchant_uid": prepared, "amount": 8_000})) == {"merchant_uid": prepared, "amount": 8_000}
+    assert ia_ok(ia("payment.prepare", {"merchant_uid": prepared, "amount": 8_000})) == {"merchant_uid": prepared, "amount": 8_000, "currency": "KRW"}
     assert ia_ok(ia("payment.getPrepare", {"merchant_uid": prepared}))["amount"] == 8_000
 
     # Cancel with amount 0 = in full (the package README's example sends it); again → [MSG] code 1.
@@ -412,7 +413,7 @@ def test_iamporter_npm_calls_every_method(world: World) -> None:
     ip_refused(ip("cancel", {"imp_uid": paid["imp_uid"]}), 200, "이미 전액취소된 주문입니다.")
 
     prepared = unique("prep")
-    assert ip_ok(ip("createPreparedPayment", {"merchant_uid": prepared, "amount": 5_500})) == {"merchant_uid": prepared, "amount": 5_500}
+    assert ip_ok(ip("createPreparedPayment", {"merchant_uid": prepared, "amount": 5_500})) == {"merchant_uid": prepared, "amount": 5_500, "currency": "KRW"}
     assert ip_ok(ip("getPreparedPayment", prepared))["amount"] == 5_500
 
     assert ip_ok(ip("deleteSubscription", customer_uid))["customer_uid"] == customer_uid

@@ -30,13 +30,9 @@ GAPS: dict[str, dict[str, str]] = {
         "sandbox": "newer PortOne field (test-channel flag); not yet in paymux's contract",
         "customer_id": "newer PortOne field (buyer id of the key); paymux does not store it",
     },
-    "PaymentPrepareAnnotation": {"currency": "the prepare route answers {merchant_uid, amount} only"},
     "ScheduleResultAnnotation": {
-        "currency": "schedules are KRW only; not in the schedule view yet",
         "pg_provider": "the schedule view does not name the billing key's channel yet",
         "pg_id": "the schedule view does not name the billing key's channel yet",
-        "customer_id": "not stored (see CustomerAnnotation)",
-        "promotion_id": "PortOne promotions; paymux has none",
     },
 }
 
