@@ -45,6 +45,7 @@ def cancellation_view(cancellation: Cancellation, payment: Payment | None = None
 def payment_view(payment: Payment) -> dict[str, Any]:
     view = {name: getattr(payment, name) for name in _PAYMENT_FIELDS}
     view.update(dict.fromkeys(_CARD_ISSUER_FIELDS))
+    view["promotion"] = None  # i'mport's PaymentAnnotation: the PortOne promotion applied; paymux has none
     view["status"] = payment.status.value
     view["cancel_history"] = [cancellation_view(c, payment) for c in payment.cancel_history]
     view["cancel_receipt_urls"] = [entry["receipt_url"] for entry in view["cancel_history"]]
@@ -52,7 +53,9 @@ def payment_view(payment: Payment) -> dict[str, Any]:
 
 
 def customer_view(customer: Customer) -> dict[str, Any]:
-    return {**{name: getattr(customer, name) for name in _CUSTOMER_FIELDS}, **dict.fromkeys(_CARD_ISSUER_FIELDS)}
+    # customer_id (i'mport's CustomerAnnotation: the buyer's id given with the key) is not kept: null.
+    return {**{name: getattr(customer, name) for name in _CUSTOMER_FIELDS}, **dict.fromkeys(_CARD_ISSUER_FIELDS),
+            "customer_id": None}
 
 
 def paged(total: int, items: list[dict[str, Any]], page_number: int, limit: int) -> dict[str, Any]:

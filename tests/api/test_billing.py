@@ -227,6 +227,7 @@ PAYMENT_FIELD_TYPES: dict[str, tuple[type, ...]] = {
         (str, type(None)),
     ),
     "card_type": (int, type(None)),
+    "promotion": (type(None),),
 }
 
 

@@ -24,11 +24,9 @@ GAPS: dict[str, dict[str, str]] = {
     "PaymentAnnotation": {
         "sandbox": "newer PortOne field (test-channel flag); not yet in paymux's contract",
         "deposit_history": "newer PortOne field (virtual-account deposits); paymux records one deposit, not a history",
-        "promotion": "PortOne promotions; paymux has none (would be null)",
     },
     "CustomerAnnotation": {
         "sandbox": "newer PortOne field (test-channel flag); not yet in paymux's contract",
-        "customer_id": "newer PortOne field (buyer id of the key); paymux does not store it",
     },
     "ScheduleResultAnnotation": {
         "pg_provider": "the schedule view does not name the billing key's channel yet",
