@@ -230,7 +230,9 @@ def test_iamport_rest_client_nodejs_calls_every_method(world: World) -> None:
     kakao = rc_ok(rc("Kakao.getOrders", {"payment_request_date": day}))
     assert (kakao["cid"], kakao["payment_request_date"], kakao["orders"]) == ("TC0ONETIME", day, [])
 
-    # Naver Pay and PAYCO: paymux connects neither, so a card payment is another PG's [REF].
+    # Naver Pay and PAYCO: paymux connects neither, so a card payment is another PG's [REF]: the
+    # reference's 400 for cash-amount is "네이버페이 결제형 거래가 아닌 건에 대해 요청하는 경우"; for the other
+    # operations it names no status for another PG's payment, and paymux answers the same 400.
     card_payment = keyin["imp_uid"]
     for method, extra in [
         ("NaverCo.place", {"product_order_id": []}), ("NaverCo.ship", {"delivery_method": "DELIVERY"}),
