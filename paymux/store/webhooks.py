@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paymux.domain.sealed import Sealed
 from paymux.store.database import Database
+from paymux.store.plans import constant
 from paymux.store.schema import merchants, webhook_attempts, webhook_endpoints, webhook_events
 
 PENDING, DELIVERED, DEAD = "pending", "delivered", "dead"
@@ -64,7 +65,7 @@ def _lane_turns(now: int) -> Any:
             .label("turn"),
         )
         .where(
-            webhook_events.c.state == PENDING,
+            webhook_events.c.state == constant(PENDING),  # in the SQL text: the partial index serves a generic plan
             webhook_events.c.next_attempt_at <= now,
             or_(webhook_events.c.lease_until.is_(None), webhook_events.c.lease_until < now),
         )

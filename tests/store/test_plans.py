@@ -249,8 +249,6 @@ async def _lookup_by_merchant_uid_uses_the_order_index(database_url: str) -> Non
         assert indexes == {"ix_payments_merchant_id_merchant_uid_started_at_id"}, found
 
 
-@pytest.mark.xfail(strict=True, reason="store/webhooks.py binds state = 'pending' as a parameter, so a generic plan "
-                   "cannot use the partial ix_webhook_events_due; store.plans.constant(PENDING) fixes it")
 def test_webhook_picker_reads_only_pending_events(database_url: str) -> None:
     run_coroutine(_webhook_picker_reads_only_pending_events(database_url))
 
