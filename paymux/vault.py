@@ -1,8 +1,9 @@
-"""Encryption at rest for card-derived secrets (billing keys, PG credentials).
+"""Encryption at rest for secrets (billing keys, PG credentials, webhook signing secrets).
 
 AES-256-GCM with a fresh 96-bit nonce per record. Each record stores the id of the key that sealed it,
 so an operator can add a new key, make it current and re-seal old records (``paymux vault rotate``)
-without downtime. The record's context (merchant and customer) is bound as associated data: a sealed
+without downtime; every place a sealed value rests is listed in ``services.vault_rotation.SEALED_VALUES``,
+which rotation walks. The record's context (merchant and customer) is bound as associated data: a sealed
 billing key copied onto another customer row does not open.
 
 Keys come from ``PAYMUX_VAULT_KEYS`` (``id:base64key,…``, the first is current) or, when unset, from a
