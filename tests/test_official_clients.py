@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import inspect
 import json
+from importlib.metadata import version
 from typing import Any
 
 import pytest
@@ -450,6 +451,10 @@ def test_iamporter_onetime_with_expired_card_fails_authentication(iamporter: Iam
 # --------------------------------------------------------------------------------------------------
 
 PERSON = {"name": "홍길동", "phone": "010-1234-5678", "birth": "19900115", "gender_digit": "1", "carrier": "SKT"}
+
+
+def test_the_installed_clients_are_the_versions_issue_10_names() -> None:
+    assert (version("iamport-rest-client"), version("iamporter")) == ("0.9.0", "0.2.4")
 
 
 def public_methods(cls: type) -> list[str]:

@@ -3,6 +3,7 @@
 // Protocol: one JSON object a line on stdin, one JSON answer a line on stdout.
 //   {"op": "init", "base_url", "imp_key", "imp_secret"}   builds one instance of each client, pointed at paymux
 //   {"op": "methods"}                                      every method each client offers, read from the package
+//   {"op": "versions"}                                     each client's installed version
 //   {"op": "call", "client", "method", "args": [...]}     calls it; answers {"ok": true, "value"} or {"ok": false, "error"}
 //
 // Each client is used as its README says; the only change from production code is the host.
@@ -164,6 +165,10 @@ async function handle(line) {
   const message = JSON.parse(line);
   if (message.op === "init") { init(message); return { ok: true }; }
   if (message.op === "methods") return { ok: true, value: methods() };
+  if (message.op === "versions") {
+    const names = ["iamport", "iamport-rest-client-nodejs", "iamporter", "iamport-server-api"];
+    return { ok: true, value: Object.fromEntries(names.map((name) => [name, require(`${name}/package.json`).version])) };
+  }
   if (message.op === "call") return call(message.client, message.method, message.args || []);
   throw new Error(`no such op: ${message.op}`);
 }

@@ -60,6 +60,10 @@ class NodeClients:
         """Every method each client offers, read from the installed package."""
         return self._send({"op": "methods"})["value"]
 
+    def versions(self) -> dict[str, str]:
+        """Each client's installed version (its package.json)."""
+        return self._send({"op": "versions"})["value"]
+
     def call(self, client: str, method: str, *args: Any) -> dict[str, Any]:
         """``{"ok": True, "value": …}`` or ``{"ok": False, "error": …}``, as the client resolved/rejected."""
         return self._send({"op": "call", "client": client, "method": method, "args": list(args)})

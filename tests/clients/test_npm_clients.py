@@ -70,6 +70,12 @@ class Calls:
         assert sorted(self.called) == self.world.methods[self.client]
 
 
+def test_the_installed_clients_are_the_pinned_versions(world: World) -> None:
+    assert world.node.versions() == {
+        "iamport": "0.3.4", "iamport-rest-client-nodejs": "0.9.12", "iamporter": "1.4.2", "iamport-server-api": "10.0.0",
+    }
+
+
 # ------------------------------------------------------------------------- set-up as a shop would
 
 
