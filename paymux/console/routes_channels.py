@@ -144,7 +144,7 @@ async def channel_add(console: SignedIn) -> Response:
         )
     except (InvalidParameter, Conflict) as error:
         return _new_page(console, merchant, 400, values=values, errors=_errors(error, console))
-    return console.redirect(_list_url(merchant, console.own))
+    return console.redirect(_list_url(merchant, console.own), flash="flash.channel_added")
 
 
 def _edit_page(console: Console, merchant: Merchant, channel: Any, status: int = 200, **values: Any) -> Response:
@@ -176,7 +176,7 @@ async def channel_edit(channel_id: str, console: SignedIn) -> Response:
         )
     except (InvalidParameter, Conflict) as error:
         return _edit_page(console, merchant, channel, 400, values=values, errors=_errors(error, console))
-    return console.redirect(_list_url(merchant, console.own))
+    return console.redirect(_list_url(merchant, console.own), flash="flash.channel_saved")
 
 
 @router.post(PREFIX + "/channels/{channel_id}/delete")
@@ -192,7 +192,7 @@ async def channel_delete(channel_id: str, console: SignedIn) -> Response:
     except InvalidParameter as error:
         message = console.t("channels.choose_new_default") if error.field == "new_default" else error.message
         return await _list_page(console, merchant, 400, delete_error={"channel_id": channel.id, "message": message})
-    return console.redirect(_list_url(merchant, console.own))
+    return console.redirect(_list_url(merchant, console.own), flash="flash.channel_deleted")
 
 
 @router.post(PREFIX + "/channels/{channel_id}/move")
@@ -202,7 +202,7 @@ async def channel_move(channel_id: str, console: SignedIn) -> Response:
     direction = str(form.get("direction", ""))
     await channel_service.move_channel(console.runtime, merchant.id, _channel_id(channel_id),
                                        direction if direction in ("up", "down") else "up")
-    return console.redirect(_list_url(merchant, console.own))
+    return console.redirect(_list_url(merchant, console.own), flash="flash.channel_moved")
 
 
 @router.post(PREFIX + "/channels/{channel_id}/default")
@@ -210,4 +210,4 @@ async def channel_default(channel_id: str, console: SignedIn) -> Response:
     form = await console.form()
     merchant = await console.scope(str(form.get("merchant", "")))
     await channel_service.set_default_channel(console.runtime, merchant.id, _channel_id(channel_id))
-    return console.redirect(_list_url(merchant, console.own))
+    return console.redirect(_list_url(merchant, console.own), flash="flash.channel_default")

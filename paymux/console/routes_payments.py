@@ -11,7 +11,8 @@ from fastapi import APIRouter, Depends
 from starlette.responses import Response, StreamingResponse
 
 from paymux.console.web import PREFIX, Console, ConsoleRoute, field_of, signed_in
-from paymux.domain.errors import InvalidParameter, Refused
+from paymux.domain.banks import BANKS
+from paymux.domain.errors import InvalidParameter, NotFound, Refused
 from paymux.domain.merchant import Merchant
 from paymux.domain.payment import PaymentStatus
 from paymux.services import billing as billing_service
@@ -20,6 +21,7 @@ from paymux.services import reports
 from paymux.services import vbanks as vbank_service
 from paymux.services import cancels as cancel_service
 from paymux.services.cancels import CancelRequest
+from paymux.webhooks.outbox import resend_webhook
 
 router = APIRouter(route_class=ConsoleRoute)
 SignedIn = Annotated[Console, Depends(signed_in)]
@@ -74,11 +76,13 @@ async def payment_csv(console: SignedIn) -> Response:
 
 
 async def _detail(console: Console, merchant: Merchant, imp_uid: str, status: int = 200, **values: Any) -> Response:
-    payment = await payment_service.get_payment(console.runtime, merchant, imp_uid)
+    support = await reports.payment_support(console.runtime, merchant, imp_uid)
     values.setdefault("errors", {})
     values.setdefault("values", {})
-    return console.render("payment.html", status=status, scope=merchant, payment=payment,
-                          scope_query=_scope_suffix(merchant, console), **values)
+    if values["errors"]:
+        values.setdefault("flash", {"text": console.t("flash.error.form"), "kind": "error", "key": "flash.error.form"})
+    return console.render("payment.html", status=status, scope=merchant, payment=support.payment, support=support,
+                          banks=list(BANKS.items()), scope_query=_scope_suffix(merchant, console), **values)
 
 
 @router.get(PREFIX + "/payments/{imp_uid}")
@@ -106,7 +110,7 @@ async def payment_cancel(imp_uid: str, console: SignedIn) -> Response:
     except (InvalidParameter, Refused) as error:
         where = field_of(error, "amount") if isinstance(error, InvalidParameter) else "amount"
         return await _detail(console, merchant, imp_uid, 400, values=values, errors={where: error.message})
-    return console.redirect(f"{PREFIX}/payments/{imp_uid}{_scope_suffix(merchant, console)}")
+    return console.redirect(f"{PREFIX}/payments/{imp_uid}{_scope_suffix(merchant, console)}", flash="flash.cancelled")
 
 
 @router.post(PREFIX + "/payments/{imp_uid}/deposit")
@@ -118,7 +122,19 @@ async def payment_deposit(imp_uid: str, console: SignedIn) -> Response:
         await vbank_service.deposit(console.runtime, merchant, imp_uid, None)
     except Refused as error:
         return await _detail(console, merchant, imp_uid, 400, errors={"deposit": error.message})
-    return console.redirect(f"{PREFIX}/payments/{imp_uid}{_scope_suffix(merchant, console)}")
+    return console.redirect(f"{PREFIX}/payments/{imp_uid}{_scope_suffix(merchant, console)}", flash="flash.deposited")
+
+
+@router.post(PREFIX + "/payments/{imp_uid}/webhooks/{event_id}/resend")
+async def payment_webhook_resend(imp_uid: str, event_id: str, console: SignedIn) -> Response:
+    """Queue one of this payment's webhooks again, due now (what ``paymux webhook resend`` does)."""
+    form = await console.form()
+    merchant = await console.scope(str(form.get("merchant", "")))
+    support = await reports.payment_support(console.runtime, merchant, imp_uid)
+    if not event_id.isdigit() or int(event_id) not in {event.id for event in support.webhooks}:
+        raise NotFound("no such webhook of this payment")
+    await resend_webhook(console.runtime, merchant.id, int(event_id))
+    return console.redirect(f"{PREFIX}/payments/{imp_uid}{_scope_suffix(merchant, console)}", flash="flash.webhook_resent")
 
 
 @router.get(PREFIX + "/billing-keys")
@@ -136,4 +152,4 @@ async def billing_key_delete(customer_uid: str, console: SignedIn) -> Response:
     merchant = await console.scope(str(form.get("merchant", "")))
     await billing_service.delete_customer(console.runtime, merchant, customer_uid)
     suffix = _scope_suffix(merchant, console, "&")
-    return console.redirect(f"{PREFIX}/billing-keys?deleted={customer_uid}{suffix}")
+    return console.redirect(f"{PREFIX}/billing-keys?deleted={customer_uid}{suffix}", flash="flash.billing_key_deleted")

@@ -107,7 +107,7 @@ async def sub_merchant_create(console: SignedIn) -> Response:
     if not name or len(name) > 200:
         return await _subs_page(console, 400, name=name, errors={"name": console.t("subs.name_required")})
     created = await merchant_service.create_merchant(console.runtime, name, parent_user_code=console.own.user_code)
-    return console.redirect(f"{PREFIX}/sub-merchants/{created.merchant.user_code}")
+    return console.redirect(f"{PREFIX}/sub-merchants/{created.merchant.user_code}", flash="flash.sub_created")
 
 
 async def _sub_page(console: Console, user_code: str, status: int = 200, **values: Any) -> Response:
@@ -136,4 +136,4 @@ async def sub_merchant_assign(user_code: str, console: SignedIn) -> Response:
         await channel_service.assign_channel(console.runtime, console.own.id, int(channel_id), sub.id)
     except Conflict:
         return await _sub_page(console, user_code, 400, errors={"channel_id": console.t("subs.already_assigned")})
-    return console.redirect(f"{PREFIX}/sub-merchants/{user_code}")
+    return console.redirect(f"{PREFIX}/sub-merchants/{user_code}", flash="flash.channel_assigned")

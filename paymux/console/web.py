@@ -22,7 +22,7 @@ from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from paymux.console.i18n import LANGUAGES, translate
+from paymux.console.i18n import LANGUAGES, STRINGS, translate
 from paymux.domain.console_user import ConsoleSession
 from paymux.domain.errors import Forbidden, NotFound, PaymuxError
 from paymux.domain.merchant import Merchant
@@ -110,7 +110,8 @@ class Console:
         csrf = self.session.csrf_token if self.session else values.pop("login_csrf", "")
         html = templates.get_template(template).render(
             t=self.t, lang=self.lang, csrf_token=csrf, user=self.session.user if self.session else None,
-            merchant=self.merchant, path=self.request.url.path, query=self.request.url.query, **values,
+            merchant=self.merchant, path=self.request.url.path, query=self.request.url.query,
+            flash=values.pop("flash", None) or self.flash_message(), **values,
         )
         response = HTMLResponse(html, status_code=status)
         self.remember_language(response)
@@ -124,7 +125,17 @@ class Console:
             response.set_cookie(LANG_COOKIE, self.lang, max_age=365 * 86400, path=PREFIX, samesite="lax",
                                 secure=is_secure(self.request))
 
-    def redirect(self, location: str) -> RedirectResponse:
+    def flash_message(self) -> dict[str, str] | None:
+        """The message of the action that redirected here (``?flash=<key>``; only known keys, so a
+        link cannot make the console say something it never says)."""
+        key = self.request.query_params.get("flash", "")
+        kind = "error" if key.startswith("flash.error.") else "ok"
+        return {"text": self.t(key), "kind": kind, "key": key} if key.startswith("flash.") and key in STRINGS else None
+
+    def redirect(self, location: str, flash: str | None = None) -> RedirectResponse:
+        """303 to ``location``; with ``flash`` (a ``flash.*`` string key) the page shows that message."""
+        if flash:
+            location += ("&" if "?" in location else "?") + f"flash={flash}"
         return RedirectResponse(location, status_code=303)
 
 

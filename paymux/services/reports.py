@@ -10,15 +10,20 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
+from paymux.domain.channel import Channel
 from paymux.domain.customer import Customer
 from paymux.domain.errors import InvalidParameter
 from paymux.domain.merchant import Merchant
 from paymux.domain.payment import Payment, PaymentStatus
+from paymux.services import payments as payment_service
 from paymux.services.runtime import Runtime
 from paymux.store import customers as customer_store
+from paymux.store import merchants as merchant_store
 from paymux.store import reports as report_store
 from paymux.store.payments import Page
 from paymux.store.reports import PaymentFilter, Totals
+from paymux.webhooks.outbox import MAX_PAGE as WEBHOOK_PAGE
+from paymux.webhooks.outbox import WebhookEvent, list_webhook_events
 
 KST = timezone(timedelta(hours=9), "KST")
 DAY = 86400
@@ -144,3 +149,76 @@ async def dashboard(runtime: Runtime, merchant: Merchant) -> Dashboard:
         day = first_day + timedelta(days=n)
         daily.append(DayAmount(day=day, amount=per_day.get((day - epoch_day).days, 0)))
     return Dashboard(today=today_totals, last_30_days=month, by_pg=by_pg, daily=daily)
+
+
+WEBHOOK_SCAN_PAGES = 10  # pages of MAX_PAGE webhooks (newest first) searched for one payment's deliveries
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One moment in a payment's life. ``kind``: created | window | vbank_issued | paid | failed |
+    cancelled | webhook_queued | webhook_attempt; ``at`` in unix seconds; ``detail`` what the console shows."""
+
+    at: int
+    kind: str
+    detail: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PaymentSupport:
+    """Everything a support person needs about one payment: the payment, the channel that served
+    it (deleted channels included), its webhooks with every delivery, and the timeline of all of it."""
+
+    payment: Payment
+    channel: Channel | None
+    webhooks: list[WebhookEvent]
+    timeline: list[TimelineEntry]
+
+
+async def _webhooks_of(runtime: Runtime, merchant_id: int, imp_uid: str) -> list[WebhookEvent]:
+    """The payment's webhooks, oldest first, from the merchant's newest WEBHOOK_SCAN_PAGES pages."""
+    found: list[WebhookEvent] = []
+    before: int | None = None
+    for _ in range(WEBHOOK_SCAN_PAGES):
+        page = await list_webhook_events(runtime, merchant_id, limit=WEBHOOK_PAGE, before_id=before)
+        found.extend(event for event in page if event.imp_uid == imp_uid)
+        if len(page) < WEBHOOK_PAGE:
+            break
+        before = page[-1].id
+    return sorted(found, key=lambda event: event.id)
+
+
+def _timeline(payment: Payment, webhooks: list[WebhookEvent]) -> list[TimelineEntry]:
+    entries = [TimelineEntry(payment.started_at, "created", {"channel": payment.channel})]
+    if payment.channel in ("pc", "mobile"):
+        entries.append(TimelineEntry(payment.started_at, "window", {"channel": payment.channel}))
+    if payment.vbank_issued_at:
+        entries.append(TimelineEntry(payment.vbank_issued_at, "vbank_issued",
+                                     {"bank": payment.vbank_name, "num": payment.vbank_num, "due": payment.vbank_date}))
+    if payment.paid_at:
+        entries.append(TimelineEntry(payment.paid_at, "paid", {"apply_num": payment.apply_num, "pg_tid": payment.pg_tid,
+                                                               "amount": payment.amount}))
+    if payment.failed_at:
+        entries.append(TimelineEntry(payment.failed_at, "failed", {"reason": payment.fail_reason}))
+    for cancel in payment.cancel_history:
+        entries.append(TimelineEntry(cancel.cancelled_at, "cancelled", {"amount": cancel.amount, "reason": cancel.reason,
+                                                                         "pg_tid": cancel.pg_tid}))
+    for event in webhooks:
+        entries.append(TimelineEntry(event.created_at, "webhook_queued", {"event": event.id, "status": event.payload.get("status")}))
+        for attempt in event.attempts:
+            entries.append(TimelineEntry(attempt.attempted_at, "webhook_attempt", {
+                "event": event.id, "status_code": attempt.status_code, "error": attempt.error or "",
+                "ok": attempt.status_code is not None and 200 <= attempt.status_code < 300,
+            }))
+    order = {kind: n for n, kind in enumerate(
+        ("created", "window", "vbank_issued", "paid", "failed", "cancelled", "webhook_queued", "webhook_attempt"))}
+    return sorted(entries, key=lambda entry: (entry.at, order[entry.kind]))
+
+
+async def payment_support(runtime: Runtime, merchant: Merchant, imp_uid: str) -> PaymentSupport:
+    """The payment detail page's data. Raises NotFound (no such payment of this merchant)."""
+    payment = await payment_service.get_payment(runtime, merchant, imp_uid)
+    async with runtime.database.reading() as connection:
+        channel = await merchant_store.channel_by_id(connection, merchant.id, payment.channel_id) if payment.channel_id else None
+    webhooks = await _webhooks_of(runtime, merchant.id, imp_uid)
+    return PaymentSupport(payment=payment, channel=channel, webhooks=webhooks, timeline=_timeline(payment, webhooks))

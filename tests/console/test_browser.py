@@ -21,6 +21,7 @@ def fresh_account(gateway: GatewayServer) -> ConsoleAccount:
 
 
 def sign_in(page, gateway: GatewayServer, account: ConsoleAccount) -> None:  # type: ignore[no-untyped-def]
+    page.on("dialog", lambda dialog: dialog.accept())  # the console confirms every cancel and delete
     page.goto(gateway.base_url + "/console")
     page.get_by_test_id("login-email").fill(account.email)
     page.get_by_test_id("login-password").fill(account.password)
@@ -80,7 +81,7 @@ def test_pg_settings_of_the_seed_example(page, request: pytest.FixtureRequest, g
     # moving MID-b above MID-a makes it the first html5_inicis match for a billing-key window; the
     # payment window skips it (a subscription channel opens no payment window); the default does not move
     row(page, "html5_inicis.MID-b").get_by_test_id("move-up").click()
-    page.wait_for_url("**/console/channels")
+    page.wait_for_url("**/console/channels**")
     assert listed_order(page) == ["html5_inicis.MID-b", "html5_inicis.MID-a", "kakaopay.MID-c"]
     assert resolves_to(page, "html5_inicis") == "html5_inicis.MID-a"
     assert "html5_inicis.MID-b" in page.get_by_test_id("resolved-skipped").inner_text()
@@ -89,9 +90,9 @@ def test_pg_settings_of_the_seed_example(page, request: pytest.FixtureRequest, g
     page.get_by_test_id("resolve-purpose").select_option("payment_window")
     assert resolves_to(page, "") == "html5_inicis.MID-a"
     row(page, "kakaopay.MID-c").get_by_test_id("move-up").click()
-    page.wait_for_url("**/console/channels")
+    page.wait_for_url("**/console/channels**")
     row(page, "kakaopay.MID-c").get_by_test_id("move-up").click()
-    page.wait_for_url("**/console/channels")
+    page.wait_for_url("**/console/channels**")
     assert listed_order(page) == ["kakaopay.MID-c", "html5_inicis.MID-b", "html5_inicis.MID-a"]
     assert resolves_to(page, "html5_inicis.MID-a") == "html5_inicis.MID-a"
     screenshot(page, request, "reordered")
@@ -114,7 +115,7 @@ def test_pg_settings_of_the_seed_example(page, request: pytest.FixtureRequest, g
     screenshot(page, request, "delete-default-refused")
     row(page, "html5_inicis.MID-a").get_by_test_id("new-default").select_option(label="kakaopay.MID-c")
     row(page, "html5_inicis.MID-a").get_by_test_id("delete").click()
-    page.wait_for_url("**/console/channels")
+    page.wait_for_url("**/console/channels**")
     assert listed_order(page) == ["kakaopay.MID-c", "html5_inicis.MID-b"]
     assert row(page, "kakaopay.MID-c").get_attribute("data-default") == "true"
     assert resolves_to(page, "whatever") == "kakaopay.MID-c"
@@ -214,7 +215,7 @@ def test_part_of_a_payment_is_cancelled_and_the_history_shows_it(page, request: 
     screenshot(page, request, "partial")
 
     page.get_by_test_id("cancel-submit").click()  # empty amount: the rest
-    page.wait_for_url(f"**/console/payments/{imp_uid}")
+    page.wait_for_url(f"**/console/payments/{imp_uid}**")
     assert page.locator('[data-testid="cancel-row"]').count() == 2
     assert page.get_by_test_id("payment-status").get_attribute("data-status") == "cancelled"
     api = shop.api("GET", f"/payments/{imp_uid}").expect_ok()

@@ -112,7 +112,7 @@ async def _credentials(runtime, channel):  # type: ignore[no-untyped-def]
 def test_sub_merchants_are_created_and_given_channels(gateway: GatewayServer, account: ConsoleAccount, console: ConsoleClient) -> None:
     created = console.post("/console/sub-merchants", {"name": "Tenant shop"})
     assert created.status_code == 303
-    sub_path = created.headers["location"]
+    sub_path = created.headers["location"].partition("?")[0]
     page = console.get(sub_path)
     assert page.status_code == 200 and "Tenant shop" in page.text
     sub_code = sub_path.rsplit("/", 1)[1]
@@ -130,7 +130,7 @@ def test_sub_merchants_are_created_and_given_channels(gateway: GatewayServer, ac
     tier = gateway.call(lambda rt: merchant_service.get_merchant(rt, sub_code)).tier_code
     assert tier in page.text
     added = console.post("/console/channels", {"merchant": sub_code, "pg": "kcp", "type": "api", "mode": "test", "mid": ""})
-    assert added.status_code == 303 and added.headers["location"] == f"/console/channels?merchant={sub_code}"
+    assert added.status_code == 303 and added.headers["location"] == f"/console/channels?merchant={sub_code}&flash=flash.channel_added"
     customer_uid = unique("cust")
     card = {"card_number": "5361-4812-3456-1234", "expiry": "2030-12", "birth": "820213", "pwd_2digit": "00"}
     issued = account.shop.api("POST", f"/subscribe/customers/{customer_uid}", tier=tier, json=card).expect_ok()
