@@ -16,6 +16,7 @@ from paymux.api.params import (
     Amount,
     Body,
     BuyerFields,
+    CardFields,
     CustomData,
     Limit,
     NoticeUrls,
@@ -27,7 +28,10 @@ from paymux.api.params import (
     UnixTime,
 )
 from paymux.api.views import paged
+from paymux.domain.card import CardDetails
+from paymux.domain.errors import InvalidParameter
 from paymux.domain.schedule import Schedule, ScheduleStatus
+from paymux.services.billing import CustomerInfo
 from paymux.services import schedules as schedule_service
 from paymux.store.schedules import SchedulePage
 
@@ -77,9 +81,19 @@ def _schedules_from_form(data: dict[str, Any]) -> list[Any] | None:
     return [items[index] for index in sorted(items)] if items else None
 
 
-class ScheduleBody(Body):
+class ScheduleBody(CardFields):
     customer_uid: Uid
     schedules: list[ScheduleItem] = Field(min_length=1, max_length=1000)
+    checking_amount: OptionalAmount = None
+
+    def key_from_card(self) -> schedule_service.KeyFromCard | None:
+        """Card fields issue the key first when the customer_uid has none (i'mport's schedule reference)."""
+        if not self.card_number:
+            return None
+        first = self.schedules[0]
+        info = CustomerInfo(first.buyer_name, first.buyer_tel, first.buyer_email, first.buyer_addr, first.buyer_postcode)
+        card = CardDetails.parse(self.card_number, self.expiry, self.birth, self.pwd_2digit)
+        return schedule_service.KeyFromCard(card, self.pg, info)
 
     @model_validator(mode="before")
     @classmethod
@@ -115,10 +129,13 @@ def schedule_view(schedule: Schedule) -> dict[str, object]:
         "schedule_status": schedule.schedule_status.value,
         "payment_status": schedule.payment_status,
         "fail_reason": schedule.fail_reason,
-        # i'mport's ScheduleResultAnnotation (PortOne V1 reference): KRW; no buyer id or promotion.
+        # i'mport's ScheduleResultAnnotation (PortOne V1 reference): KRW; no buyer id or promotion;
+        # pg_provider/pg_id name the PG a "super billing key" routed the charge to (paymux has none).
         "currency": "KRW",
         "customer_id": None,
         "promotion_id": None,
+        "pg_provider": None,
+        "pg_id": None,
     }
 
 
@@ -128,7 +145,11 @@ def _page_view(found: SchedulePage, page: int, limit: int) -> dict[str, object]:
 
 @router.post("/subscribe/payments/schedule", summary="Schedule charges of a billing key")
 async def schedule(body: ScheduleBody, runtime: RuntimeDep, merchant: MerchantDep) -> EnvelopeResponse:
-    created = await schedule_service.schedule_payments(runtime, merchant, body.customer_uid, [i.schedule() for i in body.schedules])
+    if body.checking_amount:  # i'mport charges and at once cancels it to check the card; paymux does not
+        raise InvalidParameter("checking_amount", "a card check charge is not supported; send 0 or leave it out")
+    created = await schedule_service.schedule_payments(
+        runtime, merchant, body.customer_uid, [i.schedule() for i in body.schedules], body.key_from_card()
+    )
     return ok([schedule_view(s) for s in created])
 
 

@@ -11,6 +11,7 @@ recorded as a failed run with its reason, never as this schedule's payment (issu
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -18,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from paymux.connectors.base import Buyer
 from paymux.connectors.sandbox import PgRuleRefusal
 from paymux.domain import messages
+from paymux.domain.card import CardDetails
 from paymux.domain.errors import InvalidParameter, NotFound, Refused
 from paymux.domain.merchant import Merchant
 from paymux.domain.payment import (
@@ -54,8 +56,28 @@ PAID_ELSEWHERE = (
 NOTHING_TO_REVOKE = messages.NOTHING_SCHEDULED_TO_REVOKE
 
 
-async def schedule_payments(runtime: Runtime, merchant: Merchant, customer_uid: str, items: Sequence[Schedule]) -> list[Schedule]:
-    """Register charges of a billing key at future times, all or none."""
+@dataclass(frozen=True)
+class KeyFromCard:
+    """Card data sent with a schedule: i'mport issues the billing key from it first when the customer_uid
+    has none (its ``POST /subscribe/payments/schedule`` reference: card_number, expiry, birth, pwd_2digit,
+    pg); a customer_uid that already has a key is charged with that key."""
+
+    card: CardDetails
+    pg: str | None
+    info: billing.CustomerInfo
+
+
+async def schedule_payments(
+    runtime: Runtime, merchant: Merchant, customer_uid: str, items: Sequence[Schedule],
+    key_from_card: KeyFromCard | None = None,
+) -> list[Schedule]:
+    """Register charges of a billing key at future times, all or none.
+
+    With ``key_from_card`` and no key yet for ``customer_uid``, the key is issued first (the same
+    journaled path as ``POST /subscribe/customers/{customer_uid}``; CardRefused when the PG refuses the
+    card). Raises InvalidParameter for a past ``schedule_at`` (unix seconds), an amount ≤ 0 KRW or a
+    repeated merchant_uid, Refused for an unknown customer_uid, a scheduled or paid order.
+    """
     now = runtime.now()
     for index, item in enumerate(items):
         if item.schedule_at <= now:
@@ -64,6 +86,9 @@ async def schedule_payments(runtime: Runtime, merchant: Merchant, customer_uid: 
             raise InvalidParameter(f"schedules[{index}].amount", "must be greater than 0")
     if len({item.merchant_uid for item in items}) != len(items):
         raise InvalidParameter("schedules", "each merchant_uid may appear once")
+    if key_from_card is not None and not await _has_key(runtime, merchant, customer_uid):
+        await billing.issue_billing_key(runtime, merchant, customer_uid, key_from_card.card, key_from_card.pg,
+                                        key_from_card.info)
     try:
         async with runtime.database.transaction() as connection:
             if await customer_store.get_customer(connection, merchant.id, customer_uid) is None:
@@ -81,6 +106,11 @@ async def schedule_payments(runtime: Runtime, merchant: Merchant, customer_uid: 
             return await schedule_store.by_merchant_uids(connection, merchant.id, [i.merchant_uid for i in items])
     except IntegrityError:  # scheduled by a concurrent request between our check and our insert
         raise Refused(ALREADY_SCHEDULED.format(uids="one of schedules[].merchant_uid")) from None
+
+
+async def _has_key(runtime: Runtime, merchant: Merchant, customer_uid: str) -> bool:
+    async with runtime.database.reading() as connection:
+        return await customer_store.get_customer(connection, merchant.id, customer_uid) is not None
 
 
 async def get_schedule(runtime: Runtime, merchant: Merchant, merchant_uid: str) -> Schedule:

@@ -196,6 +196,49 @@ def test_empty_customer_uid_of_a_key_in_payment_is_absent(shop: TestMerchant) ->
     assert charged["status"] == "paid" and charged["customer_uid"] is None
 
 
+CARD_BODY = {"card_number": CARD_OK, "expiry": "2030-12", "birth": "820213", "pwd_2digit": "00"}
+
+
+def _schedule_body(gateway: GatewayServer, customer_uid: str, **card: str) -> dict[str, Any]:
+    item = {"merchant_uid": unique("sched"), "schedule_at": gateway.clock.now() + 3600, "amount": 9900,
+            "name": "월 구독", "buyer_name": "구독자"}
+    return {"customer_uid": customer_uid, "schedules": [item], **card}
+
+
+def test_schedule_with_card_fields_issues_the_key_first(gateway: GatewayServer, shop: TestMerchant) -> None:
+    """i'mport's schedule reference: card_number/expiry/birth/pwd_2digit issue the key of a customer_uid
+    that has none, then the schedules are booked on it."""
+    customer = unique("cust")
+    booked = ok(shop.api("POST", "/subscribe/payments/schedule", json=_schedule_body(gateway, customer, **CARD_BODY)))
+    assert booked[0]["customer_uid"] == customer and booked[0]["schedule_status"] == "scheduled"
+    key = ok(shop.api("GET", f"/subscribe/customers/{customer}"))
+    assert key["card_number"].endswith("1234") and "5361-4812-3456-1234" not in str(key)
+
+
+def test_schedule_with_card_fields_keeps_an_existing_key(gateway: GatewayServer, shop: TestMerchant) -> None:
+    customer = unique("cust")
+    first = ok(shop.issue_key(customer))
+    ok(shop.api("POST", "/subscribe/payments/schedule",
+                json=_schedule_body(gateway, customer, **{**CARD_BODY, "card_number": "4092-0230-1234-5678"})))
+    assert ok(shop.api("GET", f"/subscribe/customers/{customer}"))["card_number"] == first["card_number"]
+
+
+def test_schedule_with_a_refused_card_books_nothing(gateway: GatewayServer, shop: TestMerchant) -> None:
+    customer = unique("cust")
+    body = _schedule_body(gateway, customer, **{**CARD_BODY, "card_number": "4000-0000-0000-0127"})
+    reply = shop.api("POST", "/subscribe/payments/schedule", json=body)
+    assert reply.code != 0 and reply.response is None
+    merchant_uid = body["schedules"][0]["merchant_uid"]
+    assert shop.api("GET", f"/subscribe/payments/schedule/{merchant_uid}").status == 404
+    assert shop.api("GET", f"/subscribe/customers/{customer}").code != 0
+
+
+def test_schedule_checking_amount_is_refused_by_name(gateway: GatewayServer, shop: TestMerchant) -> None:
+    reply = shop.api("POST", "/subscribe/payments/schedule",
+                     json={**_schedule_body(gateway, unique("cust"), **CARD_BODY), "checking_amount": 1000})
+    assert reply.status == 400 and "checking_amount" in (reply.message or "")
+
+
 # --------------------------------------------------------------------------- item 4: messages
 
 def test_cancel_of_no_payment_answers_i_mports_exact_message(shop: TestMerchant) -> None:
