@@ -62,10 +62,23 @@ def prepare(log_format: str | None = None, request_lines: bool = True) -> Servin
     return Serving(directory, owned=True, log_format=chosen)
 
 
+# uvicorn (0.37+) kills a worker that does not answer its supervisor's ping within this many seconds
+# and starts another. A new worker answers only once it has imported paymux, which on a busy machine
+# can take longer than uvicorn's default 5 s: each replacement was then killed in turn, for ever.
+WORKER_HEALTHCHECK_SECONDS = 60
+
+
 def uvicorn_options() -> dict[str, Any]:
     """uvicorn leaves logging to us (one format for its lines and ours) and writes no access log:
     the ``http.request`` line replaces it."""
-    return {"log_config": None, "access_log": False}
+    import inspect
+
+    import uvicorn
+
+    options: dict[str, Any] = {"log_config": None, "access_log": False}
+    if "timeout_worker_healthcheck" in inspect.signature(uvicorn.Config).parameters:
+        options["timeout_worker_healthcheck"] = WORKER_HEALTHCHECK_SECONDS
+    return options
 
 
 def create_served_app() -> Any:
