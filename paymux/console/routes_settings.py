@@ -8,11 +8,12 @@ from fastapi import APIRouter, Depends
 from starlette.responses import Response
 
 from paymux.console.web import PREFIX, Console, ConsoleRoute, signed_in
-from paymux.domain.errors import Conflict, InvalidParameter
+from paymux.domain.errors import Conflict, InvalidParameter, NotFound
 from paymux.services import channels as channel_service
 from paymux.services import merchants as merchant_service
 from paymux.webhooks.delivery import send_test_webhook
-from paymux.webhooks.outbox import WEBHOOK_FORMATS, set_webhook_format, webhook_format
+from paymux.services import reports
+from paymux.webhooks.outbox import WEBHOOK_FORMATS, resend_webhook, set_webhook_format, webhook_format, webhook_secret
 
 router = APIRouter(route_class=ConsoleRoute)
 SignedIn = Annotated[Console, Depends(signed_in)]
@@ -22,12 +23,39 @@ async def _webhook_page(console: Console, status: int = 200, **values: Any) -> R
     values.setdefault("url", console.own.webhook_url or "")
     values.setdefault("body_format", await webhook_format(console.runtime, console.own.id))
     values.setdefault("errors", {})
-    return console.render("webhook.html", status=status, formats=WEBHOOK_FORMATS, **values)
+    params = console.request.query_params
+    log_filter = {"state": params.get("state", ""), "search": params.get("search", "")}
+    before = params.get("before", "")
+    try:
+        log = await reports.webhook_log(console.runtime, console.own.id, **log_filter,
+                                        before=int(before) if before.isdigit() and len(before) < 13 else None)
+    except InvalidParameter as error:
+        values["errors"] = {**values["errors"], "state": error.message}
+        log = reports.WebhookLog([], None)
+    return console.render("webhook.html", status=status, formats=WEBHOOK_FORMATS, log=log, log_filter=log_filter,
+                          states=reports.WEBHOOK_STATES, **values)
 
 
 @router.get(PREFIX + "/webhook")
 async def webhook_page(console: SignedIn) -> Response:
     return await _webhook_page(console, saved=console.request.query_params.get("saved") == "1")
+
+
+@router.post(PREFIX + "/webhook/secret")
+async def webhook_secret_reveal(console: SignedIn) -> Response:
+    """The signing secret, shown only in answer to this POST (never on a GET, never in a URL)."""
+    await console.form()
+    return await _webhook_page(console, secret=await webhook_secret(console.runtime, console.own.id))
+
+
+@router.post(PREFIX + "/webhook/events/{event_id}/resend")
+async def webhook_event_resend(event_id: str, console: SignedIn) -> Response:
+    """Queue a webhook again, due now (``paymux webhook resend``)."""
+    await console.form()
+    if not event_id.isdigit() or len(event_id) > 12:
+        raise NotFound("no such webhook")
+    await resend_webhook(console.runtime, console.own.id, int(event_id))
+    return console.redirect(PREFIX + "/webhook", flash="flash.webhook_resent")
 
 
 @router.post(PREFIX + "/webhook")

@@ -222,3 +222,43 @@ async def payment_support(runtime: Runtime, merchant: Merchant, imp_uid: str) ->
         channel = await merchant_store.channel_by_id(connection, merchant.id, payment.channel_id) if payment.channel_id else None
     webhooks = await _webhooks_of(runtime, merchant.id, imp_uid)
     return PaymentSupport(payment=payment, channel=channel, webhooks=webhooks, timeline=_timeline(payment, webhooks))
+
+
+WEBHOOK_STATES = ("pending", "delivered", "dead")
+
+
+@dataclass(frozen=True)
+class WebhookLog:
+    """One page of the console's delivery log; ``next_before`` pages back (None: no older events)."""
+
+    events: list[WebhookEvent]
+    next_before: int | None
+
+
+def webhook_filter_state(state: str) -> str:
+    """Raises InvalidParameter for a state that is not pending, delivered or dead (empty = any)."""
+    if state and state not in WEBHOOK_STATES:
+        raise InvalidParameter("state", "must be pending, delivered or dead (재시도 대기, 전달됨, 전달 포기 중 하나)")
+    return state
+
+
+async def webhook_log(runtime: Runtime, merchant_id: int, *, state: str = "", search: str = "",
+                      before: int | None = None) -> WebhookLog:
+    """The merchant's webhooks, newest first, PAGE_SIZE at a time, with a state (pending | delivered |
+    dead) and an imp_uid / merchant_uid (exact) to match; what ``paymux webhook list`` shows.
+    Looks through at most WEBHOOK_SCAN_PAGES pages of MAX_PAGE events per call. Raises InvalidParameter."""
+    state = webhook_filter_state(state)
+    search = search.strip()
+    found: list[WebhookEvent] = []
+    cursor = before
+    for _ in range(WEBHOOK_SCAN_PAGES):
+        page = await list_webhook_events(runtime, merchant_id, limit=WEBHOOK_PAGE, before_id=cursor)
+        for event in page:
+            if (not state or event.state == state) and (not search or search in (event.imp_uid, event.merchant_uid)):
+                found.append(event)
+                if len(found) == PAGE_SIZE:
+                    return WebhookLog(found, event.id)
+        if len(page) < WEBHOOK_PAGE:
+            return WebhookLog(found, None)
+        cursor = page[-1].id
+    return WebhookLog(found, cursor)
