@@ -30,6 +30,8 @@ from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from paymux.store.gate import FairGate
+
 _WRITE = "paymux_write"
 SQLITE_PAGE_SIZE = 2048  # for a new file; see _install_sqlite_transactions
 _AUTOCOMMIT = "paymux_autocommit"
@@ -85,6 +87,8 @@ class Database:
         ``pool_size`` connections read and one more writes."""
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
+        self._pool_timeout = pool_timeout
+        self._gates: dict[int, FairGate] = {}
         if self.is_sqlite:
             path = _sqlite_path(url)
             if path is not None:
@@ -114,7 +118,7 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
         """One write transaction: committed when the block ends, rolled back if it raises."""
-        async with self.write_engine.connect() as connection:
+        async with self._connect(self.write_engine) as connection:
             await connection.execution_options(**{_WRITE: True})
             async with connection.begin():
                 yield connection
@@ -137,8 +141,22 @@ class Database:
             yield connection
 
     @asynccontextmanager
+    async def _connect(self, engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+        """A pooled connection, through the engine's fair gate (``store.gate``)."""
+        gate = self._gates.get(id(engine))
+        if gate is None:
+            size = getattr(engine.pool, "size", None)  # an in-memory SQLite's pool has no size
+            gate = self._gates[id(engine)] = FairGate(size() if size else 1, self._pool_timeout)
+        await gate.acquire()
+        try:
+            async with engine.connect() as connection:
+                yield connection
+        finally:
+            gate.release()
+
+    @asynccontextmanager
     async def _autocommit(self, engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
-        async with engine.connect() as connection:
+        async with self._connect(engine) as connection:
             if self.is_sqlite:
                 await connection.execution_options(**{_AUTOCOMMIT: True})
             else:
