@@ -10,8 +10,14 @@ from __future__ import annotations
 
 PRODUCTION_API = "https://api.nicepay.co.kr"
 SANDBOX_API = "https://sandbox-api.nicepay.co.kr"
-JS_SDK = "https://pay.nicepay.co.kr/v1/js/"  # one SDK for sandbox and live: the clientId decides [payment-window-server.md]
-SANDBOX_CLIENT_PREFIX = "S2_"  # sandbox client keys issued by start.nicepay.co.kr begin so [common/api.md, test.md]
+JS_SDK = "https://pay.nicepay.co.kr/v1/js/"  # Server 승인 모델 [payment-window-server.md]
+SANDBOX_JS_SDK = "https://sandbox-pay.nicepay.co.kr/v1/js/"  # the sandbox's SDK [common/test.md 샌드박스를 통한 TEST]
+SANDBOX_HOSTS = {"sandbox-api.nicepay.co.kr": SANDBOX_JS_SDK, "api.nicepay.co.kr": JS_SDK}
+SANDBOX_CLIENT_PREFIX = "S2_"  # newer sandbox client keys begin so (unverified: not in the manual; paymux's heuristic)
+# The sandbox test keys printed in NICE's manual [common/test.md, 결제(승인) API 호출: the Basic header decodes to
+# clientId:secretKey]. Published for anyone's tests; whether NICE still honours them is unverified.
+PUBLIC_SANDBOX_CLIENT_ID = "58e3b578555e45738d6b569e53d5ae54"
+PUBLIC_SANDBOX_SECRET_KEY = "4f13ca267dfa4fc6964148bedcda15ef"
 
 SUCCESS = "0000"
 # --- card -------------------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from paymux.connectors.base import (
     CancelOrder,
@@ -90,6 +91,7 @@ class NiceConnector(Connector):
     pay_types = frozenset({PayType.GENERAL, PayType.API})
     billing_window_methods: frozenset[str] = frozenset()
     test_mids = NiceSandbox.test_mids
+    public_test_credentials = NiceSandbox.public_test_credentials
     mode = ChannelMode.LIVE
     has_pg_window = True
     credential_fields = (
@@ -115,19 +117,27 @@ class NiceConnector(Connector):
         given = context.credentials
         return NiceKeys(str(given.get("client_id", "")), str(given.get("secret_key", "")))
 
+    def _sandbox_keys(self, context: ChannelContext) -> bool:
+        client_id = self.keys(context).client_id
+        return client_id.startswith(codes.SANDBOX_CLIENT_PREFIX) or client_id == codes.PUBLIC_SANDBOX_CLIENT_ID
+
     def base_url(self, context: ChannelContext) -> str:
+        """The channel's endpoint; else NICE's sandbox API for sandbox keys, its production API otherwise."""
         if context.channel.endpoint:
             return context.channel.endpoint
-        sandbox = self.keys(context).client_id.startswith(codes.SANDBOX_CLIENT_PREFIX)
-        return codes.SANDBOX_API if sandbox else codes.PRODUCTION_API
+        return codes.SANDBOX_API if self._sandbox_keys(context) else codes.PRODUCTION_API
 
     def client(self, context: ChannelContext) -> NiceClient:
         return NiceClient(self.keys(context), self._http, self.base_url(context))
 
-    @staticmethod
-    def sdk_url(context: ChannelContext) -> str:
+    def sdk_url(self, context: ChannelContext) -> str:
+        """NICE's JS SDK for the API host in use (``sandbox-pay`` beside ``sandbox-api`` [common/test.md]);
+        an emulator or staging host serves its own at ``/v1/js/``."""
         endpoint = context.channel.endpoint
-        return endpoint.rstrip("/") + SDK_PATH if endpoint else codes.JS_SDK
+        if endpoint:
+            host = urlsplit(endpoint).hostname or ""
+            return codes.SANDBOX_HOSTS.get(host) or endpoint.rstrip("/") + SDK_PATH
+        return codes.SANDBOX_JS_SDK if self._sandbox_keys(context) else codes.JS_SDK
 
     # --- the window --------------------------------------------------------------------------------
     async def start_window(self, context: ChannelContext, start: WindowStart) -> WindowLaunch:
@@ -152,7 +162,8 @@ class NiceConnector(Connector):
             fields["vbankHolder"] = (request.buyer.name or "구매자")[:40]
             if start.vbank_due:
                 fields["vbankValidHours"] = str(max(1, (start.vbank_due - request.now + 3599) // 3600))
-        return WindowLaunch(url="", fields={k: v for k, v in fields.items() if v != ""}, method="POST", script_url=self.sdk_url(context), script_call=SCRIPT_CALL)
+        return WindowLaunch(url="", fields={k: v for k, v in fields.items() if v != ""}, method="POST",
+                            script_url=self.sdk_url(context), script_call=SCRIPT_CALL)
 
     def window_reference(self, context: ChannelContext, start: WindowStart, returned: Mapping[str, str]) -> dict[str, str]:
         """NICE's returnUrl POST, checked against the order and its ``signature`` (see module doc)."""

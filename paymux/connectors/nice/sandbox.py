@@ -22,6 +22,10 @@ class NiceSandbox(SandboxConnector):
     pay_methods = frozenset({"card", "trans", "vbank", "phone"})
     test_mids = {PayType.GENERAL: "nictest00m", PayType.SUBSCRIPTION: "nictest04m", PayType.API: "nictest04m"}
     tid_prefix = "nictest00m0101"
+    # The sandbox keys NICE's manual prints (common/test.md): for a channel pointed at
+    # https://sandbox-api.nicepay.co.kr (the endpoint field) with NICE's own sandbox.
+    public_test_credentials = {"client_id": "58e3b578555e45738d6b569e53d5ae54",
+                               "secret_key": "4f13ca267dfa4fc6964148bedcda15ef"}
 
     def decline_reason(self, kind: ChargeKind, request: ChargeRequest) -> str | None:
         return CARD_UNDER_1000 if request.amount < 1000 else None

@@ -30,6 +30,7 @@ from paymux.connectors.nice.transformers import KST
 from tests.connectors.nice.support import NiceEmulator, authenticate
 
 MANUAL = "https://github.com/nicepayments/nicepay-manual/blob/main"
+TEST_DOC = f"{MANUAL}/common/test.md"
 WINDOW_DOC = f"{MANUAL}/api/payment-window-server.md"
 CANCEL_DOC = f"{MANUAL}/api/cancel.md"
 SUBSCRIBE_DOC = f"{MANUAL}/api/payment-subscribe.md"
@@ -185,3 +186,102 @@ def test_manual_webhook_shape(nice: NiceEmulator, hooks: Any) -> None:
     assert headers["content-type"] == "application/json;charset=utf-8"
     body = json.loads(raw)
     assert PAYMENT_FIELDS <= set(body) and body["signature"] == sign(body["tid"], body["amount"], body["ediDate"], SAMPLE_SECRET)
+
+
+# --- the sandbox walk-through [TEST_DOC 샌드박스를 통한 TEST 개발 예시] ------------------------------------------
+SANDBOX_BASIC = "Basic NThlM2I1Nzg1NTVlNDU3MzhkNmI1NjllNTNkNWFlNTQ6NGYxM2NhMjY3ZGZhNGZjNjk2NDE0OGJlZGNkYTE1ZWY="
+# "결제창 응답": what NICE's sandbox POSTed to returnUrl, as printed
+SANDBOX_RETURN = {
+    "authResultCode": "0000", "authResultMsg": "인증 성공", "tid": "UT0000113m01012110051656331001",
+    "clientId": "58e3b578555e45738d6b569e53d5ae54", "orderId": "b0980639-52db-4504-9e4d-97200827dc48", "amount": "1004",
+    "mallReserved": "", "authToken": "NICEUNTT9FBBD87FD2393AFEE45A7DCA61C194AA",
+    "signature": "7cc95c592e2a12f0292e1a20d68dd9eb8132fd3c0af675b981a4c1c2ce63a93b",
+}
+# "결제(승인) 응답 예시": NICE's sandbox approval reply, as printed (its JavaScript-style keys as JSON)
+SANDBOX_APPROVAL = {
+    "resultCode": "0000", "resultMsg": "정상 처리되었습니다.", "tid": "UT0000113m01012110051656331001", "cancelledTid": None,
+    "orderId": "b0980639-52db-4504-9e4d-97200827dc48", "ediDate": "2021-10-05T16:56:34.447+0900",
+    "signature": "28c2e8bae912847541d4885db17648f963c7cc8e8249ff010097d6f1395df993", "status": "paid",
+    "paidAt": "2021-10-05T16:56:34.000+0900", "failedAt": "0", "cancelledAt": "0", "payMethod": "card", "amount": 1004,
+    "balanceAmt": 1004, "goodsName": "나이스페이-상품", "mallReserved": None, "useEscrow": False, "currency": "KRW",
+    "channel": "pc", "approveNo": "000000", "buyerName": None, "buyerTel": None, "buyerEmail": None,
+    "receiptUrl": "https://npg.nicepay.co.kr/issue/IssueLoader.do?type=0&innerWin=Y&TID=UT0000113m01012110051656331001",
+    "mallUserId": None, "issuedCashReceipt": False, "coupon": None,
+    "card": {"cardCode": "04", "cardName": "삼성", "cardNum": "12341234****1234", "cardQuota": 0, "isInterestFree": False,
+             "cardType": "credit", "canPartCancel": True, "acquCardCode": "04", "acquCardName": "삼성"},
+    "vbank": None, "cancels": None, "cashReceipts": None,
+}
+
+
+def _sandbox_context(endpoint: str) -> Any:
+    from paymux.connectors.base import ChannelContext
+    from paymux.domain.channel import Channel, ChannelMode, PayType
+
+    channel = Channel(id=1, merchant_id=1, position=0, pg_provider="nice", mid="UT0000113m", pay_type=PayType.GENERAL,
+                      mode=ChannelMode.LIVE, is_default=True, endpoint=endpoint)
+    return ChannelContext(channel, {"client_id": "58e3b578555e45738d6b569e53d5ae54", "secret_key": "4f13ca267dfa4fc6964148bedcda15ef"})
+
+
+def _sandbox_start() -> Any:
+    from paymux.connectors.base import ChargeRequest, WindowStart
+
+    request = ChargeRequest("b0980639-52db-4504-9e4d-97200827dc48", "m", 1004, name="나이스페이-상품", now=1633420594)
+    return WindowStart(request=request, pay_method="card", mobile=False, issues_billing_key=False,
+                       return_url="http://localhost:3000/serverAuth", close_url="", notice_url="")
+
+
+def test_manual_sandbox_keys_are_the_published_basic_header() -> None:
+    """The approval call's ``Authorization`` header decodes to the sandbox clientId and secretKey; they are what
+    paymux's console test card lists for NICE."""
+    from paymux.connectors.nice import NiceSandbox
+    from paymux.connectors.nice.client import NiceKeys
+
+    keys = NiceSandbox.public_test_credentials
+    assert NiceKeys(keys["client_id"], keys["secret_key"]).basic() == SANDBOX_BASIC
+
+
+def test_paymux_accepts_the_manuals_sandbox_return_and_approval_and_refuses_them_altered() -> None:
+    """paymux's connector checks the printed returnUrl POST (signature = sha256(authToken + clientId + amount +
+    secretKey)) and the printed approval reply (signature = sha256(tid + amount + ediDate + secretKey)) with the
+    printed sandbox keys: both verify; one changed character does not."""
+    from paymux.connectors.nice.connector import NiceConnector
+    from paymux.connectors.nice.transformers import approval
+    from paymux.domain.errors import Refused
+
+    made = NiceConnector(None)  # type: ignore[arg-type]  # no call is made
+    ctx, start = _sandbox_context("https://sandbox-api.nicepay.co.kr"), _sandbox_start()
+    reference = made.window_reference(ctx, start, SANDBOX_RETURN)
+    assert (reference["tid"], reference["price"]) == ("UT0000113m01012110051656331001", "1004")
+    for name, value in (("amount", "1005"), ("authToken", SANDBOX_RETURN["authToken"][:-1] + "B")):
+        try:
+            made.window_reference(ctx, start, {**SANDBOX_RETURN, name: value})
+        except Refused:
+            continue
+        raise AssertionError(f"an altered {name} was accepted")
+    assert made._genuine(ctx, SANDBOX_APPROVAL, start.request.order_id, 1004)
+    assert not made._genuine(ctx, {**SANDBOX_APPROVAL, "amount": 1005}, start.request.order_id, 1005)
+    found = approval(SANDBOX_APPROVAL)
+    assert (found.pg_tid, found.apply_num, found.card_code, found.card_number, found.card_type) == (
+        "UT0000113m01012110051656331001", "000000", "365", "123412******1234", 0)
+    # the sandbox host's SDK is sandbox-pay.nicepay.co.kr [TEST_DOC JS Include]
+    assert made.sdk_url(ctx) == "https://sandbox-pay.nicepay.co.kr/v1/js/"
+    assert made.sdk_url(_sandbox_context("")) == "https://sandbox-pay.nicepay.co.kr/v1/js/"
+
+
+def test_manual_sandbox_walkthrough_against_the_emulator(nice: NiceEmulator) -> None:
+    """The sandbox ``requestPay`` sample (clientId 58e3…, card, 1004, '나이스페이-상품', returnUrl
+    http://localhost:3000/serverAuth), then the printed approval call with its exact Basic header; the
+    emulator's answers have the printed replies' fields, and signatures by the same rules."""
+    order = f"b0980639-{datetime.now(KST):%H%M%S%f}"
+    launch = WindowLaunch(url="", script_url=nice.base_url + "/v1/js/", fields={
+        "clientId": "58e3b578555e45738d6b569e53d5ae54", "method": "card", "orderId": order, "amount": "1004",
+        "goodsName": "나이스페이-상품", "returnUrl": "http://localhost:3000/serverAuth"})
+    returned = authenticate(launch)
+    assert set(SANDBOX_RETURN) | {"action"} == set(returned) and returned["authResultMsg"] == SANDBOX_RETURN["authResultMsg"]
+    assert returned["signature"] == sign(returned["authToken"], returned["clientId"], "1004", "4f13ca267dfa4fc6964148bedcda15ef")
+    reply = nice.http.post(f"{nice.base_url}/v1/payments/{returned['tid']}", content=b'{\n  "amount" : 1004\n}',
+                           headers={"Content-Type": "application/json", "Authorization": SANDBOX_BASIC})
+    body = reply.json()
+    assert set(body) >= set(SANDBOX_APPROVAL) - {"cancelledTid"} and (body["resultCode"], body["resultMsg"]) == ("0000", "정상 처리되었습니다.")
+    assert body["signature"] == sign(body["tid"], 1004, body["ediDate"], "4f13ca267dfa4fc6964148bedcda15ef")
+    assert set(body["card"]) == set(SANDBOX_APPROVAL["card"])  # type: ignore[arg-type]

@@ -25,7 +25,8 @@ Paths (one base URL)
 Keys
 ----
 ``af0d116236df437f831483ee9c500bc4`` with secret ``2dcc2a0d63bf469490bb19a201be3735`` (the manual's sample
-client key and encData secret key, paired here) and, with ``config.with_paymux_live()``, paymux's made-up
+client key and encData secret key, paired here), ``58e3b578555e45738d6b569e53d5ae54`` with
+``4f13ca267dfa4fc6964148bedcda15ef`` (the sandbox keys of the manual's sandbox walk-through) and, with ``config.with_paymux_live()``, paymux's made-up
 "live" merchant ``PAYMUX_LIVE`` (valid only here).
 
 Scenarios (NICE's own terms; test data, not headers)
@@ -65,6 +66,12 @@ Window ``data-testid`` s: ``nice-window`` (``data-method``, ``data-order-id``), 
 """
 
 from paymux.connectors.nice.emulator.app import create_emulator
-from paymux.connectors.nice.emulator.config import MANUAL_SAMPLE, PAYMUX_LIVE, EmulatorConfig, EmulatorMerchant
+from paymux.connectors.nice.emulator.config import (
+    MANUAL_SAMPLE,
+    MANUAL_SANDBOX,
+    PAYMUX_LIVE,
+    EmulatorConfig,
+    EmulatorMerchant,
+)
 
-__all__ = ["MANUAL_SAMPLE", "PAYMUX_LIVE", "EmulatorConfig", "EmulatorMerchant", "create_emulator"]
+__all__ = ["MANUAL_SAMPLE", "MANUAL_SANDBOX", "PAYMUX_LIVE", "EmulatorConfig", "EmulatorMerchant", "create_emulator"]

@@ -22,6 +22,10 @@ class EmulatorMerchant:
 # shows each on its own; pairing them into one merchant is the emulator's, so the manual's examples replay.
 MANUAL_SAMPLE = EmulatorMerchant("af0d116236df437f831483ee9c500bc4", "2dcc2a0d63bf469490bb19a201be3735",
                                  "nicuntct1m", "NICE 매뉴얼 샘플 상점")
+# The sandbox keys of NICE's sandbox walk-through (common/test.md: the clientId of its requestPay sample and
+# the Basic header of its approval call, which decodes to clientId:secretKey).
+MANUAL_SANDBOX = EmulatorMerchant("58e3b578555e45738d6b569e53d5ae54", "4f13ca267dfa4fc6964148bedcda15ef",
+                                  "UT0000113m", "NICE 매뉴얼 샌드박스 상점")
 # Made-up "live" keys for tests and the demo: not NICE values, valid only against the emulator.
 PAYMUX_LIVE = EmulatorMerchant("R2_paymuxlive00000000000000000nc", "paymuxlivesecret0000000000000nc1",
                                "paymuxnc1m", "(주)페이먹스라이브")
@@ -31,7 +35,7 @@ PAYMUX_LIVE = EmulatorMerchant("R2_paymuxlive00000000000000000nc", "paymuxlivese
 class EmulatorConfig:
     """How one emulator instance behaves.
 
-    - ``merchants``: client key → merchant (default: the manual's sample merchant).
+    - ``merchants``: client key → merchant (default: the manual's sample merchant and its sandbox keys).
     - ``latency_ms``: added to every API call; changeable at run time (``POST /_emulator/latency``).
     - ``slow_reply_seconds``: how long a "timeout" card's (and a ``lost-reply`` cancel's) reply is held
       after the emulator committed it — longer than the caller's timeout.
@@ -44,7 +48,8 @@ class EmulatorConfig:
     - ``base_url``: the public URL the JS SDK posts the window to; default: the request's own.
     """
 
-    merchants: dict[str, EmulatorMerchant] = field(default_factory=lambda: {MANUAL_SAMPLE.client_id: MANUAL_SAMPLE})
+    merchants: dict[str, EmulatorMerchant] = field(
+        default_factory=lambda: {m.client_id: m for m in (MANUAL_SAMPLE, MANUAL_SANDBOX)})
     latency_ms: int = 0
     slow_reply_seconds: float = 15.0
     clock: Callable[[], float] = time.time

@@ -119,7 +119,7 @@ def payment_body(emu: Emulator, merchant: EmulatorMerchant, p: Payment, *, code:
     if p.method in ("card", "CARD") and p.card_number:
         card = {"cardCode": p.card_code, "cardName": codes.CARD_NAMES.get(p.card_code, ""), "cardNum": p.card_number,
                 "cardQuota": p.quota, "isInterestFree": False, "cardType": "check" if p.trigger == "4444" else "credit",
-                "canPartCancel": "true", "acquCardCode": p.card_code, "acquCardName": codes.CARD_NAMES.get(p.card_code, "")}
+                "canPartCancel": True, "acquCardCode": p.card_code, "acquCardName": codes.CARD_NAMES.get(p.card_code, "")}
     body: dict[str, Any] = {
         "resultCode": code, "resultMsg": message or codes.message(code), "tid": p.tid, "cancelledTid": cancelled_tid or None,
         "orderId": p.order_id, "ediDate": now_text,
