@@ -11,7 +11,10 @@ from collections.abc import Iterator
 
 import pytest
 
+from paymux.connectors.inicis.emulator import PAYMUX_LIVE_KEYS, EmulatorConfig
+from tests.connectors.inicis.support import EmulatorServer
 from tests.conftest import BACKENDS
+from tests.live.conftest import SLOW_REPLY_SECONDS
 from tests.harness import GatewayServer
 from tests.postgres import create_database, drop_database, find_postgres
 
@@ -35,3 +38,17 @@ def model_gateway(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempP
     yield server
     server.stop()
     drop_database(postgres, url)
+
+
+@pytest.fixture(scope="module")
+def model_inicis(model_gateway: GatewayServer) -> Iterator[EmulatorServer]:
+    """The KG INICIS emulator on the model gateway's clock (tests/live/conftest.py's settings)."""
+    config = EmulatorConfig(
+        slow_reply_seconds=SLOW_REPLY_SECONDS, clock=model_gateway.clock.now,
+        notice_url=f"{model_gateway.base_url}/pg/html5_inicis/notice",
+        notice_attempts=3, notice_backoff_seconds=0.05, notice_timeout_seconds=5.0,
+    ).with_merchant(PAYMUX_LIVE_KEYS)
+    server = EmulatorServer()
+    server.start(config)
+    yield server
+    server.stop()
