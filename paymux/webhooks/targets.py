@@ -9,10 +9,11 @@ As Svix and Stripe do, paymux
   private, link-local (cloud metadata), CGNAT, unique-local, reserved, and IPv6 forms embedding
   those (``paymux.domain.net.is_public_target``), in any spelling;
 - resolves the host itself, refuses it if *any* address it resolves to is not public, and connects
-  to the address it checked (``PinnedTransport``): no second lookup a DNS rebinding could answer
-  differently. The request keeps the original ``Host`` header and TLS server name (SNI and
+  to the address it checked (``CheckedResolver``, with aiohttp's DNS cache off): no second lookup a
+  DNS rebinding could answer differently. The request keeps the original ``Host`` header and TLS server name (SNI and
   certificate check against the host name, not the address);
-- never follows redirects (the client has ``follow_redirects=False``: a 3xx is a failed try);
+- never follows redirects (``allow_redirects=False``: a 3xx is a failed try) and ignores proxy
+  settings of the environment;
 - tells the merchant that a try was refused or could not be delivered, never why a connection
   failed (no open / closed / filtered port oracle).
 
@@ -25,12 +26,12 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
-import ssl
 from typing import Any
 
-import httpx
+from aiohttp.abc import AbstractResolver, ResolveResult
+from yarl import URL
 
-from paymux.domain.net import is_public_target, user_url_problem
+from paymux.domain.net import is_public_target, literal_host_address
 
 
 class TargetRefused(Exception):
@@ -62,38 +63,43 @@ async def resolve_checked(host: str, port: int, *, allow_private: bool) -> str:
     return str(addresses[0])
 
 
-class PinnedTransport(httpx.AsyncBaseTransport):
-    """Resolves each request's host once, checks the addresses, and connects to the checked one."""
+class CheckedResolver(AbstractResolver):
+    """aiohttp's resolver for webhook requests: resolves each host once per connection, refuses it
+    unless every address is allowed, and hands aiohttp the checked address to connect to. aiohttp
+    keeps the host name for the ``Host`` header, SNI and the certificate check. (Literal addresses
+    never reach a resolver; ``user_url_problem`` judged them before the request.)"""
 
-    def __init__(self, *, allow_private: bool, verify: ssl.SSLContext) -> None:
+    def __init__(self, *, allow_private: bool) -> None:
         self.allow_private = allow_private
-        self._inner = httpx.AsyncHTTPTransport(verify=verify, trust_env=False, retries=0)
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        url = str(request.url)
-        problem = user_url_problem(url, allow_private=self.allow_private)
-        if problem is not None:
-            raise TargetRefused(f"refused: the URL {problem}")
-        host = request.url.host
-        port = request.url.port or (443 if request.url.scheme == "https" else 80)
+    async def resolve(self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET) -> list[ResolveResult]:
         address = await resolve_checked(host, port, allow_private=self.allow_private)
-        # Host header was set from the URL when the request was built; SNI and the certificate
-        # check use the host name, while the socket goes to the checked address.
-        request.url = request.url.copy_with(host=address)
-        if request.url.scheme == "https":
-            request.extensions = {**request.extensions, "sni_hostname": host}
-        response = await self._inner.handle_async_request(request)
-        response.extensions = {**response.extensions, "paymux_peer": address}
-        return response
+        family = socket.AF_INET6 if ":" in address else socket.AF_INET
+        return [
+            ResolveResult(hostname=host, host=address, port=port, family=family, proto=0, flags=socket.AI_NUMERICHOST)
+        ]
 
-    async def aclose(self) -> None:
-        await self._inner.aclose()
+    async def close(self) -> None:
+        pass
 
 
-def peer_is_public(response: httpx.Response) -> bool:
-    """Whether the answer came from a public address (only those answers are shown in excerpts)."""
-    peer: Any = response.extensions.get("paymux_peer")
+def canonical_url(url: str) -> str:
+    """``url`` with a literal IPv4 host in another spelling (``2130706434``, ``0x7f000002``,
+    ``127.2``) written dotted, as the system resolver reads it: aiohttp refuses such hosts, and
+    ``user_url_problem`` has already judged the address they denote."""
+    parsed = URL(url)
+    host = parsed.raw_host or ""
+    address = literal_host_address(host)
+    if isinstance(address, ipaddress.IPv4Address) and host != str(address):
+        return str(parsed.with_host(str(address)))
+    return url
+
+
+def peer_is_public(peer: Any) -> bool:
+    """Whether an answer came from a public address (only those answers are shown in excerpts);
+    ``peer`` is the socket's peer name, or None."""
     try:
-        return peer is not None and is_public_target(ipaddress.ip_address(str(peer).split("%", 1)[0]))
+        address = peer[0] if isinstance(peer, tuple) else peer
+        return address is not None and is_public_target(ipaddress.ip_address(str(address).split("%", 1)[0]))
     except ValueError:
         return False
