@@ -28,9 +28,9 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.loadgen import build_request, run  # noqa: E402
-from tests.harness import free_port, wait_until_healthy  # noqa: E402
-from tests.postgres import create_database, drop_database, bench_postgres  # noqa: E402
+from bench.loadgen import build_request, run
+from tests.harness import free_port, wait_until_healthy
+from tests.postgres import bench_postgres, create_database, drop_database
 
 
 def _cpu_seconds(pid: int) -> float:

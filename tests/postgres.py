@@ -48,14 +48,14 @@ class PostgresServer:
     def stop(self) -> None:
         if self.data_dir and self.pg_ctl:
             subprocess.run(_as_postgres() + [self.pg_ctl, "-D", self.data_dir, "-m", "immediate", "stop"],
-                           capture_output=True)
+                           check=False, capture_output=True)
             shutil.rmtree(self.data_dir, ignore_errors=True)
 
 
 async def _reachable(url: str) -> bool:
     try:
         connection = await asyncpg.connect(url, timeout=3)
-    except (OSError, asyncpg.PostgresError, asyncio.TimeoutError):
+    except (TimeoutError, OSError, asyncpg.PostgresError):
         return False
     await connection.close()
     return True
@@ -95,7 +95,7 @@ def _remove_abandoned(bin_dir: str) -> None:
         owner = data_dir.name.split("-", 1)[0]
         if owner.isdigit() and not _alive(int(owner)):
             subprocess.run(_as_postgres() + [f"{bin_dir}/pg_ctl", "-D", str(data_dir), "-m", "immediate", "stop"],
-                           capture_output=True)
+                           check=False, capture_output=True)
             shutil.rmtree(data_dir, ignore_errors=True)
 
 

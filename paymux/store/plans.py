@@ -35,7 +35,7 @@ def with_constants(condition: ColumnElement[Any]) -> ColumnElement[Any]:
     """``condition`` with every bound string value written into the SQL text (see ``constant``),
     for conditions made of paymux's fixed words (a job's state), so partial indexes serve them."""
 
-    def replace(element: Any) -> Any:
+    def replace(element: Any, **_: Any) -> Any:
         if isinstance(element, BindParameter) and isinstance(element.value, str) and not element.required:
             return constant(element.value)
         return None
