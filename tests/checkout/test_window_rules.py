@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
+from paymux.services.merchants import set_webhook_url
 from paymux.services.reconcile import settle_pending_outcomes
 from tests.harness import (
     CARD_OK,
@@ -21,6 +22,13 @@ from tests.harness import (
     unique,
 )
 from tests.webhooks.support import events_about
+
+
+@pytest.fixture(autouse=True)
+def _shop_listens_for_webhooks(gateway: GatewayServer, shop: TestMerchant) -> None:
+    """Webhook rows are written only where a delivery can happen (issue #15), so the shop whose
+    notifications these tests read has a webhook URL (a closed port: nothing needs to answer)."""
+    gateway.call(lambda rt: set_webhook_url(rt, shop.merchant.id, "http://127.0.0.1:9/hook"))
 
 SHOP_ORIGIN = "http://shop.example"
 _TICKET = re.compile(r'name="ticket" value="([^"]+)"')
