@@ -16,12 +16,13 @@ from paymux.console.web import (
     Console,
     ConsoleRoute,
     anonymous,
+    field_of,
     is_secure,
     new_login_csrf,
     signed_in,
 )
 from paymux.domain.console_user import SESSION_SECONDS, LoginFailed, LoginLocked
-from paymux.domain.errors import NotFound
+from paymux.domain.errors import InvalidParameter, NotFound
 from paymux.services import console_users as user_service
 from paymux.services import reports
 from paymux.services.throttle import Throttled
@@ -106,9 +107,20 @@ def _chart(daily: list[reports.DayAmount]) -> dict[str, object]:
 async def dashboard(console: SignedIn) -> Response:
     merchant = await console.scope(console.request.query_params.get("merchant"))
     data = await reports.dashboard(console.runtime, merchant)
+    today = datetime.fromtimestamp(console.runtime.now(), reports.KST).date()
+    params = console.request.query_params
+    period = {"date_from": params.get("date_from", ""), "date_to": params.get("date_to", "")}
+    errors: dict[str, str] = {}
+    try:
+        first, last = reports.dashboard_range(today, **period)
+    except InvalidParameter as error:
+        errors[field_of(error)] = error.message
+        first, last = reports.dashboard_range(today)
+    summary = await reports.range_summary(console.runtime, merchant, first, last)
     return console.render(
-        "dashboard.html", data=data, chart=_chart(data.daily), failure_rate=data.failure_rate, scope=merchant,
-        today=datetime.fromtimestamp(console.runtime.now(), reports.KST).date().isoformat(),
+        "dashboard.html", status=400 if errors else 200, data=data, chart=_chart(data.daily),
+        failure_rate=data.failure_rate, scope=merchant, today=today.isoformat(), summary=summary, errors=errors,
+        period={"date_from": period["date_from"] or first.isoformat(), "date_to": period["date_to"] or last.isoformat()},
     )
 
 

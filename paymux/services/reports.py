@@ -262,3 +262,83 @@ async def webhook_log(runtime: Runtime, merchant_id: int, *, state: str = "", se
             return WebhookLog(found, None)
         cursor = page[-1].id
     return WebhookLog(found, cursor)
+
+
+MAX_RANGE_DAYS = 366
+
+
+@dataclass
+class RangeRow:
+    """Sums of one PG or one pay method in a date range (KRW; counts of payments)."""
+
+    paid_count: int = 0
+    failed_count: int = 0
+    gross: int = 0
+    refunds: int = 0
+
+    @property
+    def net(self) -> int:
+        return self.gross - self.refunds
+
+    @property
+    def success_rate(self) -> float:
+        """Paid (then maybe cancelled) over paid + failed attempts; 0 when nothing was tried."""
+        tried = self.paid_count + self.failed_count
+        return self.paid_count / tried if tried else 0.0
+
+
+@dataclass
+class RangeSummary:
+    """The dashboard's period: payments requested from ``first`` to ``last`` (Korean days, inclusive).
+    ``billing_keys``: 0-won billing-key registrations, counted apart from payments."""
+
+    first: date
+    last: date
+    total: RangeRow = field(default_factory=RangeRow)
+    billing_keys: int = 0
+    by_pg: dict[str, RangeRow] = field(default_factory=dict)
+    by_method: dict[str, RangeRow] = field(default_factory=dict)
+
+
+def dashboard_range(today: date, date_from: str = "", date_to: str = "") -> tuple[date, date]:
+    """The chosen period; the last 30 days by default. Raises InvalidParameter."""
+    last = _parse_day(date_to, "date_to") or today
+    first = _parse_day(date_from, "date_from") or last - timedelta(days=29)
+    if last < first:
+        raise InvalidParameter("date_to", "must not be before date_from (종료일이 시작일보다 빠릅니다)")
+    if (last - first).days >= MAX_RANGE_DAYS:
+        raise InvalidParameter("date_from", f"the period may span at most {MAX_RANGE_DAYS} days (기간은 최대 {MAX_RANGE_DAYS}일입니다)")
+    return first, last
+
+
+def _add(row: RangeRow, payment: Payment) -> None:
+    if payment.paid_at:
+        row.paid_count += 1
+        row.gross += payment.amount
+        row.refunds += payment.cancel_amount
+    elif payment.status is PaymentStatus.FAILED:
+        row.failed_count += 1
+
+
+async def range_summary(runtime: Runtime, merchant: Merchant, first: date, last: date) -> RangeSummary:
+    """Gross (paid), refunds (cancelled), net, success rates by PG and by pay method of the payments
+    requested in the period, read in batches as the CSV export reads them."""
+    summary = RangeSummary(first=first, last=last)
+    wanted = PaymentFilter(started_from=_day_start(first), started_before=_day_start(last + timedelta(days=1)))
+    after: int | None = None
+    while True:
+        async with runtime.database.reading() as connection:
+            batch = await report_store.payments_after(connection, merchant.id, wanted, after, CSV_BATCH)
+        for row_id, payment in batch:
+            after = row_id
+            if payment.amount == 0:  # a billing-key registration (a 0-won window), not a payment
+                summary.billing_keys += 1 if payment.paid_at else 0
+                continue
+            for row in (summary.total, summary.by_pg.setdefault(payment.pg_provider, RangeRow()),
+                        summary.by_method.setdefault(payment.pay_method, RangeRow())):
+                _add(row, payment)
+        if len(batch) < CSV_BATCH:
+            break
+    summary.by_pg = dict(sorted(summary.by_pg.items()))
+    summary.by_method = dict(sorted(summary.by_method.items()))
+    return summary

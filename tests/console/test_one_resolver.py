@@ -92,13 +92,14 @@ def window_opens(page: Any, gateway: GatewayServer, shop_site: ShopSite, merchan
     window = page.frame_locator("iframe[data-paymux-window]")
     opened = window.locator("[data-testid=payment-window], [data-testid=pg-launch]")
     page.wait_for_function(
-        "document.getElementById('rsp').textContent.length > 0 || !!document.querySelector('iframe[data-paymux-window]')"
+        "document.getElementById('rsp').textContent.length > 0 || !!document.querySelector('iframe[data-paymux-window]')",
+        timeout=30_000,
     )
     if page.locator("iframe[data-paymux-window]").count() == 0:
         rsp = json.loads(page.get_by_test_id("rsp").text_content())
         assert rsp["success"] is False
         return ""
-    opened.first.wait_for()
+    opened.first.wait_for(timeout=30_000)  # a loaded machine can take a while to draw the window
     return opened.first.get_attribute("data-channel") or ""
 
 
