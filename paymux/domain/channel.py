@@ -41,7 +41,8 @@ _ACCEPTED_PAY_TYPES: dict[Purpose, frozenset[PayType]] = {
 }
 
 # Codes that name the same PG; a channel is stored under the canonical code.
-PG_ALIASES: dict[str, str] = {"inicis": "html5_inicis", "kakao": "kakaopay"}
+PG_ALIASES: dict[str, str] = {"inicis": "html5_inicis", "kakao": "kakaopay",
+                              "nice_v2": "nice"}  # i'mport's code for NICE's new "start" API, which paymux's nice speaks
 
 
 def canonical_pg_code(code: str) -> str:

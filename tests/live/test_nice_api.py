@@ -234,3 +234,10 @@ def test_a_live_nice_channel_without_its_keys_is_refused_before_nice(gateway: Ga
                          credentials={"client_id": PAYMUX_LIVE.client_id})
     rsp = rsp_of(open_paymux_window(gateway, merchant.user_code, nice_param(unique("order"))).reply)
     assert rsp["success"] is False and "secret_key" in rsp["error_msg"]
+
+
+def test_imports_nice_v2_code_opens_the_same_nice_channel(gateway: GatewayServer, nice_pg: NiceEmulator, nice_shop: TestMerchant) -> None:
+    """i'mport names NICE's new (start API) module ``nice_v2``; paymux's ``nice`` speaks that API."""
+    for pg in ("nice_v2", f"nice_v2.{PAYMUX_LIVE.mid}"):
+        rsp = pay(gateway, nice_pg, nice_shop, nice_param(unique("order"), pg=pg))
+        assert (rsp["success"], rsp["pg_provider"]) == (True, "nice"), rsp.get("error_msg")
