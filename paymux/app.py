@@ -28,6 +28,7 @@ from paymux.checkout import routes as checkout_routes
 from paymux.checkout import routes_certification
 from paymux.clock import Clock
 from paymux.config import Settings
+from paymux.console.home import router as home_router
 from paymux.console.router import router as console_router
 from paymux.docs_page import install_openapi
 from paymux.docs_page import router as docs_router
@@ -129,6 +130,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     for compat in (routes_banks, routes_receipts, routes_certifications, routes_escrows, routes_pg_specific):
         app.include_router(compat.router)  # i'mport's other endpoints (#10 item 5)
     app.include_router(console_router)
+    app.include_router(home_router)  # / (console, demo, docs) and the favicon (#14 item 7)
     app.include_router(checkout_routes.router)
     app.include_router(routes_certification.router)  # IMP.certification's window, cash receipt pages
     app.include_router(docs_router)
