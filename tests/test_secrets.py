@@ -24,7 +24,7 @@ def _exercise_card_paths(shop: TestMerchant) -> list[str]:
     card = {"card_number": SECRET_CARD, "expiry": "2031-07", "birth": BIRTH, "pwd_2digit": "42"}
     texts.append(str(shop.api("POST", f"/subscribe/customers/{uid}", json=card).expect_ok()))
     texts.append(str(shop.again(uid, unique("order")).expect_ok()))
-    onetime = {"merchant_uid": unique("order"), "amount": 5_000, **card}
+    onetime = {"merchant_uid": unique("order"), "amount": 5_000, "name": "secret test", **card}
     texts.append(str(shop.api("POST", "/subscribe/payments/onetime", json=onetime).expect_ok()))
     texts.append(str(shop.api("POST", "/subscribe/payments/onetime", json={**onetime, "merchant_uid": unique("o"), "customer_uid": unique("c")}).body))
     bad = shop.api("POST", "/subscribe/payments/onetime", json={**onetime, "expiry": "2031-13"})
