@@ -23,7 +23,11 @@ from paymux.connectors.base import ChannelContext, WindowLaunch
 from paymux.connectors.http import PgHttp
 from paymux.connectors.nice.client import NiceClient, NiceKeys
 from paymux.connectors.nice.connector import NiceConnector
-from paymux.connectors.nice.emulator import EmulatorConfig, EmulatorMerchant, create_emulator
+from paymux.connectors.nice.emulator import (
+    EmulatorConfig,
+    EmulatorMerchant,
+    create_emulator,
+)
 from paymux.domain.channel import Channel, ChannelMode, PayType
 from tests.connectors.inicis.support import forms, free_port
 

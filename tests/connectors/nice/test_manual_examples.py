@@ -149,8 +149,8 @@ def test_manual_billing_samples_regist_charge_expire(nice: NiceEmulator, clock: 
     assert set(issued) >= {"resultCode", "resultMsg", "tid", "orderId", "bid", "authDate", "cardCode", "cardName"}
     bid = issued["bid"]
     order = f"merchant-order-id-{datetime.now(KST):%H%M%S%f}"
-    printed = ('{\n    "orderId": "%s",\n    "amount": 1004,\n    "goodsName": \uff02나이스상품",\n    "cardQuota": 0,\n'
-               '    "useShopInterest": false\n}' % order).encode()
+    printed = ('{\n    "orderId": "' + order + '",\n    "amount": 1004,\n    "goodsName": \uff02나이스상품",\n'
+               '    "cardQuota": 0,\n    "useShopInterest": false\n}').encode()
     assert _api(nice, "POST", f"/v1/subscribe/{bid}/payments", raw=printed).json()["resultCode"] == "A212"
     charged = _api(nice, "POST", f"/v1/subscribe/{bid}/payments", {"orderId": order, "amount": 1004, "goodsName": "나이스상품",
                                                                    "cardQuota": 0, "useShopInterest": False}).json()

@@ -12,7 +12,14 @@ from dataclasses import replace
 import pytest
 
 from paymux.clock import OffsetClock
-from paymux.connectors.base import Buyer, CancelOrder, CardRefused, ChargeRequest, Outcome, WindowStart
+from paymux.connectors.base import (
+    Buyer,
+    CancelOrder,
+    CardRefused,
+    ChargeRequest,
+    Outcome,
+    WindowStart,
+)
 from paymux.connectors.http import PgHttpStatusError, PgTransportError
 from paymux.connectors.nice import codes
 from paymux.connectors.nice.client import NiceError
@@ -22,7 +29,14 @@ from paymux.domain.errors import Refused
 from paymux.domain.payment import Payment, PaymentStatus
 from tests.connectors.inicis.support import NoticeReceiver
 from tests.connectors.nice.conftest import CLIENT_TIMEOUT
-from tests.connectors.nice.support import NiceEmulator, authenticate, client, connector, context, open_window, run
+from tests.connectors.nice.support import (
+    NiceEmulator,
+    authenticate,
+    client,
+    connector,
+    context,
+    run,
+)
 
 M = PAYMUX_LIVE
 RETURN_URL = "https://shop.example/checkout/pg/return?ticket=T1"
@@ -164,7 +178,7 @@ def test_bad_sign_data_refused(nice: NiceEmulator, clock: OffsetClock) -> None:
     returned = authenticate(launch(nice, window))
     http_reply = nice.http.post(f"{nice.base_url}/v1/payments/{returned['tid']}",
                                 json={"amount": 14_000, "ediDate": "2026-01-01T00:00:00.000+0900", "signData": "ab" * 32},
-                                headers={"Authorization": context(nice.base_url, M).credentials and _basic()})
+                                headers={"Authorization": _basic()})
     assert http_reply.status_code == 200 and http_reply.json()["resultCode"] == codes.SIGN_DATA_FAILED
 
 
@@ -244,7 +258,7 @@ def test_net_cancel_of_an_unrecorded_approval(nice: NiceEmulator, clock: OffsetC
 
 
 def test_net_cancel_after_an_hour_is_refused(nice: NiceEmulator, clock: OffsetClock) -> None:
-    window, _, outcome = pay(nice, clock)
+    window, _, _ = pay(nice, clock)
     clock.advance(3_601)
     answer = run(lambda http: client(http, nice.base_url, M).net_cancel(order_id=window.request.order_id, edi_date="x"))
     assert isinstance(answer, NiceError) and answer.code == codes.NET_CANCEL_LATE
@@ -374,7 +388,7 @@ def test_lost_billing_charge_settled_by_find(nice: NiceEmulator, clock: OffsetCl
     # the lookup by orderId needs the order's day (orderDate, YYYYMMDD): another day finds nothing
     from paymux.connectors.nice.transformers import order_date
 
-    api = lambda day: run(lambda http: client(http, nice.base_url, M).find(order_id=request.order_id, order_date=day))  # noqa: E731
+    api = lambda day: run(lambda http: client(http, nice.base_url, M).find(order_id=request.order_id, order_date=day))
     assert api(order_date(clock.now())).get("status") == "paid"  # type: ignore[union-attr]
     other_day = api(order_date(clock.now() - 3 * 86_400))
     assert isinstance(other_day, NiceError) and other_day.code == codes.NOT_FOUND

@@ -54,9 +54,9 @@ async def index(request: Request) -> Response:
     lines = [
         "paymux NICE Pay emulator (not NICE; for tests and demos)",
         f"base URL: {emu.base_url(request)}",
-        "API: POST /v1/payments/{tid}, /v1/payments/{tid}/cancel, /v1/payments/netcancel; GET /v1/payments/{tid}, "
-        "/v1/payments/find/{orderId}; POST /v1/subscribe/regist, /v1/subscribe/{bid}/payments, /v1/subscribe/{bid}/expire "
-        "(Authorization: Basic base64(clientId:secretKey), JSON)",
+        ("API: POST /v1/payments/{tid}, /v1/payments/{tid}/cancel, /v1/payments/netcancel; GET /v1/payments/{tid}, "
+         "/v1/payments/find/{orderId}; POST /v1/subscribe/regist, /v1/subscribe/{bid}/payments, "
+         "/v1/subscribe/{bid}/expire (Authorization: Basic base64(clientId:secretKey), JSON)"),
         "JS SDK: GET /v1/js/ (AUTHNICE.requestPay)",
         "client keys: " + ", ".join(f"{c} (MID {m.mid})" for c, m in sorted(emu.config.merchants.items())),
         "ledger: GET /_emulator/transactions; POST /_emulator/outage, /_emulator/latency, /_emulator/deposit",
