@@ -22,7 +22,7 @@ from paymux.api.params import (
     NoticeUrls,
     OptionalAmount,
     Page,
-    Text,
+    Text200,
     Uid,
     UidPath,
     UnixTime,
@@ -50,7 +50,7 @@ class ScheduleItem(BuyerFields):
     schedule_at: UnixTime
     amount: Amount
     tax_free: OptionalAmount = None
-    name: Text(200) | None = None
+    name: Text200 | None = None
     custom_data: CustomData = None
     notice_url: NoticeUrls = None
 

@@ -46,6 +46,7 @@ def payment_view(payment: Payment) -> dict[str, Any]:
     view = {name: getattr(payment, name) for name in _PAYMENT_FIELDS}
     view.update(dict.fromkeys(_CARD_ISSUER_FIELDS))
     view["promotion"] = None  # i'mport's PaymentAnnotation: the PortOne promotion applied; paymux has none
+    view["deposit_history"] = []  # deposits to a fixed (unlimited) virtual account; paymux issues none
     view["status"] = payment.status.value
     view["cancel_history"] = [cancellation_view(c, payment) for c in payment.cancel_history]
     view["cancel_receipt_urls"] = [entry["receipt_url"] for entry in view["cancel_history"]]

@@ -228,6 +228,7 @@ PAYMENT_FIELD_TYPES: dict[str, tuple[type, ...]] = {
     ),
     "card_type": (int, type(None)),
     "promotion": (type(None),),
+    "deposit_history": (list,),
 }
 
 

@@ -21,17 +21,8 @@ REFERENCE = json.loads((Path(__file__).parent / "iamport_v1_fields.json").read_t
 
 # Fields of i'mport's current reference that paymux does not answer yet, each with why.
 GAPS: dict[str, dict[str, str]] = {
-    "PaymentAnnotation": {
-        "sandbox": "newer PortOne field (test-channel flag); not yet in paymux's contract",
-        "deposit_history": "newer PortOne field (virtual-account deposits); paymux records one deposit, not a history",
-    },
-    "CustomerAnnotation": {
-        "sandbox": "newer PortOne field (test-channel flag); not yet in paymux's contract",
-    },
-    "ScheduleResultAnnotation": {
-        "pg_provider": "the schedule view does not name the billing key's channel yet",
-        "pg_id": "the schedule view does not name the billing key's channel yet",
-    },
+    "PaymentAnnotation": {"sandbox": "whether the payment's channel is a test channel: not in the payment view yet"},
+    "CustomerAnnotation": {"sandbox": "whether the key's channel is a test channel: not in the billing key view yet"},
 }
 
 
