@@ -153,7 +153,8 @@ class MoneyMachine(RuleBasedStateMachine):
         return False
 
     def pick_order(self, data: st.DataObject, *, allow_taken: bool = True) -> Order:
-        choices = ["fresh"] + sorted(self.orders) if allow_taken else ["fresh"]
+        # the model's own insertion order, never the random ids: a replayed sequence draws the same things
+        choices = ["fresh", *self.orders] if allow_taken else ["fresh"]
         choice = data.draw(st.sampled_from(choices), label="merchant_uid")
         return self.order(None if choice == "fresh" else choice)
 
@@ -197,8 +198,7 @@ class MoneyMachine(RuleBasedStateMachine):
     @precondition(lambda self: any(c.active for c in self.customers.values()))
     @rule(data=st.data())
     def delete_key(self, data: st.DataObject) -> None:
-        customer = data.draw(st.sampled_from(sorted((c for c in self.customers.values() if c.active),
-                                                    key=lambda c: c.customer_uid)))
+        customer = data.draw(st.sampled_from([c for c in self.customers.values() if c.active]))
         self.api("DELETE", f"/subscribe/customers/{customer.customer_uid}").expect_ok()
         customer.active = False
         for order in self.orders.values():  # its schedules are revoked with it
@@ -209,7 +209,7 @@ class MoneyMachine(RuleBasedStateMachine):
     @precondition(lambda self: bool(self.customers))
     @rule(data=st.data(), amount=AMOUNTS, tax_free_tenths=st.integers(0, 10))
     def charge_again(self, data: st.DataObject, amount: int, tax_free_tenths: int) -> None:
-        customer = data.draw(st.sampled_from(sorted(self.customers.values(), key=lambda c: c.customer_uid)))
+        customer = data.draw(st.sampled_from(list(self.customers.values())))
         order = self.pick_order(data)
         tax_free = amount * tax_free_tenths // 10
         expected = self.expected_charge(order, amount, customer.card) if customer.active else REFUSE
@@ -303,7 +303,7 @@ class MoneyMachine(RuleBasedStateMachine):
     @precondition(lambda self: bool(self.customers))
     @rule(data=st.data(), amount=AMOUNTS, after=st.sampled_from([30, 300, 3_600]))
     def schedule(self, data: st.DataObject, amount: int, after: int) -> None:
-        customer = data.draw(st.sampled_from(sorted(self.customers.values(), key=lambda c: c.customer_uid)))
+        customer = data.draw(st.sampled_from(list(self.customers.values())))
         order = self.pick_order(data)
         at = self.now() + after
         item = {"merchant_uid": order.merchant_uid, "schedule_at": at, "amount": amount, "name": "정기결제", **BUYER}
@@ -324,8 +324,7 @@ class MoneyMachine(RuleBasedStateMachine):
     @rule(data=st.data(), part=st.sampled_from(["all", "half", "rest", "one"]), tax_free_mode=st.sampled_from(
         ["none", "proportional", "all_left", "one", "over"]))
     def cancel(self, data: st.DataObject, part: str, tax_free_mode: str) -> None:
-        txn = data.draw(st.sampled_from(sorted((t for t in self.pg.values() if t.approved and t.balance > 0),
-                                               key=lambda t: t.imp_uid)))
+        txn = data.draw(st.sampled_from([t for t in self.pg.values() if t.approved and t.balance > 0]))
         body: dict[str, Any] = {"imp_uid": txn.imp_uid, "reason": "model"}
         amount = {"all": txn.balance, "half": max(txn.balance // 2, 1), "rest": txn.balance, "one": 1}[part]
         if part != "all":
@@ -367,8 +366,7 @@ class MoneyMachine(RuleBasedStateMachine):
     @precondition(lambda self: any(t.vbank and t.approved is None for t in self.pg.values()))
     @rule(data=st.data(), revoke=st.booleans())
     def deposit_or_revoke(self, data: st.DataObject, revoke: bool) -> None:
-        txn = data.draw(st.sampled_from(sorted((t for t in self.pg.values() if t.vbank and t.approved is None),
-                                               key=lambda t: t.imp_uid)))
+        txn = data.draw(st.sampled_from([t for t in self.pg.values() if t.vbank and t.approved is None]))
         if revoke:
             assert self.api("DELETE", f"/vbanks/{txn.imp_uid}").expect_ok()["status"] == "failed"
             txn.approved = False
