@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Path, Query, Request
 from pydantic import (
@@ -53,9 +53,23 @@ TEXT_PATTERN = "^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]*$"
 UID_PATTERN = "^[^\x00-\x1f\x7f/\ufffd]*[^\\s/\x00-\x1f\x7f\ufffd][^\x00-\x1f\x7f/\ufffd]*$"
 
 
-def Text(max_length: int) -> Any:  # noqa: N802 - reads as a type in annotations
-    return Annotated[str, StringConstraints(max_length=max_length), AfterValidator(_clean_text),
-                     Field(json_schema_extra={"pattern": TEXT_PATTERN})]
+_CLEAN_TEXT = AfterValidator(_clean_text)
+_TEXT_SCHEMA = Field(json_schema_extra={"pattern": TEXT_PATTERN})
+
+# Free text of at most N characters, clean (see _clean_text). Spelled out one alias per length so a
+# type checker reads each as ``str``; the metadata is the same for all of them.
+Text1 = Annotated[str, StringConstraints(max_length=1), _CLEAN_TEXT, _TEXT_SCHEMA]
+Text2 = Annotated[str, StringConstraints(max_length=2), _CLEAN_TEXT, _TEXT_SCHEMA]
+Text4 = Annotated[str, StringConstraints(max_length=4), _CLEAN_TEXT, _TEXT_SCHEMA]
+Text10 = Annotated[str, StringConstraints(max_length=10), _CLEAN_TEXT, _TEXT_SCHEMA]
+Text20 = Annotated[str, StringConstraints(max_length=20), _CLEAN_TEXT, _TEXT_SCHEMA]
+Text30 = Annotated[str, StringConstraints(max_length=30), _CLEAN_TEXT, _TEXT_SCHEMA]
+Text40 = Annotated[str, StringConstraints(max_length=40), _CLEAN_TEXT, _TEXT_SCHEMA]
+Text60 = Annotated[str, StringConstraints(max_length=60), _CLEAN_TEXT, _TEXT_SCHEMA]
+Text100 = Annotated[str, StringConstraints(max_length=100), _CLEAN_TEXT, _TEXT_SCHEMA]
+Text140 = Annotated[str, StringConstraints(max_length=140), _CLEAN_TEXT, _TEXT_SCHEMA]
+Text200 = Annotated[str, StringConstraints(max_length=200), _CLEAN_TEXT, _TEXT_SCHEMA]
+Text500 = Annotated[str, StringConstraints(max_length=500), _CLEAN_TEXT, _TEXT_SCHEMA]
 
 
 def _identifier(value: str) -> str:
@@ -143,7 +157,7 @@ def _cancel_amount(value: object) -> int | None:
 
 
 CancelAmount = Annotated[int | None, BeforeValidator(_cancel_amount)]
-RefundBank = Annotated[Text(10) | None, BeforeValidator(_blank_is_absent), AfterValidator(
+RefundBank = Annotated[Text10 | None, BeforeValidator(_blank_is_absent), AfterValidator(
     lambda code: None if code is None else kftc_bank_code(code)
 )]
 
@@ -159,16 +173,16 @@ class Body(BaseModel):
 
 
 class TokenBody(Body):
-    imp_key: Text(100)
-    imp_secret: Text(200)
+    imp_key: Text100
+    imp_secret: Text200
 
 
 class BuyerFields(Body):
-    buyer_name: Text(200) | None = None
-    buyer_email: Text(200) | None = None
-    buyer_tel: Text(40) | None = None
-    buyer_addr: Text(500) | None = None
-    buyer_postcode: Text(20) | None = None
+    buyer_name: Text200 | None = None
+    buyer_email: Text200 | None = None
+    buyer_tel: Text40 | None = None
+    buyer_addr: Text500 | None = None
+    buyer_postcode: Text20 | None = None
 
     def buyer(self) -> Buyer:
         return Buyer(self.buyer_name, self.buyer_email, self.buyer_tel, self.buyer_addr, self.buyer_postcode)
@@ -177,7 +191,7 @@ class BuyerFields(Body):
 class ChargeFields(BuyerFields):
     merchant_uid: Uid
     amount: Amount
-    name: Text(200) | None = None
+    name: Text200 | None = None
     tax_free: OptionalAmount = None
     vat: OptionalAmount = None
     card_quota: Months = None
@@ -199,19 +213,19 @@ class ChargeFields(BuyerFields):
 
 
 class CardFields(Body):
-    card_number: Text(30) | None = None
-    expiry: Text(10) | None = None
-    birth: Text(10) | None = None
-    pwd_2digit: Text(2) | None = None
-    pg: Text(140) | None = None
+    card_number: Text30 | None = None
+    expiry: Text10 | None = None
+    birth: Text10 | None = None
+    pwd_2digit: Text2 | None = None
+    pg: Text140 | None = None
 
 
 class CustomerFields(Body):
-    customer_name: Text(200) | None = None
-    customer_tel: Text(40) | None = None
-    customer_email: Text(200) | None = None
-    customer_addr: Text(500) | None = None
-    customer_postcode: Text(20) | None = None
+    customer_name: Text200 | None = None
+    customer_tel: Text40 | None = None
+    customer_email: Text200 | None = None
+    customer_addr: Text500 | None = None
+    customer_postcode: Text20 | None = None
 
     def customer_info(self) -> CustomerInfo:
         return CustomerInfo(
@@ -225,11 +239,11 @@ class AgainBody(ChargeFields):
 
 class OnetimeBody(ChargeFields, CardFields):
     customer_uid: OptionalUid = None
-    customer_name: Text(200) | None = None
-    customer_tel: Text(40) | None = None
-    customer_email: Text(200) | None = None
-    customer_addr: Text(500) | None = None
-    customer_postcode: Text(20) | None = None
+    customer_name: Text200 | None = None
+    customer_tel: Text40 | None = None
+    customer_email: Text200 | None = None
+    customer_addr: Text500 | None = None
+    customer_postcode: Text20 | None = None
 
     def customer_info(self) -> CustomerInfo:
         """Stored key's customer fields; i'mport falls back to the buyer fields."""
@@ -252,10 +266,10 @@ class CancelBody(Body):
     amount: CancelAmount = None
     tax_free: OptionalAmount = None
     checksum: OptionalAmount = None
-    reason: Text(500) | None = None
-    refund_holder: Text(100) | None = None
+    reason: Text500 | None = None
+    refund_holder: Text100 | None = None
     refund_bank: RefundBank = None
-    refund_account: Text(40) | None = None
+    refund_account: Text40 | None = None
 
 
 def _positive(value: int) -> int:
@@ -284,11 +298,11 @@ UnixTime = Annotated[int, BeforeValidator(_unix_time)]
 class VbankBody(BuyerFields):
     merchant_uid: Uid
     amount: Amount
-    vbank_code: Text(10)
+    vbank_code: Text10
     vbank_due: UnixTime
-    vbank_holder: Text(100)
-    name: Text(200) | None = None
-    pg: Text(140) | None = None
+    vbank_holder: Text100
+    name: Text200 | None = None
+    pg: Text140 | None = None
     custom_data: CustomData = None
     notice_url: NoticeUrls = None
 

@@ -11,7 +11,7 @@ from pydantic import BeforeValidator
 
 from paymux.api.deps import MerchantDep, RuntimeDep
 from paymux.api.envelope import EnvelopeResponse, ok
-from paymux.api.params import Body, OptionalUid, Text, UidPath
+from paymux.api.params import Body, OptionalUid, Text1, Text10, Text20, Text100, Text140, Text200, UidPath
 from paymux.domain.certification import Certification, Person
 from paymux.services import certifications
 from paymux.services.certifications import OtpRequest
@@ -27,20 +27,20 @@ def _flag(value: object) -> object:
 
 
 class OtpRequestBody(Body):
-    name: Text(100) | None = None
-    phone: Text(20) | None = None
-    birth: Text(10) | None = None
-    gender_digit: Text(1) | None = None
-    carrier: Text(10) | None = None
+    name: Text100 | None = None
+    phone: Text20 | None = None
+    birth: Text10 | None = None
+    gender_digit: Text1 | None = None
+    carrier: Text10 | None = None
     is_mvno: Annotated[bool, BeforeValidator(_flag)] = False
-    company: Text(200) | None = None
-    commpany: Text(200) | None = None  # iamport-server-api's spelling of company
+    company: Text200 | None = None
+    commpany: Text200 | None = None  # iamport-server-api's spelling of company
     merchant_uid: OptionalUid = None
-    pg: Text(140) | None = None
+    pg: Text140 | None = None
 
 
 class OtpConfirmBody(Body):
-    otp: Text(10)
+    otp: Text10
 
 
 def certification_view(certification: Certification) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict
 
 from paymux.api.deps import MerchantDep, RuntimeDep
 from paymux.api.envelope import EnvelopeResponse, ok
-from paymux.api.params import Body, Text, UidPath, UnixTime
+from paymux.api.params import Body, Text20, Text40, Text60, Text100, Text500, UidPath, UnixTime
 from paymux.domain.escrow import Shipping
 from paymux.services import escrows
 from paymux.services.escrows import ShippingRequest
@@ -22,20 +22,20 @@ router = APIRouter(tags=["escrows"])
 
 class Person(BaseModel):
     model_config = ConfigDict(coerce_numbers_to_str=True, extra="ignore", str_strip_whitespace=True)
-    name: Text(100) | None = None
-    tel: Text(40) | None = None
-    addr: Text(500) | None = None
-    postcode: Text(20) | None = None
-    relationship: Text(40) | None = None
+    name: Text100 | None = None
+    tel: Text40 | None = None
+    addr: Text500 | None = None
+    postcode: Text20 | None = None
+    relationship: Text40 | None = None
 
 
 class Logis(BaseModel):
     model_config = ConfigDict(coerce_numbers_to_str=True, extra="ignore", str_strip_whitespace=True)
-    company: Text(40) | None = None
-    invoice: Text(60) | None = None
+    company: Text40 | None = None
+    invoice: Text60 | None = None
     sent_at: UnixTime | None = None
-    receiving_at: Text(20) | None = None
-    address: Text(500) | None = None
+    receiving_at: Text20 | None = None
+    address: Text500 | None = None
 
 
 class ShippingBody(Body):

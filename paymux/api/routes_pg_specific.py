@@ -9,20 +9,20 @@ from fastapi import APIRouter, Query
 
 from paymux.api.deps import MerchantDep, RuntimeDep
 from paymux.api.envelope import EnvelopeResponse, ok
-from paymux.api.params import Body, ChargeFields, Page, Text, UidPath
+from paymux.api.params import Body, ChargeFields, Page, Text4, Text10, Text30, Text40, Text140, UidPath
 from paymux.services import balances, pg_specific
 
 router = APIRouter(tags=["pg-specific"])
 
 class PaycoStatusBody(Body):
-    status: Text(40) | None = None
+    status: Text40 | None = None
 
 
 class ForeignBody(ChargeFields):
-    card_number: Text(30) | None = None
-    expiry: Text(10) | None = None
-    cvc: Text(4) | None = None
-    pg: Text(140) | None = None
+    card_number: Text30 | None = None
+    expiry: Text10 | None = None
+    cvc: Text4 | None = None
+    pg: Text140 | None = None
 
 
 @router.get("/payments/{imp_uid}/balance", summary="A payment's amounts per means of payment, and their history")

@@ -10,7 +10,7 @@ from fastapi import APIRouter
 
 from paymux.api.deps import MerchantDep, RuntimeDep
 from paymux.api.envelope import EnvelopeResponse, ok
-from paymux.api.params import Amount, Body, OptionalAmount, Text, UidPath
+from paymux.api.params import Amount, Body, OptionalAmount, Text10, Text40, Text140, Text200, UidPath
 from paymux.domain.cash_receipt import CashReceipt, ReceiptKind
 from paymux.services import receipts
 from paymux.services.receipts import ExternalReceiptRequest, ReceiptRequest
@@ -20,22 +20,22 @@ router = APIRouter(tags=["receipts"])
 
 
 class ReceiptBody(Body):
-    identifier: Text(40) | None = None
-    identifier_type: Text(10) | None = None
-    type: Text(10) | None = None
+    identifier: Text40 | None = None
+    identifier_type: Text10 | None = None
+    type: Text10 | None = None
     tax_free: OptionalAmount = None
-    buyer_name: Text(200) | None = None
-    buyer_email: Text(200) | None = None
-    buyer_tel: Text(40) | None = None
+    buyer_name: Text200 | None = None
+    buyer_email: Text200 | None = None
+    buyer_tel: Text40 | None = None
 
     def fields(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in ReceiptBody.model_fields}
 
 
 class ExternalReceiptBody(ReceiptBody):
-    name: Text(200) | None = None
+    name: Text200 | None = None
     amount: Amount
-    pg: Text(140) | None = None
+    pg: Text140 | None = None
 
 
 def receipt_view(runtime: Runtime, receipt: CashReceipt) -> dict[str, Any]:
