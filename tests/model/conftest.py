@@ -12,10 +12,10 @@ from collections.abc import Iterator
 import pytest
 
 from paymux.connectors.inicis.emulator import PAYMUX_LIVE_KEYS, EmulatorConfig
-from tests.connectors.inicis.support import EmulatorServer
 from tests.conftest import BACKENDS
-from tests.live.conftest import SLOW_REPLY_SECONDS
+from tests.connectors.inicis.support import EmulatorServer
 from tests.harness import GatewayServer
+from tests.live.conftest import SLOW_REPLY_SECONDS
 from tests.postgres import create_database, drop_database, find_postgres
 
 

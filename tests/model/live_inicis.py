@@ -10,7 +10,7 @@ recorded, and nothing the model says was declined is approved there.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from hypothesis import strategies as st
 
@@ -27,7 +27,7 @@ class LiveInicisMachine(MoneyMachine):
     """Set ``gateway`` and ``inicis`` (an EmulatorServer on the gateway's clock) on a subclass."""
 
     inicis: EmulatorServer
-    key_extra = {"customer_name": "홍길동", "customer_email": "buyer@example.com", "customer_tel": "010-1234-5678"}
+    key_extra: ClassVar[dict[str, str]] = {"customer_name": "홍길동", "customer_email": "buyer@example.com", "customer_tel": "010-1234-5678"}
     # INICIS answers an expired or wrong-password key-in card with its own decline codes; the
     # sandbox's authentication-failure answer (-1) is not what a live channel promises.
     onetime_cards = st.sampled_from(["approve", "refused", "insufficient", "timeout_approved", "timeout_declined"])

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 from hypothesis import strategies as st
@@ -112,7 +112,7 @@ class MoneyMachine(RuleBasedStateMachine):
     """Set ``gateway`` on a subclass (tests/model/test_model.py) before running."""
 
     gateway: GatewayServer
-    key_extra: dict[str, str] = {}  # what a billing key is issued with besides the card
+    key_extra: ClassVar[dict[str, str]] = {}  # what a billing key is issued with besides the card
     onetime_cards = CHARGE_CARDS
 
     def __init__(self) -> None:

@@ -15,8 +15,8 @@ import os
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.stateful import run_state_machine_as_test
 
-from tests.harness import GatewayServer
 from tests.connectors.inicis.support import EmulatorServer
+from tests.harness import GatewayServer
 from tests.model.live_inicis import LiveInicisMachine
 from tests.model.machine import MoneyMachine
 

@@ -20,9 +20,15 @@ import pytest
 from paymux.services.reconcile import settle_pending_outcomes
 from tests.checkout.test_window_rules import open_window, param, rsp_of
 from tests.harness import CARD_OK, GatewayServer, TestMerchant, unique
-from tests.live.conftest import KAKAO_SUBSCRIPTION_CID, KakaoShop, after_grace, kakao_shop, kakaopay  # noqa: F401  (fixtures)
+from tests.live.conftest import (  # noqa: F401  (fixtures)
+    KAKAO_SUBSCRIPTION_CID,
+    KakaoShop,
+    after_grace,
+    kakao_shop,
+    kakaopay,
+)
 from tests.live.test_kakaopay_api import kakao_param, pay
-from tests.model.machine import _cancel_is_valid, PgTxn
+from tests.model.machine import PgTxn, _cancel_is_valid
 
 
 @pytest.fixture
