@@ -240,6 +240,13 @@ class NiceConnector(Connector):
                 return ChargeResult.declined(f"나이스페이에 승인된 결제가 없습니다 (NICE has no approved payment: {found.describe()})")
             return ChargeResult.unknown(found.describe())
         status = t.text(found, "status")
+        if status == codes.READY and t.part(found, "vbank"):
+            # a virtual account NICE opened but whose answer paymux lost: close it, so no deposit can arrive
+            closed = await self.net_cancel(context, {"orderId": order_id}, 0, now)
+            if closed is Outcome.APPROVED:
+                return ChargeResult.declined("가상계좌 발급 응답이 유실되어 계좌를 닫았습니다 "
+                                             "(the virtual account's answer was lost; NICE's account was closed)")
+            return ChargeResult.unknown("the virtual account whose answer was lost could not be closed at NICE")
         if status in codes.NOT_CHARGED_STATUSES or status == codes.CANCELLED:
             return ChargeResult.declined(f"나이스페이 결제 상태 {status}: 승인되지 않았습니다 (NICE reports {status}; nothing is charged)")
         price = int(reference.get("price") or 0)

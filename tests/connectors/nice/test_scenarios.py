@@ -452,3 +452,18 @@ def test_card_webhook_is_not_a_deposit(nice: NiceEmulator, clock: OffsetClock, h
     with pytest.raises(Refused):
         connector(None).parse_notice({"resultCode": "0000", "tid": "t", "orderId": window.request.order_id,  # type: ignore[arg-type]
                                       "payMethod": "card", "status": "paid", "amount": "14000"})
+
+
+def test_a_lost_virtual_account_answer_closes_the_account(nice: NiceEmulator, clock: OffsetClock) -> None:
+    window = start(clock, 20_119, pay_method="vbank")  # NICE opens the account, its answer is lost
+    returned = authenticate(launch(nice, window))
+    with pytest.raises(PgTransportError):
+        finish(nice, window, returned, timeout=CLIENT_TIMEOUT)
+    assert nice.payment(returned["tid"])["vbank"]  # type: ignore[index]
+    ctx = context(nice.base_url, M)
+    reference = {"kind": "nice_window", "tid": returned["tid"], "orderId": window.request.order_id, "price": "20119",
+                 "vbank": "1"}
+    found = run(lambda http: connector(http).inquire(ctx, window.request.order_id, clock.now(), reference))
+    assert found.outcome is Outcome.DECLINED
+    assert nice.payment(returned["tid"])["status"] == "cancelled"  # type: ignore[index]
+    assert nice.control("deposit", tid=returned["tid"]).status_code == 404  # nothing can be paid into it any more

@@ -57,6 +57,7 @@ regist: encData not decryptable / card number bad             ``A204`` / ``F112`
 billing charge with an unknown / expired bid                  ``A124`` / ``A126``
 expire                                                        ``0000``; again ``A126``
 window method vbank, approve                                  ``0000`` ``ready`` with ``vbank``; deposit → ``paid`` + webhook
+vbank amount ending 0119 (mod 10,000)                         account issued, reply held; lookup ``ready`` with ``vbank``
 ============================================================  ============================================
 
 Window ``data-testid`` s: ``nice-window`` (``data-method``, ``data-order-id``), ``emulator-banner``,

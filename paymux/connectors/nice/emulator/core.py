@@ -6,7 +6,7 @@ answers business refusals; 401 for bad keys).
 Scenario triggers are test data, never emulator-only headers: the card number's last four digits
 (``0002`` issuer decline ``3095``, ``9995`` insufficient balance ``3095``, ``0069`` expiry ``3021``,
 ``0127`` card refused at authentication / billing ``F113``, ``0119`` approval committed and its reply
-held past the caller's timeout, ``0101`` decline committed and its reply held); a card payment under
+held past the caller's timeout (a virtual account: an amount ending 0119), ``0101`` decline committed and its reply held); a card payment under
 1,000 KRW (``3041``), installments under 50,000 KRW (``3024``); a cancel whose ``reason`` contains
 ``lost-reply`` is applied and its reply held.
 """
@@ -245,7 +245,7 @@ def _issue_vbank(emu: Emulator, merchant: EmulatorMerchant, payment: Payment, no
                      "vbankExpDate": edi_date(now + 7 * 86400), "vbankHolder": payment.buyer_name or "페이먹스"}
     emu.state.record("vbank_issued", now, tid=payment.tid, orderId=payment.order_id, amount=0)
     body = payment_body(emu, merchant, payment)
-    return Answer(body, hooks=[body])
+    return Answer(body, slow=payment.amount % 10_000 == int(SLOW_APPROVED), hooks=[body])
 
 
 def deposit(emu: Emulator, tid: str, amount: int | None = None) -> Answer:
