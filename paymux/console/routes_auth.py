@@ -114,7 +114,7 @@ async def dashboard(console: SignedIn) -> Response:
     try:
         first, last = reports.dashboard_range(today, **period)
     except InvalidParameter as error:
-        errors[field_of(error)] = error.message
+        errors[field_of(error)] = console.error_text(error)
         first, last = reports.dashboard_range(today)
     summary = await reports.range_summary(console.runtime, merchant, first, last)
     return console.render(

@@ -46,8 +46,8 @@ def _credential_groups(console: Console) -> list[dict[str, Any]]:
 
 def _errors(error: InvalidParameter | Conflict, console: Console) -> dict[str, str]:
     if isinstance(error, Conflict):
-        return {"mid": console.t("channels.duplicate") + " — " + error.message}
-    return {field_of(error): error.message}
+        return {"mid": console.t("channels.duplicate") + " — " + console.error_text(error)}
+    return {field_of(error): console.error_text(error)}
 
 
 def _test_cards(console: Console) -> list[dict[str, Any]]:
@@ -88,7 +88,7 @@ async def _resolution(console: Console, merchant: Merchant, pg: str | None, purp
     try:
         resolution = await channel_service.explain(console.runtime, merchant.id, pg, purpose)
     except Refused as refused:
-        return {"pg": pg, "refused": refused.message}
+        return {"pg": pg, "refused": console.error_text(refused)}
     return {"pg": pg, "channel": resolution.channel, "rule": resolution.rule.value,
             "fallback": resolution.fallback.value if resolution.fallback else "",
             "skipped": [c.pg_string for c in resolution.skipped]}
@@ -190,7 +190,7 @@ async def channel_delete(channel_id: str, console: SignedIn) -> Response:
             console.runtime, merchant.id, channel.id, int(new_default) if new_default.isdigit() else None
         )
     except InvalidParameter as error:
-        message = console.t("channels.choose_new_default") if error.field == "new_default" else error.message
+        message = console.t("channels.choose_new_default") if error.field == "new_default" else console.error_text(error)
         return await _list_page(console, merchant, 400, delete_error={"channel_id": channel.id, "message": message})
     return console.redirect(_list_url(merchant, console.own), flash="flash.channel_deleted")
 

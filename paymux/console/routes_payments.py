@@ -46,7 +46,7 @@ async def payment_list(console: SignedIn) -> Response:
         wanted = reports.payment_filter(**values)
     except InvalidParameter as error:
         return console.render("payments.html", status=400, scope=merchant, values=values, statuses=list(PaymentStatus),
-                              errors={field_of(error): error.message}, found=None, page=1, pages=0)
+                              errors={field_of(error): console.error_text(error)}, found=None, page=1, pages=0)
     found = await reports.search_payments(console.runtime, merchant, wanted, page)
     pages = max(1, -(-found.total // reports.PAGE_SIZE))
     query = "&".join(f"{k}={v}" for k, v in values.items() if v) + _scope_suffix(merchant, console, "&")
@@ -109,7 +109,7 @@ async def payment_cancel(imp_uid: str, console: SignedIn) -> Response:
         await cancel_service.cancel_payment(console.runtime, merchant, request)
     except (InvalidParameter, Refused) as error:
         where = field_of(error, "amount") if isinstance(error, InvalidParameter) else "amount"
-        return await _detail(console, merchant, imp_uid, 400, values=values, errors={where: error.message})
+        return await _detail(console, merchant, imp_uid, 400, values=values, errors={where: console.error_text(error)})
     return console.redirect(f"{PREFIX}/payments/{imp_uid}{_scope_suffix(merchant, console)}", flash="flash.cancelled")
 
 
@@ -121,7 +121,7 @@ async def payment_deposit(imp_uid: str, console: SignedIn) -> Response:
     try:
         await vbank_service.deposit(console.runtime, merchant, imp_uid, None)
     except Refused as error:
-        return await _detail(console, merchant, imp_uid, 400, errors={"deposit": error.message})
+        return await _detail(console, merchant, imp_uid, 400, errors={"deposit": console.error_text(error)})
     return console.redirect(f"{PREFIX}/payments/{imp_uid}{_scope_suffix(merchant, console)}", flash="flash.deposited")
 
 

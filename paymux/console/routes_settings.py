@@ -30,7 +30,7 @@ async def _webhook_page(console: Console, status: int = 200, **values: Any) -> R
         log = await reports.webhook_log(console.runtime, console.own.id, **log_filter,
                                         before=int(before) if before.isdigit() and len(before) < 13 else None)
     except InvalidParameter as error:
-        values["errors"] = {**values["errors"], "state": error.message}
+        values["errors"] = {**values["errors"], "state": console.error_text(error)}
         log = reports.WebhookLog([], None)
     return console.render("webhook.html", status=status, formats=WEBHOOK_FORMATS, log=log, log_filter=log_filter,
                           states=reports.WEBHOOK_STATES, **values)
@@ -68,7 +68,7 @@ async def webhook_save(console: SignedIn) -> Response:
     try:
         await merchant_service.set_webhook_url(console.runtime, console.own.id, url or None)
     except InvalidParameter as error:
-        message = console.t("webhook.bad_url") + " " + error.message
+        message = console.t("webhook.bad_url") + " " + console.error_text(error)
         return await _webhook_page(console, 400, url=url, body_format=body_format, errors={"webhook_url": message})
     await set_webhook_format(console.runtime, console.own.id, body_format)
     return console.redirect(PREFIX + "/webhook?saved=1")
@@ -103,7 +103,7 @@ async def whitelist_save(console: SignedIn) -> Response:
     try:
         await merchant_service.set_ip_whitelist(console.runtime, console.own.id, blocks)
     except InvalidParameter as error:
-        message = console.t("settings.bad_cidr") + " " + error.message.removeprefix("ip_whitelist: ")
+        message = console.t("settings.bad_cidr") + " " + console.error_text(error).removeprefix("ip_whitelist: ")
         return _settings_page(console, 400, whitelist=text, errors={"ip_whitelist": message})
     return console.redirect(PREFIX + "/settings?saved=1")
 

@@ -22,7 +22,7 @@ from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from paymux.console.i18n import LANGUAGES, STRINGS, translate
+from paymux.console.i18n import LANGUAGES, STRINGS, localized_error, translate
 from paymux.domain.console_user import ConsoleSession
 from paymux.domain.errors import Forbidden, NotFound, PaymuxError
 from paymux.domain.merchant import Merchant
@@ -82,6 +82,10 @@ class Console:
 
     def t(self, key: str, **values: Any) -> str:
         return translate(self.lang, key, **values)
+
+    def error_text(self, error: PaymuxError) -> str:
+        """A service error's message in the console's language."""
+        return localized_error(self.lang, error.message)
 
     @property
     def own(self) -> Merchant:

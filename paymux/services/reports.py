@@ -238,7 +238,7 @@ class WebhookLog:
 def webhook_filter_state(state: str) -> str:
     """Raises InvalidParameter for a state that is not pending, delivered or dead (empty = any)."""
     if state and state not in WEBHOOK_STATES:
-        raise InvalidParameter("state", "must be pending, delivered or dead (재시도 대기, 전달됨, 전달 포기 중 하나)")
+        raise InvalidParameter("state", "must be pending, delivered or dead (상태는 재시도 대기, 전달됨, 전달 포기 중 하나입니다)")
     return state
 
 

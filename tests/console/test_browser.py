@@ -201,7 +201,7 @@ def test_part_of_a_payment_is_cancelled_and_the_history_shows_it(page, request: 
 
     page.get_by_test_id("cancel-amount").fill("5000")
     page.get_by_test_id("cancel-submit").click()
-    assert "3000" in page.get_by_test_id("error-amount").inner_text()
+    assert "취소 가능 잔액 3,000원을 초과합니다" in page.get_by_test_id("error-amount").inner_text()  # in Korean (#14 item 6)
 
     page.get_by_test_id("cancel-amount").fill("1000")
     page.get_by_test_id("cancel-reason").fill("one item returned")

@@ -1,0 +1,40 @@
+"""Issue #14 item 6: the Korean console speaks Korean — service errors (a cancel above the balance,
+a CIDR block with host bits, a channel of the wrong kind), pay methods instead of raw codes — and the
+English console keeps the service's own words."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from tests.console.support import ConsoleClient
+from tests.harness import TestMerchant, unique
+
+
+def _text(html: str, testid: str) -> str:
+    found = re.search(rf'data-testid="{testid}"[^>]*>(.*?)</', html, re.S)
+    assert found, testid
+    return found.group(1).strip()
+
+
+def test_service_errors_and_codes_in_korean_and_english(console: ConsoleClient, shop: TestMerchant) -> None:
+    customer_uid = unique("cust")
+    shop.issue_key(customer_uid).expect_ok()
+    imp_uid = shop.again(customer_uid, unique("order"), amount=3_000).expect_ok()["imp_uid"]
+
+    over = console.post(f"/console/payments/{imp_uid}/cancel", {"amount": "5000", "reason": "x"})
+    assert over.status_code == 400
+    assert _text(over.text, "error-amount") == "취소 요청 금액 5,000원이 취소 가능 잔액 3,000원을 초과합니다."
+    assert 'data-flash="flash.error.form"' in over.text
+    assert _text(over.text, "detail-method") == "신용카드"
+
+    cidr = console.post("/console/settings/whitelist", {"ip_whitelist": "1.1.1.1/24"})
+    assert cidr.status_code == 400 and "올바른 CIDR 블록이 아닙니다" in _text(cidr.text, "error-ip_whitelist")
+
+    wrong_kind = html.unescape(_text(console.get("/console/channels?pg=kcp&purpose=billing_window").text, "resolve-refused"))
+    assert wrong_kind.startswith("pg 'kcp'은(는) API 방식") and "빌링키 발급창" in wrong_kind
+
+    english = console.get(f"/console/payments/{imp_uid}?lang=en")
+    assert _text(english.text, "detail-method") == "Card"
+    over_en = console.post(f"/console/payments/{imp_uid}/cancel", {"amount": "5000", "reason": "x"})
+    assert "exceeds the cancellable balance 3000" in _text(over_en.text, "error-amount")
