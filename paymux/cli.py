@@ -248,6 +248,29 @@ def channel_list(settings: Settings, user_code: str, as_json: bool) -> None:
         click.echo(f"{item['position']:>3}  {item['pg_string']:<32} {item['type']:<13} {item['mode']}{flag}")
 
 
+@channel.command("remove")
+@click.option("--merchant", "user_code", required=True)
+@click.option("--id", "channel_id", required=True, type=int, help="channel id (see `paymux channel list --json`)")
+@click.option("--new-default", "new_default", type=int, default=None,
+              help="the channel that becomes the default when the default one is removed")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def channel_remove(settings: Settings, user_code: str, channel_id: int, new_default: int | None, as_json: bool) -> None:
+    """Remove a channel from a merchant's list (one that payments used is kept out of sight, for their cancels)."""
+
+    async def work(runtime: Runtime) -> Any:
+        owner = await merchant_service.get_merchant(runtime, user_code)
+        removed = await channel_service.get_channel(runtime, owner.id, channel_id)
+        await channel_service.delete_channel(runtime, owner.id, channel_id, new_default)
+        return removed, await channel_service.list_channels(runtime, owner.id)
+
+    removed, remaining = _run(settings, work)
+    if as_json:
+        click.echo(json.dumps({"removed": _channel_dict(removed), "channels": [_channel_dict(c) for c in remaining]}, indent=2))
+        return
+    click.echo(f"removed {removed.pg_string} ({removed.pay_type.value}); {len(remaining)} channel(s) left")
+
+
 @channel.command("resolve")
 @click.option("--merchant", "user_code", required=True)
 @click.option("--pg", default="", help="the pg value as passed to IMP.request_pay (empty: none)")
