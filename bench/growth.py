@@ -28,6 +28,7 @@ import platform
 import random
 import secrets
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -235,6 +236,7 @@ def grow(database: str, options: argparse.Namespace) -> list[Round]:
             process.wait(timeout=30)
         if url is not None and (postgres := bench_postgres()) is not None:
             drop_database(postgres, url)
+        shutil.rmtree(work, ignore_errors=True)
     return rounds
 
 
