@@ -122,6 +122,7 @@ class MoneyMachine(RuleBasedStateMachine):
         self.customers: dict[str, Customer] = {}
         self.pg: dict[str, PgTxn] = {}
         self.grace = self.gateway.settings.pending_outcome_grace_seconds
+        self.jobs_ran_at = (0, 0)  # when the reconciler and the expiry job last started (server time)
 
     # --- helpers ------------------------------------------------------------------------------
     def model_shop(self) -> TestMerchant:
@@ -164,7 +165,8 @@ class MoneyMachine(RuleBasedStateMachine):
         lost = card in LOST
         txn = PgTxn(imp_uid, order.merchant_uid, amount, tax_free,
                     approved=None if lost else card in APPROVES,
-                    lost_outcome=(card in APPROVES) if lost else None, lost_at=self.now() if lost else 0, **extra)
+                    lost_outcome=(card in APPROVES) if lost else None,
+                    lost_at=(reply_payment.get("started_at") or self.now()) if lost else 0, **extra)
         self.pg[imp_uid] = txn
         order.txns.append(imp_uid)
         return txn
@@ -381,26 +383,30 @@ class MoneyMachine(RuleBasedStateMachine):
         """The clock moves; the worker's jobs run as they would have meanwhile."""
         self.gateway.clock.advance(seconds)
         self.shop._token = None  # an access token lives 30 minutes of the server's time
+        scheduled_at = self.now()
         while self.gateway.call(execute_due_schedules):
             pass
-        self._learn_schedule_runs()
+        self._learn_schedule_runs(scheduled_at)
+        # The server's clock also runs with the wall clock: the model settles only what was past its
+        # deadline when each job started, and the invariants hold the jobs to that moment.
+        reconciled_at = self.now()
         while self.gateway.call(settle_pending_outcomes):
             pass
+        expired_at = self.now()
         while self.gateway.call(expire_due_vbanks):
             pass
-        now = self.now()
+        self.jobs_ran_at = (reconciled_at, expired_at)
         for txn in self.pg.values():
-            if txn.approved is None and txn.lost_outcome is not None and txn.lost_at + self.grace < now:
+            if txn.approved is None and txn.lost_outcome is not None and txn.lost_at + self.grace < reconciled_at:
                 txn.approved = txn.lost_outcome
-            if txn.vbank and txn.approved is None and txn.vbank_due < now:
+            if txn.vbank and txn.approved is None and txn.vbank_due < expired_at:
                 txn.approved = False
 
-    def _learn_schedule_runs(self) -> None:
+    def _learn_schedule_runs(self, now: int) -> None:
         """Each schedule that came due: every attempt it made is registered by the card of its key
         (an attempt whose answer was lost stays pending until the reconciler asks the PG; one the PG
         has no record of is charged again); a run on an order paid otherwise, prepared for another
         amount, or of a deleted key charges nothing and says so."""
-        now = self.now()
         for order in self.orders.values():
             schedule = order.schedule
             if schedule is None or schedule["at"] > now:
@@ -437,7 +443,6 @@ class MoneyMachine(RuleBasedStateMachine):
             if event.imp_uid:
                 hooks.setdefault(event.imp_uid, []).append(event.payload)
         ledger = self._sandbox_outcomes()
-        now = self.now()
         for order in self.orders.values():
             if not order.txns:
                 continue
@@ -448,7 +453,7 @@ class MoneyMachine(RuleBasedStateMachine):
                 txn = self.pg.get(payment["imp_uid"])
                 assert txn is not None, f"a payment the PG never saw: {payment}"
                 stored = self.gateway.call(lambda rt, uid=txn.imp_uid: payment_service.get_payment(rt, self.shop.merchant, uid))
-                _check_payment(payment, stored, txn, hooks.get(txn.imp_uid, []), ledger, now, self.grace)
+                _check_payment(payment, stored, txn, hooks.get(txn.imp_uid, []), ledger, self.jobs_ran_at, self.grace)
         self._check_schedules()
         self.check_pg_side()
 
@@ -494,7 +499,7 @@ def _cancel_is_valid(txn: PgTxn, amount: int, tax_free: int | None) -> tuple[boo
 
 
 def _check_payment(payment: dict[str, Any], stored: Payment, txn: PgTxn, hooks: list[dict[str, Any]], ledger: dict[str, bool],
-                   now: int, grace: int) -> None:
+                   jobs_ran_at: tuple[int, int], grace: int) -> None:
     status = payment["status"]
     where = f"{payment['imp_uid']} ({payment['merchant_uid']}): {status}, PG {txn}"
     # money approved at the PG = paid amounts recorded
@@ -521,11 +526,13 @@ def _check_payment(payment: dict[str, Any], stored: Payment, txn: PgTxn, hooks: 
     if txn.lost_outcome is not None:
         assert ledger.get(txn.imp_uid) is txn.lost_outcome, (where, ledger.get(txn.imp_uid))
     # nothing stays ready past its deadline
+    # (once the jobs have run: the reconciler and the expiry job, as the worker runs them)
+    reconciled_at, expired_at = jobs_ran_at
     if status == "ready":
         if txn.vbank:
-            assert payment["vbank_date"] >= now, f"virtual account past its due still ready: {where}"
+            assert payment["vbank_date"] >= expired_at, f"virtual account past its due still ready: {where}"
         else:
-            assert txn.lost_at + grace >= now, f"lost answer past the grace period still ready: {where}"
+            assert txn.lost_at + grace >= reconciled_at, f"lost answer past the grace period still ready: {where}"
     # every status change has its webhook
     statuses = [h["status"] for h in hooks]
     if status != "ready" or txn.vbank:
