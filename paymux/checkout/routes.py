@@ -26,10 +26,11 @@ from fastapi.templating import Jinja2Templates
 from paymux.checkout import views
 from paymux.demo import DEMO_USER_CODE
 from paymux.domain.errors import InvalidParameter, NotFound, PaymuxError
-from paymux.domain.payment import Payment
+from paymux.domain.payment import Payment, PaymentStatus
 from paymux.security_headers import CSP, csp_nonce, window_policy
 from paymux.services import checkout, pg_notices, pg_window, throttle
 from paymux.services.charging import OrderClaimed
+from paymux.services.reports import local_time
 from paymux.services.runtime import Runtime
 
 HERE = Path(__file__).parent
@@ -173,7 +174,22 @@ def _window_page(request: Request, window: checkout.OpenWindow, errors: dict[str
 
 
 def _settled(request: Request, ticket: checkout.WindowTicket, payment: Payment) -> Response:
-    return _result(request, views.payment_rsp(payment), ticket.display.value, ticket.origin, _redirect_url(ticket.param))
+    rsp = views.payment_rsp(payment)
+    if rsp["success"] and payment.status is PaymentStatus.READY and payment.pay_method == "vbank":
+        return _vbank_issued(request, rsp, payment, ticket)
+    return _result(request, rsp, ticket.display.value, ticket.origin, _redirect_url(ticket.param))
+
+
+def _vbank_issued(request: Request, rsp: dict[str, Any], payment: Payment, ticket: checkout.WindowTicket) -> Response:
+    """An issued virtual account stays on screen (account, bank, holder, amount, due date) until the
+    buyer presses OK; then the result goes to the shop as usual (#14 item 7)."""
+    redirect_url = _redirect_url(ticket.param)
+    continue_url = (views.redirect_target(redirect_url, rsp)
+                    if ticket.display is checkout.DisplayMode.REDIRECT and redirect_url else None)
+    vbank = {"bank": payment.vbank_name, "num": payment.vbank_num, "holder": payment.vbank_holder,
+             "amount": f"{payment.amount:,}", "due": local_time(payment.vbank_date)}
+    return templates.TemplateResponse(request, "result.html", {"rsp": rsp, "origin": ticket.origin, "vbank": vbank,
+                                                               "continue_url": continue_url})
 
 
 @router.post("/checkout/approve")

@@ -308,7 +308,17 @@ def test_virtual_account_window_issues_an_account_awaiting_deposit(
     param = seed_example(unique("vbank"), pay_method="vbank", amount=25000)
     window = checkout.open(shop_site.shop_page(gateway.base_url, window_shop.user_code, param))
     window.get_by_test_id("bank").select_option("088")
-    rsp = checkout.approve()
+    window.get_by_test_id("approve").click()
+    # the issued account stays on screen until the buyer has read it (#14 item 7)
+    window.get_by_test_id("vbank-issued").wait_for()
+    assert window.get_by_test_id("vbank-bank").inner_text() == "신한은행"
+    assert window.get_by_test_id("vbank-amount").inner_text() == "25,000원"
+    assert len(window.get_by_test_id("vbank-num").inner_text()) == 14
+    assert window.get_by_test_id("vbank-holder").inner_text() and window.get_by_test_id("vbank-due").inner_text()
+    assert checkout.page.get_by_test_id("rsp").text_content() == ""  # the shop hears nothing yet
+    screenshot(checkout.page, checkout.request, "vbank-issued")
+    window.get_by_test_id("vbank-done").click()
+    rsp = checkout.result()
     assert (rsp["success"], rsp["status"], rsp["vbank_name"]) == (True, "ready", "신한은행")
     assert len(rsp["vbank_num"]) == 14
     payment_of(window_shop, rsp)
