@@ -13,7 +13,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from collections.abc import Mapping
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 from paymux.domain.card import CardDetails
 from paymux.domain.channel import Channel, ChannelMode, PayType
@@ -227,7 +227,10 @@ class PgNotice:
     ``order_id`` is paymux's imp_uid (the order id paymux gave the PG), ``amount`` KRW.
     """
 
-    kind: str  # "vbank_deposit"
+    DEPOSIT: ClassVar[str] = "vbank_deposit"  # money arrived in a virtual account: recorded
+    STATUS_ECHO: ClassVar[str] = "status_echo"  # the PG repeats a change paymux made itself: acknowledged
+
+    kind: str  # DEPOSIT or STATUS_ECHO
     order_id: str
     pg_tid: str
     mid: str

@@ -13,7 +13,7 @@ import socket
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
-from paymux.connectors.base import InvalidNotice, NoticeReply
+from paymux.connectors.base import InvalidNotice, NoticeReply, PgNotice
 from paymux.domain.channel import Channel
 from paymux.domain.errors import Refused
 from paymux.domain.net import address_in
@@ -46,7 +46,10 @@ async def receive(runtime: Runtime, pg_code: str, form: Mapping[str, str], remot
         if not address_in(remote_addr, [*connector.notice_sources, *await _endpoint_addresses(channel)]):
             raise InvalidNotice(f"notice from {remote_addr}, which is not an address of {connector.display_name}")
         notice = await connector.confirm_notice(channel_service.channel_context(runtime, channel), notice)
-        if notice.mid != channel.mid or payment.pay_method != "vbank":
+        if notice.kind == PgNotice.STATUS_ECHO and notice.mid == channel.mid and notice.pg_tid == payment.pg_tid:
+            log.info("pg_notice.status_echo", pg=pg_code, imp_uid=payment.imp_uid, status=payment.status.value)
+            return connector.notice_reply(True)  # paymux's own approval or cancel, repeated by the PG
+        if notice.kind != PgNotice.DEPOSIT or notice.mid != channel.mid or payment.pay_method != "vbank":
             raise InvalidNotice("notice names another MID, or a payment that is not a virtual account")
         if payment.status is PaymentStatus.PAID and payment.pg_tid == notice.pg_tid:
             return connector.notice_reply(True)  # a resend of a deposit already recorded

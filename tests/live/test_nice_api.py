@@ -241,3 +241,18 @@ def test_imports_nice_v2_code_opens_the_same_nice_channel(gateway: GatewayServer
     for pg in ("nice_v2", f"nice_v2.{PAYMUX_LIVE.mid}"):
         rsp = pay(gateway, nice_pg, nice_shop, nice_param(unique("order"), pg=pg))
         assert (rsp["success"], rsp["pg_provider"]) == (True, "nice"), rsp.get("error_msg")
+
+
+def test_nices_hooks_of_paymuxs_own_approval_and_cancel_are_acknowledged(
+    gateway: GatewayServer, nice_pg: NiceEmulator, nice_shop: TestMerchant
+) -> None:
+    """NICE hooks every approval and cancel [api/hook.md] and resends until answered ``OK``: those of
+    changes paymux made itself are verified and acknowledged once, and change nothing."""
+    rsp = pay(gateway, nice_pg, nice_shop, nice_param(unique("order"), amount=30_000))
+    paid_hooks = nice_pg.hooks_for(rsp["imp_uid"], status="paid")
+    assert [h["accepted"] for h in paid_hooks if h["status"] == "paid"] == [True]
+    nice_shop.api("POST", "/payments/cancel", json={"imp_uid": rsp["imp_uid"], "amount": 10_000}).expect_ok()
+    partial_hooks = nice_pg.hooks_for(rsp["imp_uid"], status="partialCancelled")
+    assert [h["accepted"] for h in partial_hooks if h["status"] == "partialCancelled"] == [True]
+    stored = nice_shop.api("GET", f"/payments/{rsp['imp_uid']}").expect_ok()
+    assert (stored["status"], stored["cancel_amount"], len(stored["cancel_history"])) == ("paid", 10_000, 1)

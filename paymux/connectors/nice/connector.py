@@ -332,12 +332,16 @@ class NiceConnector(Connector):
         refused here and answered as NICE expects for a hook it should not resend… see ``notice_reply``."""
         if t.text(form, "resultCode") != codes.SUCCESS or not t.text(form, "tid") or not t.text(form, "orderId"):
             raise InvalidNotice("not a NICE webhook (resultCode, tid and orderId are required)")
-        if t.text(form, "payMethod").lower() != "vbank" or t.text(form, "status") != codes.PAID:
-            raise InvalidNotice(f"NICE webhook {t.text(form, 'payMethod')}/{t.text(form, 'status')} is not a deposit")
+        deposit = t.text(form, "payMethod").lower() == "vbank" and t.text(form, "status") == codes.PAID
+        if not deposit and t.text(form, "status") not in (codes.PAID, codes.CANCELLED, codes.PARTIAL_CANCELLED):
+            raise InvalidNotice(f"NICE webhook {t.text(form, 'payMethod')}/{t.text(form, 'status')} is not one paymux takes")
         amount = t.integer(form, "amount")
         if amount is None or not _hex(t.text(form, "signature")) or not t.text(form, "ediDate"):
             raise InvalidNotice("NICE webhook without amount, ediDate or signature")
-        return PgNotice("vbank_deposit", t.text(form, "orderId"), t.text(form, "tid"), "", amount,
+        # NICE also hooks the approvals and cancels paymux made itself [api/hook.md]: acknowledged once
+        # verified, so NICE stops resending; the record comes from paymux's own call, not the hook.
+        kind = PgNotice.DEPOSIT if deposit else PgNotice.STATUS_ECHO
+        return PgNotice(kind, t.text(form, "orderId"), t.text(form, "tid"), "", amount,
                         depositor=t.text(form, "buyerName"),
                         secret="|".join((t.text(form, "ediDate"), t.text(form, "signature"))))
 
