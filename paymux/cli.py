@@ -129,9 +129,8 @@ def _serve(
 @click.pass_obj
 def worker(settings: Settings) -> None:
     """Run only the background jobs (webhook delivery, schedules, reconciliation), no HTTP."""
-    from paymux.workers import registered_jobs, run_job_forever
-
     from paymux.observability.logs import configure_logging
+    from paymux.workers import registered_jobs, run_job_forever
 
     upgrade_to_head(settings.database_url)
     names = ", ".join(job.name for job in registered_jobs())

@@ -6,8 +6,8 @@ file. Operators point ``PAYMUX_DATABASE_URL`` at PostgreSQL to run several insta
 
 from __future__ import annotations
 
-import os
 import ipaddress
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any

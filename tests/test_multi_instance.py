@@ -53,7 +53,8 @@ def _run_two_instances(database_url: str, tmp_path: Path) -> None:
     processes: list[subprocess.Popen] = []
     receiver = Receiver(lambda: int(time.time())).start()
     try:
-        created = json.loads(subprocess.run([*cli, "merchant", "create", "--name", "multi", "--json"], env=env, capture_output=True, text=True, check=True).stdout)
+        created = json.loads(subprocess.run([*cli, "merchant", "create", "--name", "multi", "--json"],
+                                            env=env, capture_output=True, text=True, check=True).stdout)
         subprocess.run([*cli, "channel", "add", "--merchant", created["user_code"], "--pg", "kcp", "--type", "api"], env=env, check=True, capture_output=True)
         ports = [free_port(), free_port()]
         for port in ports:
@@ -62,7 +63,8 @@ def _run_two_instances(database_url: str, tmp_path: Path) -> None:
             processes.append(process)
             wait_until_healthy(f"http://127.0.0.1:{port}/healthz", process)
         base = f"http://127.0.0.1:{ports[0]}"
-        token = httpx.post(f"{base}/users/getToken", json={"imp_key": created["imp_key"], "imp_secret": created["imp_secret"]}).json()["response"]["access_token"]
+        keys = {"imp_key": created["imp_key"], "imp_secret": created["imp_secret"]}
+        token = httpx.post(f"{base}/users/getToken", json=keys).json()["response"]["access_token"]
         http = httpx.Client(base_url=base, headers={"Authorization": token}, timeout=60)
         assert http.post("/subscribe/customers/multi", json={"card_number": "5361-4812-3456-1234", "expiry": "2030-12", "birth": "820213"}).json()["code"] == 0
 

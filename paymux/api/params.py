@@ -20,10 +20,10 @@ from pydantic import (
     StringConstraints,
 )
 
+from paymux.config import webhook_allow_private_from_env
 from paymux.connectors.base import Buyer
 from paymux.domain.card import kftc_bank_code
 from paymux.domain.errors import InvalidParameter
-from paymux.config import webhook_allow_private_from_env
 from paymux.domain.money import MAX_AMOUNT, MAX_INSTALLMENT_MONTHS, parse_amount
 from paymux.domain.net import user_url_problem
 from paymux.services.billing import CustomerInfo, PaymentDetails

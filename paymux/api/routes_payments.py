@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
-
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
@@ -25,8 +24,8 @@ from paymux.api.params import (
 from paymux.api.views import page_view, payment_view
 from paymux.domain.errors import InvalidParameter
 from paymux.domain.payment import PaymentStatus
-from paymux.services import payments as payment_service
 from paymux.services import cancels as cancel_service
+from paymux.services import payments as payment_service
 from paymux.services import sales_slips
 from paymux.services.cancels import CancelRequest
 

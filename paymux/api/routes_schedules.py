@@ -31,8 +31,8 @@ from paymux.api.views import paged
 from paymux.domain.card import CardDetails
 from paymux.domain.errors import InvalidParameter
 from paymux.domain.schedule import Schedule, ScheduleStatus
-from paymux.services.billing import CustomerInfo
 from paymux.services import schedules as schedule_service
+from paymux.services.billing import CustomerInfo
 from paymux.store.schedules import SchedulePage
 
 router = APIRouter(tags=["schedules"])

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import json
 import re
-from urllib.parse import parse_qsl
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
 from fastapi.responses import (
@@ -112,6 +112,20 @@ async def sdk() -> FileResponse:
     )
 
 
+@router.get("/checkout/window")
+async def window_again(request: Request) -> Response:
+    """The window of a ticket shown again: where the browser's Back (or a reload) lands, as the window
+    page replaces its URL with this one. A window whose payment is settled shows its result (on a
+    phone: m_redirect_url again), never a window that could pay the order twice (#14 item 7)."""
+    try:
+        ticket, window, payment = await checkout.reopen(_runtime(request), request.query_params.get("ticket", ""))
+    except NotFound as missing:
+        return HTMLResponse(missing.message, status_code=404)
+    if window is None:
+        return _settled(request, ticket, payment)
+    return _window_page(request, window)
+
+
 @router.post("/checkout/window")
 async def open_window(request: Request) -> Response:
     """The SDK's form post: check the request, record the ready payment, show the PG's window."""
@@ -170,6 +184,7 @@ def _window_page(request: Request, window: checkout.OpenWindow, errors: dict[str
         )
         pg_urls = ()
     page.headers[CSP] = window_policy(csp_nonce(request), pg_urls=pg_urls, redirect_url=redirect_url)
+    page.headers["cache-control"] = "no-store"  # Back asks the server again (GET /checkout/window)
     return page
 
 

@@ -12,7 +12,6 @@ in an exception message (they carry card data and keys).
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -83,7 +82,7 @@ class PgHttp:
             async with self._open().post(url, data=body, headers=sent_headers, allow_redirects=False) as response:
                 payload = await response.read()
                 return PgReply(response.status, payload, {k.lower(): v for k, v in response.headers.items()})
-        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as error:
+        except (TimeoutError, aiohttp.ClientError, OSError) as error:
             raise PgTransportError(f"{type(error).__name__} calling {url.split('?')[0]}") from None
 
     async def get(self, url: str, *, headers: Mapping[str, str] | None = None) -> PgReply:
@@ -93,7 +92,7 @@ class PgHttp:
             async with self._open().get(url, headers=dict(headers or {}), allow_redirects=False) as response:
                 payload = await response.read()
                 return PgReply(response.status, payload, {k.lower(): v for k, v in response.headers.items()})
-        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as error:
+        except (TimeoutError, aiohttp.ClientError, OSError) as error:
             raise PgTransportError(f"{type(error).__name__} calling {url.split('?')[0]}") from None
 
     async def close(self) -> None:

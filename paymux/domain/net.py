@@ -8,6 +8,7 @@ import socket
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
+
 def parse_address(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     """An IPv4 or IPv6 address with IPv4-mapped IPv6 folded to IPv4; None when unreadable."""
     try:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paymux.connectors.base import Buyer, CardRefused, ChargeRequest, IssuedBillingKey, Outcome
+from paymux.connectors.sandbox import ChargeKind, SandboxConnector
 from paymux.domain import ids
 from paymux.domain.card import CardDetails
 from paymux.domain.channel import Channel, Purpose
@@ -17,15 +18,14 @@ from paymux.domain.merchant import Merchant
 from paymux.domain.money import check_installments, split_tax
 from paymux.domain.payment import CustomerUidUsage, Payment
 from paymux.observability.pg import PgCallSubject
-from paymux.connectors.sandbox import ChargeKind, SandboxConnector
 from paymux.services import channels as channel_service
 from paymux.services import pg_calls
 from paymux.services.charging import charge, finish_charge, start_charge
 from paymux.services.runtime import Runtime
 from paymux.store import customers as customer_store
 from paymux.store import merchants as merchant_store
-from paymux.store import pg_calls as pg_call_store
 from paymux.store import payments as payment_store
+from paymux.store import pg_calls as pg_call_store
 from paymux.store import schedules as schedule_store
 from paymux.store.payments import Page
 

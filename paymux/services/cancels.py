@@ -182,7 +182,7 @@ async def settle_pending_cancellations(runtime: Runtime, *, batch: int = 50) -> 
             continue
         connector, context, order = found
         result = await guarded(
-            runtime, lambda: connector.inquire_cancel(context, order),
+            runtime, lambda: connector.inquire_cancel(context, order),  # noqa: B023 - awaited in this iteration
             unknown=CancelResult.unknown, declined=CancelResult.refused,
             about=PgCallSubject.of(connector, "inquire_cancel", merchant_id=item.merchant_id,
                                    imp_uid=item.cancellation.imp_uid),

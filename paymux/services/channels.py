@@ -22,9 +22,9 @@ from paymux.domain.channel import (
     explain_channel,
     validate_pg_code,
 )
-from paymux.domain.sealed import Sealed
 from paymux.domain.errors import Conflict, InvalidParameter, NotFound, Refused
 from paymux.domain.net import is_public_address
+from paymux.domain.sealed import Sealed
 from paymux.services.runtime import Runtime
 from paymux.store import merchants as merchant_store
 

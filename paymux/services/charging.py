@@ -29,9 +29,9 @@ from paymux.services.pg_calls import guarded
 from paymux.services.runtime import Runtime
 from paymux.services.sales_slips import receipt_url_for
 from paymux.store import claims as claim_store
-from paymux.store.claims import CHARGING
 from paymux.store import orders as order_store
 from paymux.store import payments as payment_store
+from paymux.store.claims import CHARGING
 
 log = logging.getLogger("paymux.charging")
 

@@ -24,12 +24,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paymux.connectors.base import (
     CardRefused,
-    WindowLaunch,
     ChargeResult,
     Connector,
     IssuedBillingKey,
     Outcome,
     WindowAuthentication,
+    WindowLaunch,
     WindowStep,
 )
 from paymux.domain import ids

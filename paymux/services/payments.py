@@ -13,7 +13,6 @@ from paymux.store import payments as payment_store
 from paymux.store.payments import Page
 
 
-
 async def get_payment(runtime: Runtime, merchant: Merchant, imp_uid: str) -> Payment:
     async with runtime.database.reading() as connection:
         payment = await payment_store.get_payment(connection, merchant.id, imp_uid)

@@ -9,17 +9,16 @@ the webhook, exactly as if the answer had arrived in time.
 
 from __future__ import annotations
 
-
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paymux.connectors.base import Outcome
-from paymux.domain.payment import Payment, PaymentStatus
 from paymux.domain.errors import NotFound, Refused
+from paymux.domain.payment import Payment, PaymentStatus
 from paymux.observability.logs import get_logger
 from paymux.observability.pg import PgCallSubject
 from paymux.services import billing, pg_calls, vbanks
-from paymux.services import merchants as merchant_service
 from paymux.services import channels as channel_service
+from paymux.services import merchants as merchant_service
 from paymux.services.charging import OnApproved, call_pg, record_outcome
 from paymux.services.runtime import Runtime
 from paymux.store import claims as claim_store
@@ -60,8 +59,11 @@ async def settle_pending_outcomes(runtime: Runtime, *, batch: int = 100) -> int:
         connector = runtime.connectors.for_channel(channel)
         context = channel_service.channel_context(runtime, channel)
         reference = attempt.pg_reference
-        result = await call_pg(runtime, lambda: connector.inquire(context, payment.imp_uid, runtime.now(), reference),
-                               PgCallSubject.of(connector, "inquire", payment))
+        result = await call_pg(
+            runtime,
+            lambda: connector.inquire(context, payment.imp_uid, runtime.now(), reference),  # noqa: B023 - awaited in this iteration
+            PgCallSubject.of(connector, "inquire", payment),
+        )
         if result.outcome is Outcome.UNKNOWN:
             continue
         await record_outcome(runtime, payment, result, _keeper(attempt), payment_row_exists=attempt.row_exists)

@@ -20,10 +20,10 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 
+from paymux.domain.channel import ChannelMode
 from paymux.domain.errors import NotFound
 from paymux.domain.payment import INICIS_RECEIPT_URL, Approval, Cancellation, Payment, PaymentStatus
 from paymux.services.runtime import Runtime
-from paymux.domain.channel import ChannelMode
 from paymux.store import merchants as merchant_store
 from paymux.store import payments as payment_store
 

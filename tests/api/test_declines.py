@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from iamport import Iamport
 
+from paymux.services.merchants import set_webhook_url
 from tests.api.test_schedules import run_scheduler
 from tests.harness import (
     CARD_EXPIRED,
@@ -27,7 +28,6 @@ from tests.harness import (
     TestMerchant,
     unique,
 )
-from paymux.services.merchants import set_webhook_url
 from tests.webhooks.support import events_about
 
 GUIDE = Path(__file__).with_name("guide_subscription_again.js")

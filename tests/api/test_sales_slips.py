@@ -57,7 +57,7 @@ def test_each_cancel_has_its_own_slip(gateway: GatewayServer, shop: TestMerchant
     urls = [c["receipt_url"] for c in cancelled["cancel_history"]]
     assert len(set(urls)) == 2 and cancelled["cancel_receipt_urls"] == urls
     assert cancelled["receipt_url"] == paid["receipt_url"]  # the sale's own slip stays
-    for entry, amount, reason in zip(cancelled["cancel_history"], ("3,000원", "7,000원"), ("일부 환불", "전액 환불")):
+    for entry, amount, reason in zip(cancelled["cancel_history"], ("3,000원", "7,000원"), ("일부 환불", "전액 환불"), strict=True):
         slip = httpx.get(entry["receipt_url"], timeout=30)
         assert slip.status_code == 200
         assert "신용카드 취소전표" in slip.text and amount in slip.text and reason in slip.text and entry["pg_tid"] in slip.text

@@ -9,7 +9,6 @@ from iamport import Iamport
 from sqlalchemy import update
 
 from paymux.domain import ids
-from paymux.domain.errors import Refused
 from paymux.domain.payment import NEVER_REACHED_PG, CustomerUidUsage, Payment
 from paymux.services.billing import PaymentDetails, charge_again
 from paymux.services.channels import list_channels
@@ -183,10 +182,17 @@ def test_form_bodies(gateway: GatewayServer, shop: TestMerchant, customer: str) 
     ("POST", "/subscribe/payments/schedule", {"json": {"schedules": [{"merchant_uid": "a", "schedule_at": 9_999_999_999, "amount": 1}]}}, "customer_uid"),
     ("POST", "/subscribe/payments/schedule", {"json": {"customer_uid": "c", "schedules": 5}}, "schedules"),
     ("POST", "/subscribe/payments/schedule", {"json": {"customer_uid": "c", "schedules": "not json"}}, "schedules"),
-    ("POST", "/subscribe/payments/schedule", {"json": {"customer_uid": "c", "schedules": [{"schedule_at": 9_999_999_999, "amount": 1}]}}, "merchant_uid"),
-    ("POST", "/subscribe/payments/schedule", {"json": {"customer_uid": "c", "schedules": [{"merchant_uid": "a", "schedule_at": 9_999_999_999, "amount": "1.5"}]}}, "amount"),
-    ("POST", "/subscribe/payments/schedule", {"json": {"customer_uid": "c", "schedules": [{"merchant_uid": "a", "schedule_at": -5, "amount": 1}]}}, "schedule_at"),
-    ("POST", "/subscribe/payments/schedule", {"json": {"customer_uid": "c", "schedules": [{"merchant_uid": "a", "schedule_at": 9_999_999_999, "amount": 1, "notice_url": "ftp://x"}]}}, "notice_url"),
+    ("POST", "/subscribe/payments/schedule",
+     {"json": {"customer_uid": "c", "schedules": [{"schedule_at": 9_999_999_999, "amount": 1}]}}, "merchant_uid"),
+    ("POST", "/subscribe/payments/schedule",
+     {"json": {"customer_uid": "c", "schedules": [{"merchant_uid": "a", "schedule_at": 9_999_999_999, "amount": "1.5"}]}},
+     "amount"),
+    ("POST", "/subscribe/payments/schedule",
+     {"json": {"customer_uid": "c", "schedules": [{"merchant_uid": "a", "schedule_at": -5, "amount": 1}]}}, "schedule_at"),
+    ("POST", "/subscribe/payments/schedule",
+     {"json": {"customer_uid": "c", "schedules": [
+         {"merchant_uid": "a", "schedule_at": 9_999_999_999, "amount": 1, "notice_url": "ftp://x"}]}},
+     "notice_url"),
     ("POST", "/subscribe/payments/unschedule", {"json": {"merchant_uid": ["a"]}}, "customer_uid"),
     ("POST", "/subscribe/payments/unschedule", {"json": {"customer_uid": "c", "merchant_uid": {"a": 1}}}, "merchant_uid"),
     ("GET", "/subscribe/payments/schedule", {"params": {"schedule_from": 1, "schedule_to": "tomorrow"}}, "schedule_to"),

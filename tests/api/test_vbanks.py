@@ -7,8 +7,8 @@ import json
 import pytest
 from sqlalchemy import select
 
-from paymux.services.vbanks import expire_due_vbanks
 from paymux.services.merchants import set_webhook_url
+from paymux.services.vbanks import expire_due_vbanks
 from paymux.store.schema import webhook_events
 from tests.harness import GatewayServer, TestMerchant, unique
 

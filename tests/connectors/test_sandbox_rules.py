@@ -14,7 +14,6 @@ from paymux.connectors.mobilians import MobiliansSandbox
 from paymux.connectors.sandbox import CardRefused
 from paymux.domain.card import CardDetails
 from paymux.domain.channel import Channel, ChannelMode, PayType
-from paymux.domain.errors import Refused
 from paymux.domain.payment import Payment, PaymentStatus
 
 

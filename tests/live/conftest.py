@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING
 import pytest
 
 from paymux.connectors.inicis.client import InicisKeys
-from paymux.services.runtime import Runtime
 from paymux.connectors.inicis.emulator import PAYMUX_LIVE_KEYS, EmulatorConfig
-from tests.checkout.shop_site import ShopSite
-from tests.connectors.inicis.support import EmulatorServer
 from paymux.connectors.kakaopay.emulator import PAYMUX_LIVE_CID, PAYMUX_LIVE_SECRET_KEY, PAYMUX_LIVE_SUBSCRIPTION_CID
 from paymux.connectors.kakaopay.emulator import EmulatorConfig as KakaoPayConfig
+from paymux.services.runtime import Runtime
+from tests.checkout.shop_site import ShopSite
+from tests.connectors.inicis.support import EmulatorServer
 from tests.connectors.kakaopay.support import KakaoPayEmulatorServer
 from tests.harness import CARD_OK, CONNECTOR_TIMEOUT_SECONDS, Envelope, GatewayServer, TestMerchant
 
@@ -103,7 +103,7 @@ def shop_site() -> Iterator[ShopSite]:
 
 
 @pytest.fixture(scope="module")
-def mobilians_pg(gateway: GatewayServer) -> Iterator["MobiliansEmulator"]:
+def mobilians_pg(gateway: GatewayServer) -> Iterator[MobiliansEmulator]:
     """The KG Mobilians emulator on loopback, on the gateway's clock (tests/live/test_mobilians_*)."""
     from paymux.connectors.mobilians.emulator import PAYMUX_LIVE_SERVICE
     from paymux.connectors.mobilians.emulator import EmulatorConfig as MobiliansConfig
@@ -116,7 +116,7 @@ def mobilians_pg(gateway: GatewayServer) -> Iterator["MobiliansEmulator"]:
 
 
 @pytest.fixture
-def mobilians_shop(gateway: GatewayServer, mobilians_pg: "MobiliansEmulator") -> TestMerchant:
+def mobilians_shop(gateway: GatewayServer, mobilians_pg: MobiliansEmulator) -> TestMerchant:
     """A merchant whose ``mobilians`` channels (general, subscription) are live, pointed at the emulator."""
     from paymux.connectors.mobilians.emulator import PAYMUX_LIVE_SERVICE
 
@@ -172,7 +172,7 @@ def kakao_shop(gateway: GatewayServer, kakaopay: KakaoPayEmulatorServer) -> Kaka
 
 
 @pytest.fixture(scope="module")
-def toss_pg(gateway: GatewayServer) -> Iterator["TossEmulator"]:
+def toss_pg(gateway: GatewayServer) -> Iterator[TossEmulator]:
     """The Toss Payments emulator on loopback, on the gateway's clock, knowing paymux's made-up live
     merchant ``paymuxlive``; its DEPOSIT_CALLBACK goes to paymux's ``/pg/tosspayments/notice``, the URL a
     merchant registers in Toss's developer center (tests/live/test_tosspayments_*)."""
@@ -188,11 +188,11 @@ def toss_pg(gateway: GatewayServer) -> Iterator["TossEmulator"]:
 
 
 @pytest.fixture
-def toss_shop(gateway: GatewayServer, toss_pg: "TossEmulator") -> TestMerchant:
+def toss_shop(gateway: GatewayServer, toss_pg: TossEmulator) -> TestMerchant:
     """A merchant whose ``tosspayments`` channels (window, billing window, key-in API) are live, with the
     emulator's live keys, pointed at the emulator."""
-    from tests.connectors.tosspayments.support import LIVE_KEYS
     from paymux.connectors.tosspayments.emulator import PAYMUX_LIVE_MERCHANT
+    from tests.connectors.tosspayments.support import LIVE_KEYS
 
     merchant = gateway.create_merchant("live Toss Payments shop")
     for pay_type in ("general", "subscription", "api"):
@@ -205,7 +205,7 @@ def toss_shop(gateway: GatewayServer, toss_pg: "TossEmulator") -> TestMerchant:
 
 
 @pytest.fixture(scope="module")
-def nice_pg(gateway: GatewayServer) -> Iterator["NiceEmulator"]:
+def nice_pg(gateway: GatewayServer) -> Iterator[NiceEmulator]:
     """The NICE Pay emulator on loopback, on the gateway's clock, knowing paymux's made-up live merchant;
     its webhooks go to paymux's ``/pg/nice/notice`` (as a merchant registers it in NICE's admin)."""
     from paymux.connectors.nice.emulator import EmulatorConfig as NiceConfig
@@ -220,7 +220,7 @@ def nice_pg(gateway: GatewayServer) -> Iterator["NiceEmulator"]:
 
 
 @pytest.fixture
-def nice_shop(gateway: GatewayServer, nice_pg: "NiceEmulator") -> TestMerchant:
+def nice_shop(gateway: GatewayServer, nice_pg: NiceEmulator) -> TestMerchant:
     """A merchant whose ``nice`` channels (general window, billing API) are live, pointed at the emulator."""
     from paymux.connectors.nice.emulator import PAYMUX_LIVE as NICE_LIVE
 

@@ -19,6 +19,7 @@ from tests.harness import (
 )
 from tests.live.conftest import LIVE_MID, LiveShop, after_grace
 
+
 def _open_account(gateway: GatewayServer, live_shop: LiveShop, amount: int, bank: str = "004") -> dict:  # type: ignore[type-arg]
     """``POST /vbanks`` on the live channel: an account INICIS opened, awaiting its deposit."""
     return live_shop.merchant.api("POST", "/vbanks", json={
@@ -297,4 +298,4 @@ def test_concurrent_cancels_never_refund_more_at_inicis_than_paymux_records(gate
     at_pg = live_shop.payment_at_pg(paid["imp_uid"])
     assert recorded["cancel_amount"] == at_pg["cancelled_amount"] <= 10_000
     assert sum(c["amount"] for c in recorded["cancel_history"]) == recorded["cancel_amount"]
-    assert recorded["cancel_amount"] == sum(a for a, r in zip(amounts, replies) if r.code == 0)
+    assert recorded["cancel_amount"] == sum(a for a, r in zip(amounts, replies, strict=True) if r.code == 0)

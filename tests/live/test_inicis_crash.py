@@ -30,8 +30,8 @@ import pytest
 
 from paymux.connectors.inicis.emulator import PAYMUX_LIVE_KEYS, EmulatorConfig
 from tests.checkout.test_window_rules import SHOP_ORIGIN, param, rsp_of
-from tests.connectors.inicis.support import EmulatorServer, attrs_of, forms
 from tests.conftest import _ran as backends_exercised
+from tests.connectors.inicis.support import EmulatorServer, attrs_of, forms
 from tests.harness import CARD_TIMEOUT_APPROVED, free_port, unique
 from tests.live.conftest import LIVE_MID, credentials
 from tests.postgres import fresh_database

@@ -19,6 +19,7 @@ from tests.connectors.inicis.support import attrs_of, forms, text_of
 from tests.harness import CARD_OK, CARD_TIMEOUT_APPROVED, GatewayServer, unique
 from tests.live.conftest import LIVE_MID, LiveShop, after_grace
 
+
 def open_window(gateway: GatewayServer, user_code: str, body: Any, **kwargs: Any) -> httpx.Response:
     """The SDK's form post to paymux's window: the page the buyer's browser gets."""
     return open_paymux_window(gateway, user_code, body, **kwargs).reply

@@ -27,7 +27,7 @@ from tests.live.test_inicis_browser import SHOP_PAGE
 pytestmark = pytest.mark.slow
 
 # seed 000, "Add PG for simple payment (Kakao Pay)": the call verbatim, plus a callback to see the result
-SEED_KAKAO_EXAMPLE = """IMP.request_pay({ pg: "kakaopay", //Open Kakao Pay payment page amount: 1000, name: "Sample order", buyer_name: "Buyer", buyer_email: "buyer@iamport.kr", }, function (rsp) { record(rsp); });"""
+SEED_KAKAO_EXAMPLE = """IMP.request_pay({ pg: "kakaopay", //Open Kakao Pay payment page amount: 1000, name: "Sample order", buyer_name: "Buyer", buyer_email: "buyer@iamport.kr", }, function (rsp) { record(rsp); });"""  # noqa: E501 - verbatim, one line as the seed writes it
 # The seed writes the call on one line with a // comment inside it; as JavaScript the comment would
 # swallow the rest of the line, so the comment is moved to its own line (nothing else changes).
 SEED_KAKAO_CALL = """IMP.request_pay({ pg: "kakaopay", //Open Kakao Pay payment page

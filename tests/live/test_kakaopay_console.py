@@ -13,14 +13,12 @@ import pytest
 
 from paymux.connectors.kakaopay.emulator import PAYMUX_LIVE_SECRET_KEY
 from paymux.services import channels as channel_service
+from tests.checkout.test_window_rules import rsp_of
 from tests.connectors.kakaopay.support import KakaoPayEmulatorServer
 from tests.console.support import ConsoleClient, console_account, signed_in
-from tests.harness import GatewayServer
-from tests.live.conftest import KAKAO_CID
+from tests.harness import GatewayServer, unique
+from tests.live.conftest import KAKAO_CID, KakaoShop
 from tests.live.test_kakaopay_api import kakao_page, kakao_param, on_kakaos_page
-from tests.live.conftest import KakaoShop
-from tests.checkout.test_window_rules import rsp_of
-from tests.harness import unique
 
 
 @pytest.fixture

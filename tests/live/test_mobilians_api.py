@@ -25,7 +25,7 @@ def at_kst(year: int, month: int, day: int, hour: int = 12) -> int:
 
 
 @pytest.fixture
-def calendar(gateway: GatewayServer, mobilians_shop: TestMerchant) -> Iterator["Calendar"]:
+def calendar(gateway: GatewayServer, mobilians_shop: TestMerchant) -> Iterator[Calendar]:
     moved = Calendar(gateway, mobilians_shop)
     yield moved
     gateway.clock.reset()

@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 
 from paymux.connectors.mobilians.emulator import PAYMUX_LIVE_SERVICE
-from tests.checkout.test_window_rules import param, rsp_of
 from tests.checkout.test_window_rules import open_window as open_paymux_window
+from tests.checkout.test_window_rules import param, rsp_of
 from tests.connectors.inicis.support import attrs_of, forms
 from tests.connectors.mobilians.support import MobiliansEmulator, authenticate
 from tests.harness import GatewayServer, TestMerchant, unique

@@ -20,7 +20,7 @@ import base64
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from urllib.parse import parse_qsl, urlencode
 
 from cryptography.hazmat.primitives import padding
@@ -118,7 +118,7 @@ def auth_signature(mid: str, tstamp: int | str, moid: str, tot_price: int | str)
 def iniapi_timestamp(moment: datetime) -> str:
     """INIAPI ``timestamp``: ``YYYYMMDDhhmmss`` in KST [INI-API]. A naive datetime is taken as UTC."""
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(KST).strftime("%Y%m%d%H%M%S")
 
 

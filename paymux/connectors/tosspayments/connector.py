@@ -27,9 +27,9 @@ window SDK). Sources: ``docs/pgs.md`` ยง9 and shared/docs/pg-live-protocols.md ย
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 import hashlib
 import hmac
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -42,8 +42,8 @@ from paymux.connectors.base import (
     ChargeResult,
     Connector,
     CredentialField,
-    IssuedBillingKey,
     InvalidNotice,
+    IssuedBillingKey,
     Outcome,
     PgNotice,
     VbankIssued,
@@ -54,7 +54,13 @@ from paymux.connectors.base import (
 from paymux.connectors.http import PgHttp, PgTransportError
 from paymux.connectors.tosspayments import codes
 from paymux.connectors.tosspayments import transformers as t
-from paymux.connectors.tosspayments.client import PRODUCTION_BASE, PRODUCTION_SDK, TossError, TossKeys, TossPaymentsClient
+from paymux.connectors.tosspayments.client import (
+    PRODUCTION_BASE,
+    PRODUCTION_SDK,
+    TossError,
+    TossKeys,
+    TossPaymentsClient,
+)
 from paymux.connectors.tosspayments.sandbox import TossPaymentsSandbox
 from paymux.domain.card import CardDetails
 from paymux.domain.channel import ChannelMode

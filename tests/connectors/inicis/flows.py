@@ -7,7 +7,6 @@ from __future__ import annotations
 import secrets
 import time
 from typing import Any
-
 from urllib.parse import urljoin
 
 import httpx

@@ -4,7 +4,6 @@ cancel, driven with plain form posts and ``InicisClient``."""
 from __future__ import annotations
 
 from typing import Any
-
 from urllib.parse import urljoin
 
 import httpx

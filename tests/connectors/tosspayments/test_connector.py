@@ -290,7 +290,8 @@ def test_a_billing_key_from_the_windows_authkey_is_charged_later(toss: TossEmula
     key = billing_key(toss)
     first, second = order(), order()
     for order_id, amount in ((first, 9900), (second, 9900)):
-        result = run(lambda c: c.charge_billing_key(context(toss.base_url, pay_type=PayType.SUBSCRIPTION), key, charge(order_id, amount)))
+        request = charge(order_id, amount)
+        result = run(lambda c, request=request: c.charge_billing_key(context(toss.base_url, pay_type=PayType.SUBSCRIPTION), key, request))
         assert result.outcome is Outcome.APPROVED and result.approval is not None and result.approval.card_code == "366"
         assert toss.money_moved(order_id) == amount
     again = run(lambda c: c.charge_billing_key(context(toss.base_url), key, charge(first, 9900)))

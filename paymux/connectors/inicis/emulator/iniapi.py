@@ -25,9 +25,9 @@ from paymux.connectors.inicis.emulator.config import EmulatorMerchant
 from paymux.connectors.inicis.emulator.core import (
     ChargeOutcome,
     Emulator,
-    commit_payment,
     cancel_whole,
     charge_card,
+    commit_payment,
     duplicate_order,
     emulator_of,
     inquiry_status,

@@ -38,7 +38,8 @@ buyer picks "카카오머니 (잔액 부족)"                           approve 
 buyer picks "현대카드 (한도 초과)"                              approve 400 ``-780`` ``0002``
 ``total_amount`` ≡ 9995 / 0002 (mod 10,000)                 ``-780`` ``NOT_ENOUGH_BALANCE`` / ``0002`` (approve, subscription)
 buyer presses 취소 / 결제 실패                                303 to ``cancel_url`` / ``fail_url``; order ``QUIT_PAYMENT`` / ``FAIL_PAYMENT``
-``total_amount`` ≡ 0119                                     approval committed, reply held ``slow_reply_seconds``; order ``SUCCESS_PAYMENT``; re-approve ``-702``
+``total_amount`` ≡ 0119                                     approval committed, reply held ``slow_reply_seconds``;
+                                                            order ``SUCCESS_PAYMENT``; re-approve ``-702``
 ``total_amount`` ≡ 0101                                     decline committed, reply held; order ``FAIL_PAYMENT``
 outage on (control API)                                     HTTP 503 ``-9798``, nothing applied
 approve for a ``partner_order_id`` already approved         ``-785`` (also a subscription charge)

@@ -64,7 +64,8 @@ def _window(base: str, registration: Registration, *, phone: str = "", carrier: 
         f'<p data-testid="order-name">{esc(registration.product_name)}</p>'
         f'<p data-testid="order-amount" data-amount="{registration.amount}">{registration.amount:,}원</p>{note}'
         + (f'<p class=err data-testid="window-error">{esc(error)}</p>' if error else "")
-        + f'<form method=post action="{esc(base)}/MUP/api/payment.mcash/sms" data-testid="window-form"><input type=hidden name=tid value="{esc(registration.tid)}">'
+        + f'<form method=post action="{esc(base)}/MUP/api/payment.mcash/sms" data-testid="window-form">'
+        f'<input type=hidden name=tid value="{esc(registration.tid)}">'
         f'<label>통신사<select name=carrier data-testid="carrier">{options}</select></label>'
         f'<label>휴대폰 번호<input name=phone data-testid="phone" inputmode="numeric" value="{esc(phone or registration.phone)}"></label>'
         f'<button name="send" value="1" data-testid="send-code">인증번호 받기</button>'
@@ -101,7 +102,8 @@ async def send_code(request: Request) -> Response:
         if isinstance(found, HTMLResponse):
             return found
         if carrier not in codes.CARRIERS or not (phone.startswith("01") and len(phone) in (10, 11)):
-            return _window(emu.base_url(request), found, phone=phone, carrier=carrier, error="휴대폰 번호와 통신사를 확인하세요 (check the phone number and carrier)")
+            return _window(emu.base_url(request), found, phone=phone, carrier=carrier,
+                           error="휴대폰 번호와 통신사를 확인하세요 (check the phone number and carrier)")
         found.sms_code, found.authenticated_phone = digits(6), phone
         return _window(emu.base_url(request), found, phone=phone, carrier=carrier)
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import re
 import secrets
-from datetime import datetime
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
