@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paymux.store.schema import cancellations, order_claims, pg_calls, schedules, webhook_events
+from paymux.store.plans import constant  # fixed states in the SQL text: partial indexes serve cached plans
 
 
 async def database_families(connection: AsyncConnection, now: int, grace_seconds: int) -> list[Any]:
@@ -30,7 +31,7 @@ async def database_families(connection: AsyncConnection, now: int, grace_seconds
         if existing is None:
             families.append(family)
 
-    pending = webhook_events.c.state == "pending"
+    pending = webhook_events.c.state == constant("pending")
     due = (await connection.execute(
         select(func.count(), func.min(webhook_events.c.next_attempt_at))
         .where(pending, webhook_events.c.next_attempt_at <= now)
@@ -45,7 +46,7 @@ async def database_families(connection: AsyncConnection, now: int, grace_seconds
           "How long the longest-waiting due webhook event has been due (0 when none is)",
           max(0, now - due[1]) if due[1] is not None else 0)
 
-    scheduled = schedules.c.schedule_status == "scheduled"
+    scheduled = schedules.c.schedule_status == constant("scheduled")
     schedule_row = (await connection.execute(
         select(func.count(), func.min(schedules.c.schedule_at)).where(scheduled, schedules.c.schedule_at <= now)
     )).one()
@@ -57,13 +58,13 @@ async def database_families(connection: AsyncConnection, now: int, grace_seconds
     cutoff = now - grace_seconds
     unknown_doc = "PG calls whose outcome is unknown and waits for the reconciler to ask the PG, by kind"
     charges = (await connection.execute(
-        select(func.count()).where(order_claims.c.state == "charging", order_claims.c.created_at <= cutoff)
+        select(func.count()).where(order_claims.c.state == constant("charging"), order_claims.c.created_at <= cutoff)
     )).scalar_one()
     cancels = (await connection.execute(
-        select(func.count()).where(cancellations.c.state == "pending", cancellations.c.cancelled_at <= cutoff)
+        select(func.count()).where(cancellations.c.state == constant("pending"), cancellations.c.cancelled_at <= cutoff)
     )).scalar_one()
     calls = (await connection.execute(
-        select(func.count()).where(pg_calls.c.state.in_(("pending", "unknown")), pg_calls.c.updated_at <= cutoff)
+        select(func.count()).where(pg_calls.c.state.in_((constant("pending"), constant("unknown"))), pg_calls.c.updated_at <= cutoff)
     )).scalar_one()
     gauge("paymux_unknown_outcomes", unknown_doc, charges, {"kind": "charge"})
     gauge("paymux_unknown_outcomes", unknown_doc, cancels, {"kind": "cancel"})
