@@ -176,7 +176,7 @@ def _window_page(request: Request, window: checkout.OpenWindow, errors: dict[str
     redirect_url = window.request.m_redirect_url if window.display == checkout.DisplayMode.REDIRECT else None
     if window.launch is not None:  # the PG shows its own window: hand the buyer to it
         page = templates.TemplateResponse(request, "pg_launch.html", {"w": window})
-        pg_urls = (window.launch.url, window.launch.script_url)
+        pg_urls: tuple[str | None, ...] = (window.launch.url, window.launch.script_url)
     else:
         page = templates.TemplateResponse(
             request, "window.html", {"w": window, "errors": errors or {}, "values": values or {}},
