@@ -91,16 +91,17 @@ def window_opens(page: Any, gateway: GatewayServer, shop_site: ShopSite, merchan
     page.get_by_test_id("pay").click()
     window = page.frame_locator("iframe[data-paymux-window]")
     opened = window.locator("[data-testid=payment-window], [data-testid=pg-launch]")
-    page.wait_for_function(
-        "document.getElementById('rsp').textContent.length > 0 || !!document.querySelector('iframe[data-paymux-window]')",
-        timeout=30_000,
-    )
-    if page.locator("iframe[data-paymux-window]").count() == 0:
-        rsp = json.loads(page.get_by_test_id("rsp").text_content())
-        assert rsp["success"] is False
-        return ""
-    opened.first.wait_for(timeout=30_000)  # a loaded machine can take a while to draw the window
-    return opened.first.get_attribute("data-channel") or ""
+    # A refused request also opens the overlay for a moment (its result page answers the callback),
+    # so wait for whichever comes: the callback's answer, or a window inside the overlay.
+    for _ in range(300):
+        rsp = page.get_by_test_id("rsp").text_content() or ""
+        if rsp:
+            assert json.loads(rsp)["success"] is False
+            return ""
+        if page.locator("iframe[data-paymux-window]").count() and opened.count():
+            return opened.first.get_attribute("data-channel") or ""
+        page.wait_for_timeout(100)
+    raise AssertionError(f"neither a window nor an answer for pg={pg!r} ({purpose})")
 
 
 def api_charges(merchant: TestMerchant, pg: str) -> str:
