@@ -284,8 +284,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "timeline.cancelled": ("PG 취소 승인: {amount}원 ({reason})", "PG cancelled {amount} KRW ({reason})"),
     "timeline.webhook_queued": ("웹훅 #{event} 생성 ({status})", "Webhook #{event} queued ({status})"),
     "timeline.webhook_attempt": ("웹훅 #{event} 발송 → 응답 {answer}", "Webhook #{event} sent → answer {answer}"),
-    "webhook.ok": ("성공", "OK"),
-    "webhook.failed": ("실패", "Failed"),
     "webhook.state": ("발송 상태", "State"),
     "webhook.attempts": ("발송 시도", "Attempts"),
     "webhook.state.pending": ("재시도 대기", "Waiting to retry"),

@@ -16,10 +16,10 @@ from paymux.domain.errors import InvalidParameter, NotFound, Refused
 from paymux.domain.merchant import Merchant
 from paymux.domain.payment import PaymentStatus
 from paymux.services import billing as billing_service
+from paymux.services import cancels as cancel_service
 from paymux.services import payments as payment_service
 from paymux.services import reports
 from paymux.services import vbanks as vbank_service
-from paymux.services import cancels as cancel_service
 from paymux.services.cancels import CancelRequest
 from paymux.webhooks.outbox import resend_webhook
 

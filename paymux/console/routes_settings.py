@@ -11,8 +11,8 @@ from paymux.console.web import PREFIX, Console, ConsoleRoute, signed_in
 from paymux.domain.errors import Conflict, InvalidParameter, NotFound
 from paymux.services import channels as channel_service
 from paymux.services import merchants as merchant_service
-from paymux.webhooks.delivery import send_test_webhook
 from paymux.services import reports
+from paymux.webhooks.delivery import send_test_webhook
 from paymux.webhooks.outbox import WEBHOOK_FORMATS, resend_webhook, set_webhook_format, webhook_format, webhook_secret
 
 router = APIRouter(route_class=ConsoleRoute)

@@ -12,6 +12,7 @@ from tests.console.support import ConsoleAccount
 from tests.harness import GatewayServer, request, unique
 from tests.webhooks.receiver import Receiver
 
+
 @pytest.fixture
 def fresh_account(gateway: GatewayServer) -> ConsoleAccount:
     """A merchant with no channels yet, and its console user."""

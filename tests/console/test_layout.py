@@ -17,7 +17,7 @@ import pytest
 from paymux.services import merchants as merchant_service
 from tests.browser import CHROMIUM_ARGS, PHONE, SCREENSHOTS, chromium_path
 from tests.checkout.shop_site import ShopSite
-from tests.console.support import ConsoleAccount, console_account
+from tests.console.support import ConsoleAccount
 from tests.harness import GatewayServer, TestMerchant, unique
 
 pytestmark = pytest.mark.slow
