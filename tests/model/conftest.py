@@ -19,12 +19,17 @@ from tests.live.conftest import SLOW_REPLY_SECONDS
 from tests.postgres import create_database, drop_database, find_postgres
 
 
+# A sequence may open dozens of payment windows within a minute from 127.0.0.1, far beyond what one
+# buyer's address does (PAYMUX_WINDOWS_PER_MINUTE, 30 by default; tests/security proves the limit).
+MODEL_ENV = {"PAYMUX_WINDOWS_PER_MINUTE": "100000"}
+
+
 @pytest.fixture(scope="module", params=BACKENDS)
 def model_gateway(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[GatewayServer]:
     backend = request.param
     data_dir = tmp_path_factory.mktemp(f"paymux-model-{backend}")
     if backend == "sqlite":
-        server = GatewayServer(backend, f"sqlite:///{data_dir / 'paymux.db'}", data_dir).start()
+        server = GatewayServer(backend, f"sqlite:///{data_dir / 'paymux.db'}", data_dir, MODEL_ENV).start()
         yield server
         server.stop()
         return
@@ -34,7 +39,7 @@ def model_gateway(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempP
             pytest.fail("PostgreSQL is required in CI but none is reachable or startable")
         pytest.skip("no PostgreSQL could be started (no server binaries) or reached")
     url = create_database(postgres)
-    server = GatewayServer(backend, url, data_dir).start()
+    server = GatewayServer(backend, url, data_dir, MODEL_ENV).start()
     yield server
     server.stop()
     drop_database(postgres, url)

@@ -264,7 +264,7 @@ class MoneyMachine(RuleBasedStateMachine):
             assert window.ticket is None, window.reply.text[:300]
             assert rsp_of(window.reply)["error_code"] in ("F409", "F422")
             return
-        assert window.ticket, window.reply.text[:300]
+        assert window.ticket, (order, _refusal(window.reply))
         if close:
             rsp = rsp_of(_post(self.gateway, "/checkout/close", {"ticket": window.ticket}))
             assert (rsp["status"], rsp["error_code"]) == ("failed", "F1002")
@@ -292,7 +292,7 @@ class MoneyMachine(RuleBasedStateMachine):
         if expected == REFUSE:
             assert window.ticket is None, f"{pg} billing window of {order} for {amount} opened"
             return
-        assert window.ticket, window.reply.text[:300]
+        assert window.ticket, (order, _refusal(window.reply))
         form = {"ticket": window.ticket}
         if pg == "html5_inicis":
             form.update({"card_number": CARD_OK, "expiry": "2030-12", "birth": "820213", "pwd_2digit": "00"})
@@ -541,6 +541,14 @@ def _check_payment(payment: dict[str, Any], stored: Payment, txn: PgTxn, hooks: 
         assert "ready" in statuses, (where, hooks)
     cancel_hooks = [h for h in hooks if h.get("cancellation_id")]
     assert len(cancel_hooks) == len(history), (where, hooks)
+
+
+def _refusal(reply: httpx.Response) -> Any:
+    """What a window page that opened no window says (its rsp), or the start of the page."""
+    try:
+        return rsp_of(reply)
+    except AssertionError:
+        return reply.text[:300]
 
 
 def _post(gateway: GatewayServer, path: str, form: dict[str, str]) -> httpx.Response:
