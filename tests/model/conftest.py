@@ -18,7 +18,6 @@ from tests.harness import GatewayServer
 from tests.live.conftest import SLOW_REPLY_SECONDS
 from tests.postgres import create_database, drop_database, find_postgres
 
-
 # A sequence may open dozens of payment windows within a minute from 127.0.0.1, far beyond what one
 # buyer's address does (PAYMUX_WINDOWS_PER_MINUTE, 30 by default; tests/security proves the limit).
 MODEL_ENV = {"PAYMUX_WINDOWS_PER_MINUTE": "100000"}
