@@ -54,7 +54,7 @@ def error(status: int, message: str, code: int = -1, response: Any = None) -> En
 def _status_of(exc: PaymuxError) -> int:
     for cls in type(exc).__mro__:
         if cls in HTTP_STATUS:
-            return HTTP_STATUS[cls]  # type: ignore[index]
+            return HTTP_STATUS[cls]
     return 400
 
 

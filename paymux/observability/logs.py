@@ -26,6 +26,7 @@ from collections.abc import MutableMapping
 from typing import Any
 
 import structlog
+from structlog.types import Processor
 
 FORMATS = ("json", "human")
 # Fields that are identifiers chosen by merchants or paymux: never rewritten (a merchant_uid made of
@@ -91,6 +92,7 @@ def configure_logging(log_format: str | None = None, level: str | None = None) -
     chosen = chosen_format(log_format if log_format is not None else os.environ.get("PAYMUX_LOG_FORMAT"))
     level_name = (level or os.environ.get("PAYMUX_LOG_LEVEL") or "INFO").upper()
     renderer: Any
+    finishing: list[Processor]
     if chosen == "json":
         renderer = structlog.processors.JSONRenderer(ensure_ascii=False, default=str)
         finishing = [structlog.processors.format_exc_info, _mask_cards]

@@ -15,7 +15,10 @@ import base64
 import hashlib
 import hmac
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paymux.domain.errors import Forbidden, NotAuthenticated
 from paymux.domain.merchant import Merchant
@@ -112,7 +115,9 @@ class Authenticator:
         token = self.signer.sign(merchant.id, merchant.credentials_version, expires_at)
         return AccessToken(access_token=token, now=now, expired_at=expires_at)
 
-    async def _merchant(self, key: object, load) -> Merchant | None:  # type: ignore[no-untyped-def]
+    async def _merchant(
+        self, key: object, load: Callable[[AsyncConnection], Awaitable[Merchant | None]]
+    ) -> Merchant | None:
         hit, merchant = self.cache.get(key)
         if not hit:
             async with self.runtime.database.reading() as connection:

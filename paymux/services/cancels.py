@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from paymux.connectors.base import CancelOrder, CancelResult, ChannelContext, Connector, Outcome
 from paymux.domain import ids, messages
 from paymux.domain.card import BANKS
@@ -116,7 +118,7 @@ def cancel_order(payment: Payment, cancellation: Cancellation, reserved_before: 
     )
 
 
-async def _locked_payment(connection, merchant_id: int, request: CancelRequest) -> Payment:  # type: ignore[no-untyped-def]
+async def _locked_payment(connection: AsyncConnection, merchant_id: int, request: CancelRequest) -> Payment:
     if request.imp_uid:
         payment = await payment_store.get_payment(connection, merchant_id, request.imp_uid, for_update=True)
     else:

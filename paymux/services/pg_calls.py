@@ -37,6 +37,7 @@ from paymux.store import pg_calls as pg_call_store
 log = get_logger("paymux.pg_calls")
 
 R = TypeVar("R")
+F = TypeVar("F")  # what guarded() makes of a refusal or a lost answer, when not an R
 
 KEY_ISSUE, KEY_DELETE, VBANK_CLOSE = "key_issue", "key_delete", "vbank_close"
 CALL_IN_FLIGHT = (
@@ -52,10 +53,10 @@ async def guarded(
     runtime: Runtime,
     call: Callable[[], Awaitable[R]],
     *,
-    unknown: Callable[[str], R],
-    declined: Callable[[str], R],
+    unknown: Callable[[str], F],
+    declined: Callable[[str], F],
     about: PgCallSubject | None = None,
-) -> R:
+) -> R | F:
     """Step 2: run ``call`` within the connector timeout.
 
     A timeout, a dropped connection or a connector bug → ``unknown(reason)``; a ``Refused`` raised by
@@ -82,7 +83,7 @@ async def guarded(
     return result
 
 
-def _observed(about: PgCallSubject | None, started: float, outcome: str, reason: str, make: Callable[[str], R]) -> R:
+def _observed(about: PgCallSubject | None, started: float, outcome: str, reason: str, make: Callable[[str], F]) -> F:
     observe_pg_call(about, outcome, time.perf_counter() - started, reason)
     return make(reason)
 

@@ -150,7 +150,7 @@ def _answer(reply: PgReply, url: str) -> KakaoAnswer:
     if reply.status == 200 and isinstance(data, dict):
         return data
     if 400 <= reply.status < 500 and isinstance(data, dict) and "error_code" in data:
-        extras = data.get("extras") if isinstance(data.get("extras"), dict) else {}
+        extras = given if isinstance(given := data.get("extras"), dict) else {}
         try:
             code = int(data.get("error_code"))  # type: ignore[arg-type]
         except (TypeError, ValueError):

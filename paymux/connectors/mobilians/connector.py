@@ -229,7 +229,7 @@ class MobiliansConnector(Connector):
         first = await self._first_charge(billing_key)
         if (refusal := rules.billing_refusal(first, request.amount, request.now)) is not None:
             return ChargeResult.declined(refusal)
-        charge = {"trade_id": request.order_id, "amount": request.amount, "product_name": (request.name or request.merchant_uid)[:50],
+        charge: dict[str, Any] = {"trade_id": request.order_id, "amount": request.amount, "product_name": (request.name or request.merchant_uid)[:50],
                   "site_url": self._site_url(context), "bill_key": keys[0], "mc_user_key": keys[1]}
         await self._keep_for_inquiry(context, request.order_id, charge)
         reply = await self.client(context).approve_bill_key(**charge)

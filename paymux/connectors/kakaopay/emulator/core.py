@@ -216,7 +216,7 @@ def ready(emu: Emulator, merchant: EmulatorMerchant, params: dict[str, Any], bas
     quantity = _int(params, "quantity", minimum=1) or 1
     total = _int(params, "total_amount") or 0
     tax_free = _int(params, "tax_free_amount") or 0
-    urls = {name: _text(params, name, limit=255) for name in ("approval_url", "cancel_url", "fail_url")}
+    approval_url, cancel_url, fail_url = (_text(params, name, limit=255) for name in ("approval_url", "cancel_url", "fail_url"))
     install = _int(params, "install_month", required=False)
     if total == 0 and not merchant.subscription:
         raise KakaoFail(codes.INVALID_PARAMETER, "total_amount must be more than 0 (a one-time CID charges something)")
@@ -232,7 +232,8 @@ def ready(emu: Emulator, merchant: EmulatorMerchant, params: dict[str, Any], bas
     payment = Payment(
         tid=_new_id("T", now), cid=merchant.cid, partner_order_id=order_id, partner_user_id=user_id, item_name=item_name,
         quantity=quantity, total=total, tax_free=tax_free, vat=vat, status=codes.READY, created_at=int(now),
-        subscription=merchant.subscription, page=secrets.token_urlsafe(16), **urls,
+        subscription=merchant.subscription, page=secrets.token_urlsafe(16),
+        approval_url=approval_url, cancel_url=cancel_url, fail_url=fail_url,
     )
     emu.state.payments[payment.tid] = payment
     emu.state.pages[payment.page] = payment.tid

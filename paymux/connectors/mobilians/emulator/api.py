@@ -77,7 +77,7 @@ def _register(emu: Emulator, request: Request, body: dict[str, Any]) -> dict[str
         return answer(codes.UNKNOWN_SERVICE)
     amount_field = body.get("amount")
     total = amount_field.get("total") if isinstance(amount_field, dict) else None
-    options = body.get("pay_options") if isinstance(body.get("pay_options"), dict) else {}
+    options = given if isinstance(given := body.get("pay_options"), dict) else {}
     auto_pay = str(options.get("mc_auto_pay", "")).upper() == "Y"
     call_type = _text(body, "call_type") or "P"
     missing = [name for name in ("cash_code", "product_name", "trade_id", "site_url", "ok_url") if not _text(body, name)]

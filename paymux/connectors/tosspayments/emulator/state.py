@@ -74,7 +74,8 @@ class EmulatorState:
         """The order's payment: the charged one if any, else the latest attempt."""
         found = [p for p in self.payments.values() if p.mid == mid and p.order_id == order_id]
         charged = [p for p in found if p.approved_at or p.status == "WAITING_FOR_DEPOSIT"]
-        return (charged or found or [None])[-1]
+        latest = charged or found
+        return latest[-1] if latest else None
 
     def snapshot(self) -> dict[str, Any]:
         with self.lock:
