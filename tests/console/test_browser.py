@@ -40,6 +40,7 @@ def add_channel(page, gateway: GatewayServer, pg: str, mid: str, pay_type: str, 
         page.get_by_test_id("channel-default").check()
     page.get_by_test_id("channel-submit").click()
     page.get_by_test_id("channel-list").wait_for()
+    assert page.get_by_test_id("flash").get_attribute("data-flash") == "flash.channel_added"  # every action says so
 
 
 def row(page, pg_string: str):  # type: ignore[no-untyped-def]
@@ -83,6 +84,7 @@ def test_pg_settings_of_the_seed_example(page, request: pytest.FixtureRequest, g
     # payment window skips it (a subscription channel opens no payment window); the default does not move
     row(page, "html5_inicis.MID-b").get_by_test_id("move-up").click()
     page.wait_for_url("**/console/channels**")
+    assert page.get_by_test_id("flash").inner_text() == "순서를 바꿨습니다."
     assert listed_order(page) == ["html5_inicis.MID-b", "html5_inicis.MID-a", "kakaopay.MID-c"]
     assert resolves_to(page, "html5_inicis") == "html5_inicis.MID-a"
     assert "html5_inicis.MID-b" in page.get_by_test_id("resolved-skipped").inner_text()
@@ -118,6 +120,7 @@ def test_pg_settings_of_the_seed_example(page, request: pytest.FixtureRequest, g
     row(page, "html5_inicis.MID-a").get_by_test_id("delete").click()
     page.wait_for_url("**/console/channels**")
     assert listed_order(page) == ["kakaopay.MID-c", "html5_inicis.MID-b"]
+    assert page.get_by_test_id("flash").get_attribute("data-flash") == "flash.channel_deleted"
     assert row(page, "kakaopay.MID-c").get_attribute("data-default") == "true"
     assert resolves_to(page, "whatever") == "kakaopay.MID-c"
 
