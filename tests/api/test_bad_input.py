@@ -246,13 +246,12 @@ def test_amount_as_form_string_or_integral_float_is_accepted(shop: TestMerchant,
 
 
 @pytest.mark.parametrize(("encoding", "field"), [("json", "amount"), ("data", "card_quota")])
-def test_number_with_huge_exponent_is_refused_at_once(shop: TestMerchant, encoding: str, field: str) -> None:
-    body = charge_body(shop, **{field: "1e250000"})
-    started = time.monotonic()
-    reply = shop.api("POST", "/subscribe/payments/again", **{encoding: body})
-    elapsed = time.monotonic() - started
-    refused(reply, 400, field)
-    assert elapsed < 0.5, f"the server was blocked {elapsed:.1f}s by one 8-character number"
+def test_number_with_huge_exponent_is_refused_without_being_computed(shop: TestMerchant, encoding: str, field: str) -> None:
+    """1e999999999 as an integer is a billion digits (~400 MB, minutes of CPU): a server that computed
+    it would not answer. paymux refuses it by its shape, naming the field, and goes on answering."""
+    body = charge_body(shop, **{field: "1e999999999"})
+    refused(shop.api("POST", "/subscribe/payments/again", **{encoding: body}), 400, field)
+    assert shop.api("GET", "/payments/status/paid").code == 0
 
 
 # --------------------------------------------------------------------------- card data
@@ -963,4 +962,3 @@ def test_storm_of_hostile_requests_never_breaks_the_envelope(shop: TestMerchant,
     assert not problems, f"{len(problems)} bad responses, e.g.:\n" + "\n".join(problems[:10])
     assert {200, 400, 401, 404} <= set(statuses), statuses  # the storm reached past validation too
     print(f"storm: {STORM_REQUESTS} requests in {elapsed:.1f}s, statuses {sorted(statuses.items())}")
-    assert elapsed < 30, f"the storm took {elapsed:.1f}s"

@@ -135,10 +135,8 @@ def test_billing_needs_goods_and_buyer_fields_and_a_known_key(emulator: Emulator
 def test_timeout_card_outcome_is_known_by_inquiry(emulator: EmulatorServer, behaviour: CardBehaviour, status: str) -> None:
     key = issue_key(emulator, CARD_OF[behaviour])["billKey"]
     order = oid()
-    started = time.monotonic()
-    with pytest.raises(PgTransportError):
+    with pytest.raises(PgTransportError):  # the client gave up: the emulator holds this card's reply past it
         charge(emulator, key, 7_000, order, timeout=CLIENT_TIMEOUT)
-    assert time.monotonic() - started < 1.4
     found = inquiry(emulator, BILL, oid=order)
     assert (found["resultCode"], found["status"]) == ("00", status)
     if status == "0":
@@ -246,13 +244,15 @@ def test_wrong_hash_json_body_and_unknown_service_are_refused(emulator: Emulator
 
 
 def test_latency_is_added_to_server_calls(emulator: EmulatorServer) -> None:
-    emulator.latency(300)
+    """With 3 s of latency a client that waits 0.5 s gets no answer; at 0 the same call is answered."""
+    emulator.latency(3_000)
     try:
-        started = time.monotonic()
-        inquiry(emulator, oid="nothing")
-        assert time.monotonic() - started >= 0.3
+        with pytest.raises(PgTransportError):
+            run_client(emulator.base_url, PAY, lambda c: c.inquiry(now=now(), oid="nothing"), timeout=0.5)
     finally:
         emulator.latency(0)
+    answered = run_client(emulator.base_url, PAY, lambda c: c.inquiry(now=now(), oid="nothing"), timeout=0.5)
+    assert answered["resultCode"]
 
 
 def test_client_never_puts_card_data_in_its_errors(emulator: EmulatorServer) -> None:
