@@ -83,6 +83,11 @@ class Console:
     def t(self, key: str, **values: Any) -> str:
         return translate(self.lang, key, **values)
 
+    def money(self, amount: int | None) -> str:
+        """An amount in KRW as the console's language writes it: ``1,000원`` or ``KRW 1,000``."""
+        figure = f"{int(amount or 0):,}"
+        return f"KRW {figure}" if self.lang == "en" else f"{figure}원"
+
     def error_text(self, error: PaymuxError) -> str:
         """A service error's message in the console's language."""
         return localized_error(self.lang, error.message)
@@ -115,7 +120,7 @@ class Console:
         html = templates.get_template(template).render(
             t=self.t, lang=self.lang, csrf_token=csrf, user=self.session.user if self.session else None,
             merchant=self.merchant, path=self.request.url.path, query=self.request.url.query,
-            flash=values.pop("flash", None) or self.flash_message(), **values,
+            flash=values.pop("flash", None) or self.flash_message(), money=self.money, **values,
         )
         response = HTMLResponse(html, status_code=status)
         self.remember_language(response)

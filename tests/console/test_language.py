@@ -34,7 +34,9 @@ def test_service_errors_and_codes_in_korean_and_english(console: ConsoleClient, 
     wrong_kind = html.unescape(_text(console.get("/console/channels?pg=kcp&purpose=billing_window").text, "resolve-refused"))
     assert wrong_kind.startswith("pg 'kcp'은(는) API 방식") and "빌링키 발급창" in wrong_kind
 
+    assert _text(over.text, "payment-amount") == "3,000원"
     english = console.get(f"/console/payments/{imp_uid}?lang=en")
     assert _text(english.text, "detail-method") == "Card"
+    assert _text(english.text, "payment-amount") == "KRW 3,000"
     over_en = console.post(f"/console/payments/{imp_uid}/cancel", {"amount": "5000", "reason": "x"})
     assert "exceeds the cancellable balance 3000" in _text(over_en.text, "error-amount")
