@@ -168,6 +168,27 @@ def merchant_create(settings: Settings, name: str, parent: str | None, as_json: 
     _emit(created.as_dict(), as_json)
 
 
+@merchant.command("list")
+@click.option("--json", "as_json", is_flag=True, help="print JSON")
+@click.pass_obj
+def merchant_list(settings: Settings, as_json: bool) -> None:
+    """Every merchant: user code, name, imp_key, parent, webhook URL (never a secret)."""
+    upgrade_to_head(settings.database_url)
+    found = _run(settings, merchant_service.list_merchants)
+    codes = {m.id: m.user_code for m in found}
+    rows = [{"user_code": m.user_code, "name": m.name, "imp_key": m.imp_key, "parent": codes.get(m.parent_id or 0),
+             "tier_code": m.tier_code, "webhook_url": m.webhook_url} for m in found]
+    _emit_rows(rows, as_json)
+
+
+def _emit_rows(rows: list[dict[str, Any]], as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        click.echo("  ".join(f"{key}={value}" for key, value in row.items() if value is not None))
+
+
 @main.group()
 def channel() -> None:
     """PG channels (PG settings) of a merchant."""
@@ -407,6 +428,39 @@ def user_create(settings: Settings, user_code: str, email: str, password_stdin: 
     upgrade_to_head(settings.database_url)
     created = _run(settings, lambda rt: create_user(rt, user_code, email, password))
     click.echo(f"console user {created.email} created for {user_code}")
+
+
+@user.command("list")
+@click.option("--merchant", "user_code", default=None, help="only this merchant's users (imp########)")
+@click.option("--json", "as_json", is_flag=True, help="print JSON")
+@click.pass_obj
+def user_list(settings: Settings, user_code: str | None, as_json: bool) -> None:
+    """Console users: email, merchant, and whether the login is locked out now."""
+    from paymux.services.console_users import list_users
+
+    upgrade_to_head(settings.database_url)
+    async def users_and_now(runtime: Runtime) -> tuple[list[Any], int]:
+        return await list_users(runtime, user_code), runtime.now()
+
+    found, now = _run(settings, users_and_now)
+    rows = [{"email": u.email, "merchant": code, "locked": u.is_locked(now), "failed_attempts": u.failed_attempts}
+            for u, code in found]
+    _emit_rows(rows, as_json)
+
+
+@user.command("reset-password")
+@click.option("--email", required=True)
+@click.option("--password-stdin", "password_stdin", is_flag=True, required=True, help="read the password from standard input")
+@click.option("--json", "as_json", is_flag=True, help="print JSON")
+@click.pass_obj
+def user_reset_password(settings: Settings, email: str, password_stdin: bool, as_json: bool) -> None:
+    """Set a console user's password (read from stdin), lift a lock-out, sign the user out everywhere."""
+    from paymux.services.console_users import reset_password
+
+    password = sys.stdin.readline().rstrip("\r\n")
+    upgrade_to_head(settings.database_url)
+    changed = _run(settings, lambda rt: reset_password(rt, email, password))
+    _emit({"email": changed.email, "password": "reset", "sessions": "ended"}, as_json)
 
 
 async def seed_demo(runtime: Runtime, emulator_url: str | None = None, kakaopay_url: str | None = None,

@@ -65,6 +65,34 @@ async def create_user(runtime: Runtime, user_code: str, email: str, password: st
     return ConsoleUser(id=user_id, merchant_id=merchant.id, email=address)
 
 
+async def list_users(runtime: Runtime, user_code: str | None = None) -> list[tuple[ConsoleUser, str]]:
+    """Console users with their merchant's user code; NotFound for an unknown ``user_code``."""
+    async with runtime.database.reading() as connection:
+        merchant_id = None
+        if user_code is not None:
+            merchant = await merchant_store.merchant_by_user_code(connection, user_code)
+            if merchant is None:
+                raise NotFound(f"no merchant with user code {user_code}")
+            merchant_id = merchant.id
+        return await user_store.list_users(connection, merchant_id)
+
+
+async def reset_password(runtime: Runtime, email: str, password: str) -> ConsoleUser:
+    """Set a new password, lift a lock-out and end every session of the user (signed out everywhere).
+
+    Raises NotFound for an unknown email, InvalidParameter for a password the console would refuse.
+    """
+    hashed = await asyncio.to_thread(_hasher.hash, check_password(password))
+    async with runtime.database.transaction() as connection:
+        found = await user_store.user_and_hash_by_email(connection, normalise_email(email))
+        if found is None:
+            raise NotFound(f"no console user with email {normalise_email(email)}")
+        user = found[0]
+        await user_store.update_user(connection, user.id, password_hash=hashed, failed_attempts=0, locked_until=0)
+        await user_store.delete_sessions_of(connection, user.id)
+    return ConsoleUser(id=user.id, merchant_id=user.merchant_id, email=user.email)
+
+
 async def _verify(stored_hash: str, password: str) -> bool:
     try:
         return await asyncio.to_thread(_hasher.verify, stored_hash, password)

@@ -141,6 +141,12 @@ async def merchant_by_id(runtime: Runtime, merchant_id: int) -> Merchant:
     return merchant
 
 
+async def list_merchants(runtime: Runtime) -> list[Merchant]:
+    """Every merchant, oldest first."""
+    async with runtime.database.reading() as connection:
+        return await merchant_store.list_merchants(connection)
+
+
 async def list_sub_merchants(runtime: Runtime, parent_id: int) -> list[Merchant]:
     async with runtime.database.reading() as connection:
         return await merchant_store.list_sub_merchants(connection, parent_id)

@@ -8,7 +8,7 @@ from sqlalchemy import and_, case, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paymux.domain.console_user import ConsoleSession, ConsoleUser
-from paymux.store.schema import console_sessions, console_users
+from paymux.store.schema import console_sessions, console_users, merchants
 
 
 def _user(row: Any) -> ConsoleUser:
@@ -90,3 +90,19 @@ async def delete_session(connection: AsyncConnection, token_hash: str) -> None:
 
 async def delete_expired_sessions(connection: AsyncConnection, now: int) -> None:
     await connection.execute(delete(console_sessions).where(console_sessions.c.expires_at <= now))
+
+
+async def list_users(connection: AsyncConnection, merchant_id: int | None = None) -> list[tuple[ConsoleUser, str]]:
+    """Console users with their merchant's user code, by email; ``merchant_id`` narrows to one merchant."""
+    query = (
+        select(console_users, merchants.c.user_code)
+        .join(merchants, merchants.c.id == console_users.c.merchant_id)
+        .order_by(console_users.c.email)
+    )
+    if merchant_id is not None:
+        query = query.where(console_users.c.merchant_id == merchant_id)
+    return [(_user(row), row.user_code) for row in await connection.execute(query)]
+
+
+async def delete_sessions_of(connection: AsyncConnection, user_id: int) -> None:
+    await connection.execute(delete(console_sessions).where(console_sessions.c.user_id == user_id))

@@ -172,6 +172,12 @@ async def delete_channel(connection: AsyncConnection, channel_id: int) -> None:
     await connection.execute(delete(channels).where(channels.c.id == channel_id))
 
 
+async def list_merchants(connection: AsyncConnection) -> list[Merchant]:
+    """Every merchant, oldest first (the operators' ``paymux merchant list``)."""
+    rows = await connection.execute(select(merchants).order_by(merchants.c.id))
+    return [_merchant(r) for r in rows]
+
+
 async def list_sub_merchants(connection: AsyncConnection, parent_id: int) -> list[Merchant]:
     rows = await connection.execute(
         select(merchants).where(merchants.c.parent_id == parent_id).order_by(merchants.c.id)
