@@ -351,12 +351,15 @@ def _with_merchant(user_code: str, work: Callable[[Runtime, int], Awaitable[T]])
 
 @webhook.command("secret")
 @click.option("--merchant", "user_code", required=True, help="merchant user code (imp########)")
+@click.option("--rotate", is_flag=True, help="issue a new secret; the old one signs nothing more")
 @click.pass_obj
-def webhook_secret(settings: Settings, user_code: str) -> None:
-    """Print the Standard Webhooks signing secret (whsec_…) receivers verify with."""
+def webhook_secret(settings: Settings, user_code: str, rotate: bool) -> None:
+    """Print the Standard Webhooks signing secret (whsec_…) receivers verify with; ``--rotate`` issues a
+    new one, in force for every delivery from now on."""
+    from paymux.webhooks.outbox import rotate_webhook_secret
     from paymux.webhooks.outbox import webhook_secret as get_secret
 
-    click.echo(_run(settings, _with_merchant(user_code, get_secret)))
+    click.echo(_run(settings, _with_merchant(user_code, rotate_webhook_secret if rotate else get_secret)))
 
 
 @webhook.command("format")

@@ -13,7 +13,14 @@ from paymux.services import channels as channel_service
 from paymux.services import merchants as merchant_service
 from paymux.services import reports
 from paymux.webhooks.delivery import send_test_webhook
-from paymux.webhooks.outbox import WEBHOOK_FORMATS, resend_webhook, set_webhook_format, webhook_format, webhook_secret
+from paymux.webhooks.outbox import (
+    WEBHOOK_FORMATS,
+    resend_webhook,
+    rotate_webhook_secret,
+    set_webhook_format,
+    webhook_format,
+    webhook_secret,
+)
 
 router = APIRouter(route_class=ConsoleRoute)
 SignedIn = Annotated[Console, Depends(signed_in)]
@@ -46,6 +53,14 @@ async def webhook_secret_reveal(console: SignedIn) -> Response:
     """The signing secret, shown only in answer to this POST (never on a GET, never in a URL)."""
     await console.form()
     return await _webhook_page(console, secret=await webhook_secret(console.runtime, console.own.id))
+
+
+@router.post(PREFIX + "/webhook/secret/rotate")
+async def webhook_secret_rotate(console: SignedIn) -> Response:
+    """A new signing secret, shown once in the answer; deliveries from now on are signed with it."""
+    await console.form()
+    secret = await rotate_webhook_secret(console.runtime, console.own.id)
+    return await _webhook_page(console, secret=secret, rotated=True)
 
 
 @router.post(PREFIX + "/webhook/events/{event_id}/resend")

@@ -200,6 +200,16 @@ async def store_webhook_secret_if_absent(connection: AsyncConnection, merchant_i
     return result.rowcount > 0
 
 
+async def replace_webhook_secret(connection: AsyncConnection, merchant_id: int, sealed: Sealed) -> bool:
+    """Set a new secret whatever was there; False for an unknown merchant."""
+    result = await connection.execute(
+        update(merchants)
+        .where(merchants.c.id == merchant_id)
+        .values(webhook_secret_key_id=sealed.key_id, webhook_secret_ciphertext=sealed.ciphertext)
+    )
+    return result.rowcount > 0
+
+
 async def finish_delivery(
     database: Database,
     event_id: int,

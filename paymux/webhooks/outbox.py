@@ -53,6 +53,20 @@ async def webhook_secret(runtime: Runtime, merchant_id: int) -> str:
     return open_secret(runtime, merchant_id, sealed)
 
 
+async def rotate_webhook_secret(runtime: Runtime, merchant_id: int) -> str:
+    """A new signing secret (``whsec_…``), in force for every delivery from now on; the old one signs
+    nothing more, so the receiver must switch at once (the secret is shown once, here).
+
+    Raises NotFound for an unknown merchant.
+    """
+    secret = new_secret()
+    async with runtime.database.transaction() as connection:
+        sealed = runtime.vault.seal(secret.encode(), secret_context(merchant_id))
+        if not await webhook_store.replace_webhook_secret(connection, merchant_id, sealed):
+            raise NotFound(f"no merchant with id {merchant_id}")
+    return secret
+
+
 WEBHOOK_FORMATS = webhook_store.FORMATS  # "json" | "form"
 
 

@@ -14,7 +14,7 @@ from tests.browser import screenshot
 from tests.console.support import ConsoleAccount
 from tests.console.test_browser import fresh_account, sign_in  # noqa: F401 (fresh_account: a fixture)
 from tests.harness import GatewayServer, unique
-from tests.webhooks.receiver import Receiver
+from tests.webhooks.receiver import Receiver, verify
 
 pytestmark = pytest.mark.slow
 
@@ -77,5 +77,35 @@ def test_secret_on_demand_and_the_delivery_log_with_filters_and_resend(
         assert [r.answered for r in receiver.about([failing])] == [503, 200]
         page.goto(gateway.base_url + "/console/webhook?state=lost")
         assert page.get_by_test_id("error-state").inner_text() == "상태는 재시도 대기, 전달됨, 전달 포기 중 하나입니다"
+    finally:
+        receiver.close()
+
+
+def test_rotating_the_secret_signs_every_later_webhook_with_the_new_one(
+    page: Any, request: pytest.FixtureRequest, gateway: GatewayServer, fresh_account: ConsoleAccount,
+) -> None:
+    shop = fresh_account.shop
+    shop.add_channel("html5_inicis", "api", default=True)
+    old = gateway.call(lambda rt: webhook_secret(rt, shop.merchant.id))
+    receiver = Receiver(gateway.clock.now).start()
+    try:
+        gateway.call(lambda rt: merchant_service.set_webhook_url(rt, shop.merchant.id, receiver.url()))
+        sign_in(page, gateway, fresh_account)
+        page.goto(gateway.base_url + "/console/webhook")
+        page.get_by_test_id("webhook-secret-rotate").click()  # sign_in accepts the confirmation
+        page.get_by_test_id("webhook-secret-rotated").wait_for()
+        new = page.get_by_test_id("webhook-secret").inner_text()
+        assert new.startswith("whsec_") and new != old
+        assert gateway.call(lambda rt: webhook_secret(rt, shop.merchant.id)) == new
+        screenshot(page, request, "rotated")
+
+        customer_uid = unique("cust")
+        shop.issue_key(customer_uid).expect_ok()
+        paid = shop.again(customer_uid, unique("after"), amount=1_000).expect_ok()["imp_uid"]
+        gateway.call(deliver_due_webhooks)
+        [arrived] = receiver.about([paid])
+        assert verify(new, arrived)["imp_uid"] == paid
+        with pytest.raises(Exception):
+            verify(old, arrived)
     finally:
         receiver.close()
