@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -22,12 +21,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, TypeVar
 
 import httpx
-import uvicorn
 
 from paymux.connectors.http import PgHttp
 from paymux.connectors.inicis import protocol
 from paymux.connectors.inicis.client import InicisClient, InicisHosts, InicisKeys
 from paymux.connectors.inicis.emulator import EmulatorConfig, create_emulator
+from tests.connectors.emulator_server import LoopbackEmulator
 
 T = TypeVar("T")
 
@@ -39,48 +38,17 @@ def free_port() -> int:
         return port
 
 
-class EmulatorServer:
+class EmulatorServer(LoopbackEmulator):
     """``paymux pg-emulator inicis`` in-process: uvicorn on a free loopback port, in a daemon thread."""
 
-    def __init__(self) -> None:
-        self.base_url = ""
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
-        self._http = httpx.Client(timeout=30)
+    display_name = "INICIS"
 
     def start(self, config: EmulatorConfig | None = None) -> str:
-        port = free_port()
-        self.base_url = f"http://127.0.0.1:{port}"
-        uv_config = uvicorn.Config(
-            create_emulator(config or EmulatorConfig()), host="127.0.0.1", port=port, log_level="warning",
-            lifespan="off", timeout_graceful_shutdown=1,
-        )
-        self._server = uvicorn.Server(uv_config)
-        self._thread = threading.Thread(target=self._server.run, name="inicis-emulator", daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 15
-        while not self._server.started:
-            if time.monotonic() > deadline or not self._thread.is_alive():
-                raise RuntimeError("the INICIS emulator did not start")
-            time.sleep(0.02)
-        return self.base_url
-
-    def stop(self) -> None:
-        if self._server is not None and self._thread is not None:
-            self._server.should_exit = True
-            self._thread.join(timeout=15)
-        self._http.close()
-
-    def ledger(self) -> dict[str, Any]:
-        """``GET /_emulator/transactions``: payments, events (KRW ``amount`` per event), keys, notices."""
-        reply = self._http.get(self.base_url + "/_emulator/transactions")
-        reply.raise_for_status()
-        data: dict[str, Any] = reply.json()
-        return data
+        return self.serve(create_emulator(config or EmulatorConfig()))
 
     def control(self, path: str, **params: Any) -> httpx.Response:
         """``POST /_emulator/{path}`` with a JSON body."""
-        return self._http.post(f"{self.base_url}/_emulator/{path}", json=params)
+        return self.http.post(f"{self.base_url}/_emulator/{path}", json=params)
 
     def outage(self, on: bool) -> None:
         self.control("outage", on=on).raise_for_status()

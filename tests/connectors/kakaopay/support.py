@@ -10,66 +10,35 @@
 from __future__ import annotations
 
 import asyncio
-import threading
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
-import uvicorn
 
 from paymux.connectors.base import ChannelContext
 from paymux.connectors.http import PgHttp
 from paymux.connectors.kakaopay.connector import KakaoPayConnector
 from paymux.connectors.kakaopay.emulator import EmulatorConfig, create_emulator
 from paymux.domain.channel import Channel, ChannelMode, PayType
-from tests.connectors.inicis.support import attrs_of, forms, free_port
+from tests.connectors.emulator_server import LoopbackEmulator
+from tests.connectors.inicis.support import attrs_of, forms
 
 T = TypeVar("T")
 TEST_SECRET_KEY = "DEVpaymuxTestsSecretKey000000000"  # any DEV… key opens Kakao's public test CIDs
 TEST_ADMIN_KEY = "fedcba9876543210fedcba9876543210"
 
 
-class KakaoPayEmulatorServer:
+class KakaoPayEmulatorServer(LoopbackEmulator):
     """``paymux pg-emulator kakaopay`` in-process: uvicorn on a free loopback port, in a daemon thread."""
 
-    def __init__(self) -> None:
-        self.base_url = ""
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
-        self._http = httpx.Client(timeout=30)
+    display_name = "Kakao Pay"
 
     def start(self, config: EmulatorConfig | None = None) -> str:
-        port = free_port()
-        self.base_url = f"http://127.0.0.1:{port}"
-        uv_config = uvicorn.Config(create_emulator(config or EmulatorConfig()), host="127.0.0.1", port=port,
-                                   log_level="warning", lifespan="off", timeout_graceful_shutdown=1)
-        self._server = uvicorn.Server(uv_config)
-        self._thread = threading.Thread(target=self._server.run, name="kakaopay-emulator", daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 15
-        while not self._server.started:
-            if time.monotonic() > deadline or not self._thread.is_alive():
-                raise RuntimeError("the Kakao Pay emulator did not start")
-            time.sleep(0.02)
-        return self.base_url
-
-    def stop(self) -> None:
-        if self._server is not None and self._thread is not None:
-            self._server.should_exit = True
-            self._thread.join(timeout=15)
-        self._http.close()
-
-    def ledger(self) -> dict[str, Any]:
-        """``GET /_emulator/transactions``: payments, events (KRW ``amount``), SIDs, requests."""
-        reply = self._http.get(self.base_url + "/_emulator/transactions")
-        reply.raise_for_status()
-        data: dict[str, Any] = reply.json()
-        return data
+        return self.serve(create_emulator(config or EmulatorConfig()))
 
     def outage(self, on: bool) -> None:
-        self._http.post(f"{self.base_url}/_emulator/outage", json={"on": on}).raise_for_status()
+        self.http.post(f"{self.base_url}/_emulator/outage", json={"on": on}).raise_for_status()
 
     def payment(self, tid: str) -> dict[str, Any] | None:
         return next((p for p in self.ledger()["payments"] if p["tid"] == tid), None)

@@ -11,14 +11,11 @@
 from __future__ import annotations
 
 import asyncio
-import threading
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
-import uvicorn
 
 from paymux.connectors.base import ChannelContext
 from paymux.connectors.http import PgHttp
@@ -27,43 +24,17 @@ from paymux.connectors.mobilians.connector import MobiliansConnector
 from paymux.connectors.mobilians.emulator import EmulatorConfig, create_emulator
 from paymux.connectors.mobilians.protocol import MobiliansHosts
 from paymux.domain.channel import Channel, ChannelMode, PayType
-from tests.connectors.inicis.support import attrs_of, forms, free_port, text_of
+from tests.connectors.emulator_server import LoopbackEmulator
+from tests.connectors.inicis.support import attrs_of, forms, text_of
 
 T = TypeVar("T")
 
 
-class MobiliansEmulator:
-    def __init__(self) -> None:
-        self.base_url = ""
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
-        self.http = httpx.Client(timeout=30)
+class MobiliansEmulator(LoopbackEmulator):
+    display_name = "Mobilians"
 
     def start(self, config: EmulatorConfig) -> str:
-        port = free_port()
-        self.base_url = f"http://127.0.0.1:{port}"
-        self._server = uvicorn.Server(uvicorn.Config(create_emulator(config), host="127.0.0.1", port=port,
-                                                     log_level="warning", lifespan="off", timeout_graceful_shutdown=1))
-        self._thread = threading.Thread(target=self._server.run, name="mobilians-emulator", daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 15
-        while not self._server.started:
-            if time.monotonic() > deadline or not self._thread.is_alive():
-                raise RuntimeError("the Mobilians emulator did not start")
-            time.sleep(0.02)
-        return self.base_url
-
-    def stop(self) -> None:
-        if self._server is not None and self._thread is not None:
-            self._server.should_exit = True
-            self._thread.join(timeout=15)
-        self.http.close()
-
-    def ledger(self) -> dict[str, Any]:
-        reply = self.http.get(self.base_url + "/_emulator/transactions")
-        reply.raise_for_status()
-        data: dict[str, Any] = reply.json()
-        return data
+        return self.serve(create_emulator(config))
 
     def control(self, call: str, **params: Any) -> None:
         self.http.post(f"{self.base_url}/_emulator/{call}", json=params).raise_for_status()

@@ -11,13 +11,11 @@
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import httpx
-import uvicorn
 
 from paymux.connectors.base import ChannelContext, WindowLaunch
 from paymux.connectors.http import PgHttp
@@ -29,43 +27,17 @@ from paymux.connectors.nice.emulator import (
     create_emulator,
 )
 from paymux.domain.channel import Channel, ChannelMode, PayType
-from tests.connectors.inicis.support import forms, free_port
+from tests.connectors.emulator_server import LoopbackEmulator
+from tests.connectors.inicis.support import forms
 
 T = TypeVar("T")
 
 
-class NiceEmulator:
-    def __init__(self) -> None:
-        self.base_url = ""
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
-        self.http = httpx.Client(timeout=30)
+class NiceEmulator(LoopbackEmulator):
+    display_name = "NICE"
 
     def start(self, config: EmulatorConfig) -> str:
-        port = free_port()
-        self.base_url = f"http://127.0.0.1:{port}"
-        self._server = uvicorn.Server(uvicorn.Config(create_emulator(config), host="127.0.0.1", port=port,
-                                                     log_level="warning", lifespan="off", timeout_graceful_shutdown=1))
-        self._thread = threading.Thread(target=self._server.run, name="nice-emulator", daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 15
-        while not self._server.started:
-            if time.monotonic() > deadline or not self._thread.is_alive():
-                raise RuntimeError("the NICE emulator did not start")
-            time.sleep(0.02)
-        return self.base_url
-
-    def stop(self) -> None:
-        if self._server is not None and self._thread is not None:
-            self._server.should_exit = True
-            self._thread.join(timeout=15)
-        self.http.close()
-
-    def ledger(self) -> dict[str, Any]:
-        reply = self.http.get(self.base_url + "/_emulator/transactions")
-        reply.raise_for_status()
-        data: dict[str, Any] = reply.json()
-        return data
+        return self.serve(create_emulator(config))
 
     def control(self, call: str, **params: Any) -> httpx.Response:
         reply = self.http.post(f"{self.base_url}/_emulator/{call}", json=params)
