@@ -22,7 +22,11 @@ credentials=$(.venv/bin/python -c 'import json; from paymux.demo import DEMO_IMP
 token=$(curl -sf -X POST "$base/users/getToken" -H 'Content-Type: application/json' -d "$credentials" \
   | .venv/bin/python -c 'import json,sys; print(json.load(sys.stdin)["response"]["access_token"])')
 status=0
+# Every check but positive_data_acceptance ("a schema-valid request must not get a 4xx"): paymux refuses,
+# with a 400 that names the field, requests whose fault no schema can state (from later than to, a
+# schedule in the past, a payment of another PG, a receipt never issued, either imp_uid or merchant_uid).
 "$schemathesis" run "$base/openapi.json" -H "Authorization: $token" --checks all \
+  --exclude-checks positive_data_acceptance \
   --phases examples,coverage,fuzzing,stateful --max-time "$seconds" --request-timeout 30 \
   --report junit --report-dir "$reports" --seed "${PROOF_SEED:-1}" || status=$?
 tracebacks=$(grep -c Traceback "$data/server.log" || true)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -72,6 +73,23 @@ def _describe_validation(exc: RequestValidationError) -> str:
     return "; ".join(problems) or "request is malformed"
 
 
+_HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
+
+
+def _methods_of_path(request: Request) -> list[str]:
+    """The methods the API documents at this request's path (``/openapi.json``): FastAPI makes one
+    route per method, and Starlette's 405 names only the first route that matched the path."""
+    table = getattr(request.app.state, "allowed_methods", None)
+    if table is None:
+        table = [
+            (re.compile("^" + re.sub(r"\\\{[^/]*?\\\}", "[^/]+", re.escape(path)) + "$"),
+             {method.upper() for method in operations if method in _HTTP_METHODS})
+            for path, operations in request.app.openapi()["paths"].items()
+        ]
+        request.app.state.allowed_methods = table
+    return sorted(set().union(*(methods for pattern, methods in table if pattern.match(request.url.path))))
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(PaymuxError)
     async def _paymux_error(_request: Request, exc: PaymuxError) -> Response:
@@ -83,12 +101,14 @@ def install_error_handlers(app: FastAPI) -> None:
         return error(400, _describe_validation(exc))
 
     @app.exception_handler(HTTPException)
-    async def _http_error(_request: Request, exc: HTTPException) -> Response:
+    async def _http_error(request: Request, exc: HTTPException) -> Response:
         messages = {404: "no such API path", 405: "method not allowed on this path"}
         detail = exc.detail if isinstance(exc.detail, str) and exc.status_code not in messages else None
         reply = error(exc.status_code, detail or messages.get(exc.status_code, "request refused"))
-        for name, value in (exc.headers or {}).items():  # e.g. Allow on a 405 (RFC 9110 §15.5.6)
+        for name, value in (exc.headers or {}).items():
             reply.headers[name] = value
+        if exc.status_code == 405:  # RFC 9110 §15.5.6: every method the path has, not one route's
+            reply.headers["Allow"] = ", ".join(_methods_of_path(request))
         return reply
 
     @app.exception_handler(PoolTimeout)

@@ -708,6 +708,9 @@ def test_a_405_says_which_methods_the_path_allows(shop: TestMerchant) -> None:
     reply = httpx.put(shop.server.base_url + "/payments/cancel", headers={"Authorization": shop.token()}, json={})
     assert reply.status_code == 405 and reply.json()["code"] == -1
     assert "POST" in reply.headers["Allow"]
+    # a path served by several routes (one per method) names them all
+    both = httpx.request("OPTIONS", shop.server.base_url + "/vbanks/imp_000000000000", headers={"Authorization": shop.token()})
+    assert both.status_code == 405 and {"DELETE", "PUT"} <= {m.strip() for m in both.headers["Allow"].split(",")}
 
 
 @pytest.mark.parametrize(
