@@ -456,3 +456,17 @@ def test_demo_shop_page_runs_a_flow_against_this_gateway(
     screenshot(page, request, "result")
     rsp = json.loads(page.get_by_test_id("demo-result").text_content())
     assert (rsp["success"], rsp["pg_provider"], rsp["status"]) == (True, "kakaopay", "paid")
+    # the buyer reads the outcome where they clicked, not only at the foot of the page (#14 item 7)
+    outcome = page.get_by_test_id("demo-outcome-6")
+    assert outcome.is_visible() and "결제 완료" in outcome.text_content() and rsp["imp_uid"] in outcome.text_content()
+    assert page.evaluate("(el) => { const r = el.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; }",
+                         outcome.element_handle())
+
+
+def test_demo_shop_page_shows_a_phones_redirect_outcome_at_the_top(gateway: GatewayServer, page: Any) -> None:
+    from paymux.cli import seed_demo
+
+    gateway.call(seed_demo)
+    page.goto(gateway.base_url + "/demo?imp_uid=imp_1&merchant_uid=m_1&imp_success=false&error_msg=%EC%B7%A8%EC%86%8C")
+    banner = page.get_by_test_id("demo-banner")
+    assert banner.is_visible() and banner.text_content() == "결제 실패 · 취소"
