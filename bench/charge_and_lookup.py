@@ -129,7 +129,8 @@ def main() -> None:
             env, f"http://127.0.0.1:{bare_port}/payments/none",
         ))
         base = f"http://127.0.0.1:{paymux_port}"
-        token = httpx.post(f"{base}/users/getToken", json={"imp_key": created["imp_key"], "imp_secret": created["imp_secret"]}).json()["response"]["access_token"]
+        keys = {"imp_key": created["imp_key"], "imp_secret": created["imp_secret"]}
+        token = httpx.post(f"{base}/users/getToken", json=keys).json()["response"]["access_token"]
         auth = {"Authorization": token, "Content-Type": "application/json"}
         key = httpx.post(f"{base}/subscribe/customers/bench_customer", headers=auth,
                          json={"card_number": "5361-4812-3456-1234", "expiry": "2030-12", "birth": "820213"}).json()

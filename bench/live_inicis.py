@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import secrets
@@ -20,8 +21,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
-import itertools
 from pathlib import Path
 
 import httpx
@@ -32,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 from bench.loadgen import Result, build_request, run  # noqa: E402
 from paymux.connectors.inicis.emulator import PAYMUX_LIVE_KEYS  # noqa: E402
 from tests.harness import free_port, wait_until_healthy  # noqa: E402
-from tests.postgres import create_database, drop_database, bench_postgres  # noqa: E402
+from tests.postgres import bench_postgres, create_database, drop_database  # noqa: E402
 
 CARD = {"card_number": "5361-4812-3456-1234", "expiry": "2030-12", "birth": "820213",
         "customer_name": "홍길동", "customer_email": "bench@example.com", "customer_tel": "010-1234-5678"}
@@ -128,7 +127,8 @@ def main() -> None:
                         env, f"http://127.0.0.1:{paymux_port}/healthz")
         processes.append(paymux)
         base = f"http://127.0.0.1:{paymux_port}"
-        token = httpx.post(f"{base}/users/getToken", json={"imp_key": created["imp_key"], "imp_secret": created["imp_secret"]}).json()["response"]["access_token"]
+        keys = {"imp_key": created["imp_key"], "imp_secret": created["imp_secret"]}
+        token = httpx.post(f"{base}/users/getToken", json=keys).json()["response"]["access_token"]
         auth = {"Authorization": token, "Content-Type": "application/json"}
         key = httpx.post(f"{base}/subscribe/customers/bench_customer", headers=auth, json=CARD).json()
         assert key["code"] == 0, key

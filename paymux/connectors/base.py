@@ -10,8 +10,8 @@ outcome the network hid from us.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, ClassVar
 
@@ -306,7 +306,7 @@ class Connector(ABC):
     def supports_keyin(self) -> bool:
         return PayType.API in self.pay_types
 
-    def remember_with(self, ledger: Any) -> None:
+    def remember_with(self, ledger: Any) -> None:  # noqa: B027 - an optional hook: most connectors need no ledger
         """Hand the connector paymux's own PG-side memory (``SandboxLedger``) for rules a PG makes
         paymux check before calling it (Mobilians' first billing charge). Default: not needed."""
 

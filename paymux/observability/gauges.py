@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from paymux.store.schema import cancellations, order_claims, pg_calls, schedules, webhook_events
 from paymux.store.plans import constant  # fixed states in the SQL text: partial indexes serve cached plans
+from paymux.store.schema import cancellations, order_claims, pg_calls, schedules, webhook_events
 
 
 async def database_families(connection: AsyncConnection, now: int, grace_seconds: int) -> list[Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -11,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from paymux.domain.payment import Payment
 from paymux.store import webhooks as webhook_store
 from paymux.store.hot import HotStatement
-from paymux.store.plans import constant
 from paymux.store.orders import WEBHOOK_COLUMNS
 from paymux.store.payments import (
     PAYMENT_COLUMNS,
@@ -19,6 +19,7 @@ from paymux.store.payments import (
     payment_row,
     save_payment,
 )
+from paymux.store.plans import constant
 from paymux.store.schema import order_claims, payments, webhook_events
 
 CHARGING, PAID = "charging", "paid"
@@ -39,7 +40,7 @@ _HOOK_VALUES = webhook_store.HOOK_VALUES
 _DELIVERABLE = webhook_store.DELIVERABLE
 
 
-def _settle_in_one_statement(claim_change):  # type: ignore[no-untyped-def]
+def _settle_in_one_statement(claim_change: Any) -> Any:
     """claim change → payment row → webhook row, each only if the one before happened (PostgreSQL)."""
     claim = claim_change.returning(order_claims.c.imp_uid).cte("claim")
     payment = (

@@ -19,7 +19,8 @@ from typing import Any
 import asyncpg
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.sql import Executable
+from sqlalchemy.sql import ClauseElement, Executable
+from sqlalchemy.sql.compiler import SQLCompiler
 
 
 class Row:
@@ -27,7 +28,7 @@ class Row:
 
     __slots__ = ("_data",)
 
-    def __init__(self, data: Mapping[str, Any]) -> None:
+    def __init__(self, data: Mapping[Any, Any]) -> None:
         self._data = data
 
     def __getattr__(self, name: str) -> Any:
@@ -50,7 +51,10 @@ class HotStatement:
         """SQL text with $n placeholders, the parameter name of each, and the values the statement
         itself binds (literals such as a state written by an UPDATE)."""
         if self._compiled is None:
+            # every statement built here is a select, insert or update: a clause, compiled by an SQL compiler
+            assert isinstance(self._statement, ClauseElement)
             compiled = self._statement.compile(dialect=connection.dialect, column_keys=self._column_keys)
+            assert isinstance(compiled, SQLCompiler)
             literals = {name: value for name, value in compiled.params.items() if not compiled.binds[name].required}
             self._compiled = (compiled.string, tuple(compiled.positiontup or ()), literals)
         return self._compiled

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
+from typing import Any
 
 from sqlalchemy import Select, and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -54,7 +55,7 @@ def _from_row(row: object) -> Payment:
     return _from_mapping(dict(row._mapping))  # type: ignore[attr-defined]
 
 
-def _from_mapping(data: dict) -> Payment:  # type: ignore[type-arg]
+def _from_mapping(data: dict[str, Any]) -> Payment:
     data["status"] = PaymentStatus(data["status"])
     data["notice_url"] = json.loads(data["notice_url"]) if data.get("notice_url") else None
     return Payment(**data)

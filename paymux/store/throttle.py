@@ -27,14 +27,14 @@ async def hit(connection: AsyncConnection, key: str, now: int, window_seconds: i
     dialect_insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
     statement = dialect_insert(counters).values(key=key, hits=amount, expires_at=now + window_seconds)
     expired = counters.c.expires_at <= now
-    statement = statement.on_conflict_do_update(
+    upsert = statement.on_conflict_do_update(
         index_elements=[counters.c.key],
         set_={
             "hits": case((expired, statement.excluded.hits), else_=counters.c.hits + statement.excluded.hits),
             "expires_at": case((expired, statement.excluded.expires_at), else_=counters.c.expires_at),
         },
     ).returning(counters.c.hits, counters.c.expires_at)
-    row = (await connection.execute(statement)).one()
+    row = (await connection.execute(upsert)).one()
     return Window(row.hits, row.expires_at)
 
 

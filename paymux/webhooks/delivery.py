@@ -339,7 +339,7 @@ async def _send_round(
     async with _client(timeout_seconds, allow_private=runtime.settings.webhook_allow_private) as client:
         outcomes = await asyncio.gather(*(deliver(event) for event in chosen), return_exceptions=True)
     tried: list[WebhookAttempt] = []
-    for event, outcome in zip(chosen, outcomes):
+    for event, outcome in zip(chosen, outcomes, strict=True):
         if isinstance(outcome, BaseException):  # its lease runs out and a later round takes it again
             log.error("webhook.processing_failed", webhook_id=webhook_id(event.id), exc_info=outcome)
         else:

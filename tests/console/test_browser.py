@@ -125,7 +125,9 @@ def test_pg_settings_of_the_seed_example(page, request: pytest.FixtureRequest, g
     assert resolves_to(page, "whatever") == "kakaopay.MID-c"
 
 
-def test_webhook_url_and_the_test_webhook_reach_a_real_receiver(page, request: pytest.FixtureRequest, gateway: GatewayServer, fresh_account: ConsoleAccount) -> None:  # type: ignore[no-untyped-def]
+def test_webhook_url_and_the_test_webhook_reach_a_real_receiver(  # type: ignore[no-untyped-def]
+    page, request: pytest.FixtureRequest, gateway: GatewayServer, fresh_account: ConsoleAccount
+) -> None:
     receiver = Receiver(gateway.clock.now).start()
     try:
         sign_in(page, gateway, fresh_account)
@@ -154,7 +156,9 @@ def test_webhook_url_and_the_test_webhook_reach_a_real_receiver(page, request: p
         receiver.close()
 
 
-def test_a_whitelist_set_in_the_console_refuses_api_calls_from_outside(page, request: pytest.FixtureRequest, gateway: GatewayServer, fresh_account: ConsoleAccount) -> None:  # type: ignore[no-untyped-def]
+def test_a_whitelist_set_in_the_console_refuses_api_calls_from_outside(  # type: ignore[no-untyped-def]
+    page, request: pytest.FixtureRequest, gateway: GatewayServer, fresh_account: ConsoleAccount
+) -> None:
     shop = fresh_account.shop
     sign_in(page, gateway, fresh_account)
     page.goto(gateway.base_url + "/console/settings")

@@ -68,7 +68,8 @@ def test_a_deleted_channel_keeps_serving_cancels_of_its_payments_and_can_be_adde
     customer_uid = unique("cust")
     shop.issue_key(customer_uid).expect_ok()
     imp_uid = shop.again(customer_uid, unique("order"), amount=2000).expect_ok()["imp_uid"]
-    api_channel = next(c for c in gateway.call(lambda rt: channel_service.list_channels(rt, shop.merchant.id)) if c.pay_type.value == "api" and c.pg_provider == "html5_inicis")
+    channels = gateway.call(lambda rt: channel_service.list_channels(rt, shop.merchant.id))
+    api_channel = next(c for c in channels if c.pay_type.value == "api" and c.pg_provider == "html5_inicis")
     assert console.post(f"/console/channels/{api_channel.id}/delete", {}).status_code == 303
     assert f'data-pg="{api_channel.pg_string}"' not in console.get("/console/channels").text
     assert console.post(f"/console/payments/{imp_uid}/cancel", {"amount": "500"}).status_code == 303

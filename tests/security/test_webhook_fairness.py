@@ -151,7 +151,7 @@ def test_the_workers_rounds_go_on_while_a_tarpit_holds_its_tries(
 
     worker_round()
     for tarpit in tarpits:
-        _wait_for(lambda: tarpit.connections == PER_ENDPOINT)
+        _wait_for(lambda tarpit=tarpit: tarpit.connections == PER_ENDPOINT)
     healthy = hooked.charge()
     assert worker_round() >= 1  # the healthy event; the hostile ones wait for their endpoints
     _wait_for(lambda: bool(receiver.about({healthy["imp_uid"]})))

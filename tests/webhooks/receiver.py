@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from unittest import mock
@@ -141,7 +141,7 @@ def _library_time(unix_seconds: int) -> Iterator[None]:
     class ArrivalTime(datetime):
         @classmethod
         def now(cls, tz: Any = None) -> datetime:  # type: ignore[override]
-            return datetime.fromtimestamp(unix_seconds, tz or timezone.utc)
+            return datetime.fromtimestamp(unix_seconds, tz or UTC)
 
     with mock.patch.object(standardwebhooks.webhooks, "datetime", ArrivalTime):
         yield

@@ -37,7 +37,7 @@ def test_waits_grow_until_the_webhook_dies_after_three_days_and_the_cli_resends_
     assert event.state == "dead" and event.last_error.startswith(f"gave up after {event.attempt_count} tries")
 
     tries = [a.attempted_at for a in event.attempts]
-    waits = [later - earlier for earlier, later in zip(tries, tries[1:])]
+    waits = [later - earlier for earlier, later in zip(tries, tries[1:], strict=False)]  # pairs of neighbours
     drift = 5  # real seconds that pass while the test runs the job
     assert FIRST_RETRY_SECONDS <= waits[0] <= FIRST_RETRY_SECONDS * 1.25 + drift
     growing = [w for w in waits[:-1] if w < MAX_RETRY_SECONDS / 2]  # the last wait stops at the 3-day mark
@@ -65,7 +65,9 @@ def test_waits_grow_until_the_webhook_dies_after_three_days_and_the_cli_resends_
     assert event.state == "delivered" and event.attempts[-1].status_code == 200
     delivered = receiver.about({imp_uid})[-1]
     assert delivered.answered == 200 and delivered.webhook_id == f"msg_{event.id}"
-    assert verify(hooked.secret, delivered) == {"imp_uid": imp_uid, "merchant_uid": payment["merchant_uid"], "status": "paid", "customer_uid": hooked.customer_uid}
+    assert verify(hooked.secret, delivered) == {
+        "imp_uid": imp_uid, "merchant_uid": payment["merchant_uid"], "status": "paid", "customer_uid": hooked.customer_uid,
+    }
 
 
 def test_the_cli_prints_the_secret_receivers_verify_with_and_refuses_other_merchants_events(

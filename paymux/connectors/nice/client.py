@@ -66,7 +66,7 @@ def sign(*parts: object) -> str:
     return hashlib.sha256("".join(str(p) for p in parts).encode()).hexdigest()
 
 
-def _cipher(secret_key: str, enc_mode: str) -> Cipher:  # type: ignore[type-arg]
+def _cipher(secret_key: str, enc_mode: str) -> Cipher[modes.CBC]:
     key = secret_key.encode()[:32] if enc_mode == "A2" else secret_key.encode()[:16]
     return Cipher(algorithms.AES(key), modes.CBC(secret_key.encode()[:16]))
 

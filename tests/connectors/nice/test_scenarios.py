@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
@@ -388,7 +389,9 @@ def test_lost_billing_charge_settled_by_find(nice: NiceEmulator, clock: OffsetCl
     # the lookup by orderId needs the order's day (orderDate, YYYYMMDD): another day finds nothing
     from paymux.connectors.nice.transformers import order_date
 
-    api = lambda day: run(lambda http: client(http, nice.base_url, M).find(order_id=request.order_id, order_date=day))
+    def api(day: str) -> Any:
+        return run(lambda http: client(http, nice.base_url, M).find(order_id=request.order_id, order_date=day))
+
     assert api(order_date(clock.now())).get("status") == "paid"  # type: ignore[union-attr]
     other_day = api(order_date(clock.now() - 3 * 86_400))
     assert isinstance(other_day, NiceError) and other_day.code == codes.NOT_FOUND

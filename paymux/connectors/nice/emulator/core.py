@@ -381,7 +381,8 @@ def regist(emu: Emulator, merchant: EmulatorMerchant, params: dict[str, Any]) ->
     year, month = card["expYear"], card["expMonth"]
     if not (year.isdigit() and month.isdigit() and 1 <= int(month) <= 12) or digits.endswith("0069"):
         raise NiceFail(codes.EXPIRY_ERROR)
-    if (2000 + int(year), int(month)) < tuple(int(x) for x in edi_date(now)[:7].split("-")):  # type: ignore[operator]
+    this_year, this_month = (int(x) for x in edi_date(now)[:7].split("-"))
+    if (2000 + int(year), int(month)) < (this_year, this_month):
         raise NiceFail(codes.EXPIRY_ERROR)
     if digits.endswith("0127"):
         raise NiceFail(codes.BILLING_CARD_REFUSED)
