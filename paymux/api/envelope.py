@@ -81,13 +81,16 @@ def _methods_of_path(request: Request) -> list[str]:
     route per method, and Starlette's 405 names only the first route that matched the path."""
     table = getattr(request.app.state, "allowed_methods", None)
     if table is None:
-        table = [
-            (re.compile("^" + re.sub(r"\\\{[^/]*?\\\}", "[^/]+", re.escape(path)) + "$"),
-             {method.upper() for method in operations if method in _HTTP_METHODS})
+        table = {
+            path: (re.compile("^" + re.sub(r"\\\{[^/]*?\\\}", "[^/]+", re.escape(path)) + "$"),
+                   {method.upper() for method in operations if method in _HTTP_METHODS})
             for path, operations in request.app.openapi()["paths"].items()
-        ]
+        }
         request.app.state.allowed_methods = table
-    return sorted(set().union(*(methods for pattern, methods in table if pattern.match(request.url.path))))
+    path = request.url.path
+    if path in table:  # a literal path (/payments/cancel) is not also /payments/{imp_uid}
+        return sorted(table[path][1])
+    return sorted(set().union(*(methods for pattern, methods in table.values() if pattern.match(path))))
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Path, Query, Request
 from pydantic import (
@@ -53,8 +53,20 @@ TEXT_PATTERN = "^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]*$"
 UID_PATTERN = "^[^\x00-\x1f\x7f/\ufffd]*[^\\s/\x00-\x1f\x7f\ufffd][^\x00-\x1f\x7f/\ufffd]*$"
 
 
+def _string_or_number(pattern: str) -> Any:
+    """The published schema of a text field: a string matching ``pattern``, or a number — bodies are read
+    with ``coerce_numbers_to_str`` (clients send ``merchant_uid: 12345``, ``buyer_tel: 01012345678``)."""
+
+    def publish(schema: dict[str, Any]) -> None:
+        string = {**schema, "pattern": pattern}
+        schema.clear()
+        schema["anyOf"] = [string, {"type": "number"}]
+
+    return Field(json_schema_extra=publish)
+
+
 _CLEAN_TEXT = AfterValidator(_clean_text)
-_TEXT_SCHEMA = Field(json_schema_extra={"pattern": TEXT_PATTERN})
+_TEXT_SCHEMA = _string_or_number(TEXT_PATTERN)
 
 # Free text of at most N characters, clean (see _clean_text). Spelled out one alias per length so a
 # type checker reads each as ``str``; the metadata is the same for all of them.
@@ -84,7 +96,7 @@ def _identifier(value: str) -> str:
 
 
 Uid = Annotated[str, StringConstraints(min_length=1, max_length=100), AfterValidator(_identifier),
-                Field(json_schema_extra={"pattern": UID_PATTERN})]
+                _string_or_number(UID_PATTERN)]
 
 
 def _blank_is_absent(value: object) -> object:
