@@ -7,32 +7,16 @@ Reply shapes: approve / subscription [KK-CLIENT ``KakaopayApproveResponse``], or
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
 from paymux.connectors.base import IssuedBillingKey
 from paymux.connectors.kakaopay import codes
+from paymux.connectors.replies import KST, integer, text  # noqa: F401 - read as t.text, t.integer…
 from paymux.domain.card import CARD_COMPANIES
 from paymux.domain.payment import Approval
 
-KST = timezone(timedelta(hours=9))
 KEY_SEPARATOR = "|"
-
-
-def text(data: Mapping[str, Any] | None, name: str) -> str:
-    value = (data or {}).get(name)
-    return "" if value is None else str(value)
-
-
-def integer(data: Mapping[str, Any] | None, name: str) -> int | None:
-    value = (data or {}).get(name)
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.lstrip("-").isdigit():
-        return int(value)
-    return None
 
 
 def kst_text(unix_seconds: float) -> str:

@@ -10,38 +10,17 @@ Times are ISO 8601 with the Korean offset (``2024-02-13T12:18:14+09:00``).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
 from paymux.connectors.base import IssuedBillingKey, VbankIssued
+from paymux.connectors.replies import KST, integer, part, text  # noqa: F401 - read as t.text, t.integer…
 from paymux.connectors.tosspayments import codes
 from paymux.domain.banks import BANKS
 from paymux.domain.card import CARD_COMPANIES
 from paymux.domain.payment import Approval
 
-KST = timezone(timedelta(hours=9))
 KEY_SEPARATOR = "|"
-
-
-def text(data: Mapping[str, Any] | None, name: str) -> str:
-    value = (data or {}).get(name)
-    return "" if value is None else str(value)
-
-
-def integer(data: Mapping[str, Any] | None, name: str) -> int | None:
-    value = (data or {}).get(name)
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.lstrip("-").isdigit():
-        return int(value)
-    return None
-
-
-def part(data: Mapping[str, Any] | None, name: str) -> Mapping[str, Any]:
-    found = (data or {}).get(name)
-    return found if isinstance(found, Mapping) else {}
 
 
 def iso(unix_seconds: float) -> str:
