@@ -669,123 +669,106 @@ def pg_emulator() -> None:
     """Emulated PGs that speak a PG's real protocol (for tests, demos and staging; no money moves)."""
 
 
-@pg_emulator.command("inicis")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8700, show_default=True, type=int)
-@click.option("--latency-ms", default=0, show_default=True, type=int, help="added to every server call")
-@click.option("--notice-url", default=None, help="where virtual-account deposit notices are POSTed")
-@click.option("--slow-reply-seconds", default=15.0, show_default=True, type=float,
-              help='how long a "timeout" test card holds its (already committed) reply')
-def pg_emulator_inicis(host: str, port: int, latency_ms: int, notice_url: str | None, slow_reply_seconds: float) -> None:
-    """KG INICIS: web-standard and mobile windows, payAuth/netCancel, INIAPI (see paymux.connectors.inicis.emulator)."""
+def _emulator_command(pg: str, port: int, slow_reply: str) -> Callable[[Callable[..., None]], Any]:
+    """``paymux pg-emulator <pg>``: the options every emulator takes (host, port, latency, slow replies)."""
+
+    def decorate(command: Callable[..., None]) -> Any:
+        for option in reversed((
+            click.option("--host", default="127.0.0.1", show_default=True),
+            click.option("--port", default=port, show_default=True, type=int),
+            click.option("--latency-ms", default=0, show_default=True, type=int, help="added to every API call"),
+            click.option("--slow-reply-seconds", default=15.0, show_default=True, type=float,
+                         help=f"how long {slow_reply} holds its (already committed) reply"),
+        )):
+            command = option(command)
+        return pg_emulator.command(pg)(command)
+
+    return decorate
+
+
+def _run_emulator(app: Any, name: str, host: str, port: int, *lines: str) -> None:
+    """Print what the emulator offers, then serve it until interrupted."""
     import uvicorn
 
+    click.echo(f"{name} emulator on http://{host}:{port}")
+    for line in lines:
+        click.echo(f"  {line}")
+    click.echo(f"  ledger: http://{host}:{port}/_emulator/transactions")
+    uvicorn.run(app, host=host, port=port, log_level="info")
+
+
+@_emulator_command("inicis", 8700, 'a "timeout" test card')
+@click.option("--notice-url", default=None, help="where virtual-account deposit notices are POSTed")
+def pg_emulator_inicis(host: str, port: int, latency_ms: int, slow_reply_seconds: float, notice_url: str | None) -> None:
+    """KG INICIS: web-standard and mobile windows, payAuth/netCancel, INIAPI (see paymux.connectors.inicis.emulator)."""
     from paymux.connectors.inicis.emulator import PAYMUX_LIVE_KEYS, EmulatorConfig, create_emulator
 
     config = EmulatorConfig(latency_ms=latency_ms, notice_url=notice_url, slow_reply_seconds=slow_reply_seconds)
     config = config.with_merchant(PAYMUX_LIVE_KEYS)
-    click.echo(f"KG INICIS emulator on http://{host}:{port}")
-    click.echo(f"  MIDs: {', '.join(sorted(config.merchants))} (INICIS's public test keys; "
-               f"{PAYMUX_LIVE_KEYS.mid} is made up, a 'live' MID valid only here)")
-    click.echo(f"  ledger: http://{host}:{port}/_emulator/transactions")
-    if notice_url:
-        click.echo(f"  deposit notices to: {notice_url}")
-    uvicorn.run(create_emulator(config), host=host, port=port, log_level="info")
+    _run_emulator(create_emulator(config), "KG INICIS", host, port,
+                  f"MIDs: {', '.join(sorted(config.merchants))} (INICIS's public test keys; "
+                  f"{PAYMUX_LIVE_KEYS.mid} is made up, a 'live' MID valid only here)",
+                  *([f"deposit notices to: {notice_url}"] if notice_url else []))
 
-@pg_emulator.command("kakaopay")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8701, show_default=True, type=int)
-@click.option("--latency-ms", default=0, show_default=True, type=int, help="added to every API call")
-@click.option("--slow-reply-seconds", default=15.0, show_default=True, type=float,
-              help='how long a "timeout" order (amount ending 0119) holds its (already committed) reply')
+
+@_emulator_command("kakaopay", 8701, 'a "timeout" order (amount ending 0119)')
 @click.option("--base-url", default=None, help="the public URL printed into next_redirect_*_url (default: the request's)")
 def pg_emulator_kakaopay(host: str, port: int, latency_ms: int, slow_reply_seconds: float, base_url: str | None) -> None:
     """Kakao Pay: ready/approve/order/cancel/subscription in both API generations and the buyer's
     approval page (see paymux.connectors.kakaopay.emulator)."""
-    import uvicorn
-
     from paymux.connectors.kakaopay.emulator import PAYMUX_LIVE_SECRET_KEY, EmulatorConfig, create_emulator
 
     config = EmulatorConfig(latency_ms=latency_ms, slow_reply_seconds=slow_reply_seconds, base_url=base_url)
-    config = config.with_paymux_live()
-    click.echo(f"Kakao Pay emulator on http://{host}:{port}")
-    click.echo("  CIDs: TC0ONETIME, TCSUBSCRIP (any DEV… secret key / 32-hex admin key); CPAYMUX001, CPAYMUXSUB "
-               f"(made up, valid only here; secret key {PAYMUX_LIVE_SECRET_KEY})")
-    click.echo(f"  API: http://{host}:{port}/online/v1/payment/… (SECRET_KEY) and /v1/payment/… (KakaoAK)")
-    click.echo(f"  ledger: http://{host}:{port}/_emulator/transactions")
-    uvicorn.run(create_emulator(config), host=host, port=port, log_level="info")
+    _run_emulator(create_emulator(config.with_paymux_live()), "Kakao Pay", host, port,
+                  "CIDs: TC0ONETIME, TCSUBSCRIP (any DEV… secret key / 32-hex admin key); CPAYMUX001, CPAYMUXSUB "
+                  f"(made up, valid only here; secret key {PAYMUX_LIVE_SECRET_KEY})",
+                  f"API: http://{host}:{port}/online/v1/payment/… (SECRET_KEY) and /v1/payment/… (KakaoAK)")
 
 
-@pg_emulator.command("mobilians")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8702, show_default=True, type=int)
-@click.option("--latency-ms", default=0, show_default=True, type=int, help="added to every server call")
-@click.option("--slow-reply-seconds", default=15.0, show_default=True, type=float,
-              help='how long a "timeout" phone (ending 7777) holds its (already committed) approval reply')
+@_emulator_command("mobilians", 8702, 'a "timeout" phone (ending 7777)')
 @click.option("--base-url", default=None, help="the public URL printed into pay_url (default: the request's)")
 def pg_emulator_mobilians(host: str, port: int, latency_ms: int, slow_reply_seconds: float, base_url: str | None) -> None:
     """KG Mobilians: REST registration/approval/cancellation with their HMAC and the phone window with its
     SMS code (see paymux.connectors.mobilians.emulator)."""
-    import uvicorn
-
     from paymux.connectors.mobilians.emulator import PAYMUX_LIVE_SERVICE, EmulatorConfig, create_emulator
 
     config = EmulatorConfig(latency_ms=latency_ms, slow_reply_seconds=slow_reply_seconds, base_url=base_url)
     config = config.with_service(PAYMUX_LIVE_SERVICE)
-    click.echo(f"KG Mobilians emulator on http://{host}:{port}")
-    click.echo(f"  service ids: {', '.join(sorted(config.services))} (000730010001: Mobilians' published test service; "
-               f"{PAYMUX_LIVE_SERVICE.sid} is made up, valid only here, skey {PAYMUX_LIVE_SERVICE.skey})")
-    click.echo(f"  API: http://{host}:{port}/MUP/api/registration, /MUP/api/approval, /MUP/api/cancellation")
-    click.echo(f"  ledger: http://{host}:{port}/_emulator/transactions")
-    uvicorn.run(create_emulator(config), host=host, port=port, log_level="info")
+    _run_emulator(create_emulator(config), "KG Mobilians", host, port,
+                  f"service ids: {', '.join(sorted(config.services))} (000730010001: Mobilians' published test "
+                  f"service; {PAYMUX_LIVE_SERVICE.sid} is made up, valid only here, skey {PAYMUX_LIVE_SERVICE.skey})",
+                  f"API: http://{host}:{port}/MUP/api/registration, /MUP/api/approval, /MUP/api/cancellation")
 
-@pg_emulator.command("tosspayments")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8703, show_default=True, type=int)
-@click.option("--latency-ms", default=0, show_default=True, type=int, help="added to every API call")
-@click.option("--slow-reply-seconds", default=15.0, show_default=True, type=float,
-              help='how long a "timeout" amount (ending 0119) holds its (already committed) answer')
+
+@_emulator_command("tosspayments", 8703, 'a "timeout" amount (ending 0119)')
 @click.option("--webhook-url", default=None, help="where DEPOSIT_CALLBACK is POSTed (e.g. http://paymux/pg/tosspayments/notice)")
 def pg_emulator_tosspayments(host: str, port: int, latency_ms: int, slow_reply_seconds: float, webhook_url: str | None) -> None:
     """Toss Payments: core API v1 (confirm, cancel with Idempotency-Key, lookups, key-in, billing, virtual
     accounts), the window with its SDK stand-in, DEPOSIT_CALLBACK (see paymux.connectors.tosspayments.emulator)."""
-    import uvicorn
-
     from paymux.connectors.tosspayments.emulator import PAYMUX_LIVE_MERCHANT, EmulatorConfig, create_emulator
 
     config = EmulatorConfig(latency_ms=latency_ms, slow_reply_seconds=slow_reply_seconds, webhook_url=webhook_url)
-    click.echo(f"Toss Payments emulator on http://{host}:{port}")
-    click.echo(f"  keys: any test_ck_…/test_sk_… (Toss's test mode, mId tvivarepublica); made-up live mId "
-               f"{PAYMUX_LIVE_MERCHANT.mid}: {PAYMUX_LIVE_MERCHANT.client_key} / {PAYMUX_LIVE_MERCHANT.secret_key}")
-    click.echo(f"  API: http://{host}:{port}/v1/payments/confirm … ; SDK stand-in: http://{host}:{port}/js/v1/payment")
-    click.echo(f"  ledger: http://{host}:{port}/_emulator/transactions")
-    uvicorn.run(create_emulator(config.with_paymux_live()), host=host, port=port, log_level="info")
+    _run_emulator(create_emulator(config.with_paymux_live()), "Toss Payments", host, port,
+                  f"keys: any test_ck_…/test_sk_… (Toss's test mode, mId tvivarepublica); made-up live mId "
+                  f"{PAYMUX_LIVE_MERCHANT.mid}: {PAYMUX_LIVE_MERCHANT.client_key} / {PAYMUX_LIVE_MERCHANT.secret_key}",
+                  f"API: http://{host}:{port}/v1/payments/confirm … ; SDK stand-in: http://{host}:{port}/js/v1/payment")
 
 
-@pg_emulator.command("nice")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8704, show_default=True, type=int)
-@click.option("--latency-ms", default=0, show_default=True, type=int, help="added to every API call")
-@click.option("--slow-reply-seconds", default=15.0, show_default=True, type=float,
-              help='how long a "timeout" card (ending 0119) holds its (already committed) approval reply')
+@_emulator_command("nice", 8704, 'a "timeout" card (ending 0119)')
 @click.option("--hook-url", default=None, help="where webhooks (approvals, virtual accounts, cancels) are POSTed")
 @click.option("--base-url", default=None, help="the public URL the JS SDK posts the window to (default: the request's)")
 def pg_emulator_nice(host: str, port: int, latency_ms: int, slow_reply_seconds: float, hook_url: str | None,
                      base_url: str | None) -> None:
     """NICE Pay: the start API (approve, cancel, net cancel, lookups, billing keys), the JS SDK and its
     window, and webhooks (see paymux.connectors.nice.emulator)."""
-    import uvicorn
-
     from paymux.connectors.nice.emulator import MANUAL_SAMPLE, PAYMUX_LIVE, EmulatorConfig, create_emulator
 
     config = EmulatorConfig(latency_ms=latency_ms, slow_reply_seconds=slow_reply_seconds, hook_url=hook_url,
                             base_url=base_url).with_paymux_live()
-    click.echo(f"NICE Pay emulator on http://{host}:{port}")
-    click.echo(f"  client keys: {MANUAL_SAMPLE.client_id} (the manual's sample; secret {MANUAL_SAMPLE.secret_key}), "
-               f"{PAYMUX_LIVE.client_id} (made up, valid only here; secret {PAYMUX_LIVE.secret_key})")
-    click.echo(f"  API: http://{host}:{port}/v1/payments/…, /v1/subscribe/… (Basic auth); JS SDK: http://{host}:{port}/v1/js/")
-    click.echo(f"  ledger: http://{host}:{port}/_emulator/transactions")
-    uvicorn.run(create_emulator(config), host=host, port=port, log_level="info")
+    _run_emulator(create_emulator(config), "NICE Pay", host, port,
+                  f"client keys: {MANUAL_SAMPLE.client_id} (the manual's sample; secret {MANUAL_SAMPLE.secret_key}), "
+                  f"{PAYMUX_LIVE.client_id} (made up, valid only here; secret {PAYMUX_LIVE.secret_key})",
+                  f"API: http://{host}:{port}/v1/payments/…, /v1/subscribe/… (Basic auth); JS SDK: http://{host}:{port}/v1/js/")
 
 
 if __name__ == "__main__":  # pragma: no cover
