@@ -341,6 +341,24 @@ STRINGS: dict[str, tuple[str, str]] = {
     "error.generic": ("요청을 처리할 수 없습니다.", "The request could not be processed."),
     "error.internal": ("서버 오류가 발생했습니다. 요청은 완료되지 않았습니다.", "Server error: the request was not completed."),
     "error.home": ("콘솔 처음으로", "Console home"),
+    # The dashboard's chart of the chosen period (issue #14 item 5).
+    "chart.title.day": ("일별 결제·환불", "Gross and refunds per day"),
+    "chart.title.week": ("주별 결제·환불", "Gross and refunds per week"),
+    "chart.title.month": ("월별 결제·환불", "Gross and refunds per month"),
+    "chart.unit.day": ("일별", "per day"),
+    "chart.unit.week": ("주별 (월~일)", "per week (Monday to Sunday)"),
+    "chart.unit.month": ("월별", "per month"),
+    "chart.net": ("순매출", "Net"),
+    "chart.refunds": ("환불", "Refunds"),
+    "chart.gross_note": ("막대 전체 높이 = 결제 금액", "Whole bar = gross"),
+    "chart.basis": ("결제 요청일 기준 (한국 시간), 환불은 원 결제일에 표시",
+                    "By the day a payment was requested (KST); refunds count on the payment's day"),
+    "chart.bar_title": ("{period}: 결제 {gross} · 환불 {refunds} · 순매출 {net}",
+                        "{period}: gross {gross}, refunds {refunds}, net {net}"),
+    "chart.summary": ("{first} ~ {last} {unit} 차트: 결제 {gross}, 환불 {refunds}, 순매출 {net}.",
+                      "Chart {unit}, {first} to {last}: gross {gross}, refunds {refunds}, net {net}."),
+    "chart.best": ("가장 많은 구간: {period} ({gross}).", "Highest: {period} ({gross})."),
+    "chart.no_sales": ("이 기간에는 결제가 없습니다.", "No payments in this period."),
 }
 
 
