@@ -1,0 +1,214 @@
+"""CPU, SQL and bytes written per charge (``POST /subscribe/payments/again``), measured in-process.
+
+    python bench/profile_charge.py [--database sqlite|postgresql] [--charges 2000] [--concurrency 16] [--top 25]
+
+paymux is built as ``paymux serve`` builds it (same log set-up, ``PAYMUX_LOG_LEVEL=WARNING``, no
+request lines, a fresh database migrated to head, an INICIS api channel in test mode, one billing
+key) and driven through its ASGI interface by ``--concurrency`` tasks, without a socket: what is
+measured is paymux's own work (routing, middleware, auth, services, SQL, JSON), not uvicorn's
+HTTP parsing. CPU time is the process's (``time.process_time``: aiosqlite's threads included), so
+the figures do not depend on how busy the machine is.
+
+Prints, for ``--charges`` charges after as many warm-up charges: CPU ms per charge, SQL statements
+and transactions per charge (a write statement in autocommit counts as one), bytes written to files
+per charge (``/proc/self/io`` write_bytes: SQLite's WAL and database file), then the same charges
+again under cProfile and its top functions by cumulative time. Nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import itertools
+import json
+import os
+import pstats
+import re
+import secrets
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+_WRITE = re.compile(r"\b(INSERT|UPDATE|DELETE|REPLACE)\b")
+
+
+def _write_bytes() -> int:
+    for line in Path("/proc/self/io").read_text().splitlines():
+        if line.startswith("write_bytes:"):
+            return int(line.split()[1])
+    return 0
+
+
+class SqlCounter:
+    """Counts statements and transactions on every engine of the database."""
+
+    def __init__(self, engines: list[Any]) -> None:
+        from sqlalchemy import event
+
+        self.statements = 0
+        self.transactions = 0
+        self.kinds: Counter[str] = Counter()
+        for engine in {id(e): e for e in engines}.values():
+            event.listen(engine.sync_engine, "before_cursor_execute", self._statement)
+            event.listen(engine.sync_engine, "commit", self._commit)
+
+    @staticmethod
+    def _autocommit(connection: Any) -> bool:
+        options = connection.get_execution_options()
+        return bool(options.get("paymux_autocommit")) or options.get("isolation_level") == "AUTOCOMMIT"
+
+    def _statement(self, connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        self.statements += 1
+        head = statement.lstrip().split(None, 1)[0].upper() if statement.strip() else "?"
+        self.kinds[head] += 1
+        if self._autocommit(connection) and _WRITE.search(statement.upper().replace("FOR UPDATE", "")):
+            self.transactions += 1
+
+    def _commit(self, connection: Any) -> None:
+        if not self._autocommit(connection):
+            self.transactions += 1
+
+    def reset(self) -> None:
+        self.statements = self.transactions = 0
+        self.kinds.clear()
+
+
+async def asgi_call(app: Any, method: str, path: str, headers: dict[str, str], body: bytes = b"") -> tuple[int, bytes]:
+    """One request through the app's ASGI interface; returns (status, body)."""
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "scheme": "http",
+        "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
+        "headers": [(k.lower().encode(), v.encode()) for k, v in {**headers, "content-length": str(len(body)),
+                                                                   "host": "bench"}.items()],
+        "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000), "state": {},
+    }
+    sent = False
+    status = 0
+    chunks: list[bytes] = []
+
+    async def receive() -> dict[str, Any]:
+        nonlocal sent
+        if sent:
+            await asyncio.Event().wait()  # a disconnect never comes
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+
+    await app(scope, receive, send)
+    return status, b"".join(chunks)
+
+
+async def _run(app: Any, options: argparse.Namespace) -> None:
+    from paymux.services import channels as channel_service
+    from paymux.services import merchants as merchant_service
+
+    runtime = app.state.runtime
+    async with app.router.lifespan_context(app):
+        created = await merchant_service.create_merchant(runtime, "bench")
+        await channel_service.add_channel(runtime, created.merchant.id, pg="html5_inicis", mid=None, pay_type="api",
+                                          mode="test", default=True)
+        json_type = {"content-type": "application/json"}
+        keys = json.dumps({"imp_key": created.merchant.imp_key, "imp_secret": created.imp_secret}).encode()
+        status, answer = await asgi_call(app, "POST", "/users/getToken", json_type, keys)
+        token = json.loads(answer)["response"]["access_token"]
+        auth = {"authorization": token, **json_type}
+        card = json.dumps({"card_number": "5361-4812-3456-1234", "expiry": "2030-12", "birth": "820213"}).encode()
+        status, answer = await asgi_call(app, "POST", "/subscribe/customers/bench_customer", auth, card)
+        assert json.loads(answer)["code"] == 0, answer
+
+        run_id = secrets.token_hex(4)
+        order_ids = itertools.count()
+        statuses: Counter[tuple[int, int]] = Counter()
+
+        async def charges(count: int) -> None:
+            remaining = iter(range(count))
+
+            async def worker() -> None:
+                for _ in remaining:
+                    body = json.dumps({"customer_uid": "bench_customer", "merchant_uid": f"p{run_id}_{next(order_ids)}",
+                                       "amount": 1000, "name": "bench"}).encode()
+                    status, answer = await asgi_call(app, "POST", "/subscribe/payments/again", auth, body)
+                    statuses[(status, json.loads(answer)["code"])] += 1
+
+            await asyncio.gather(*(worker() for _ in range(options.concurrency)))
+
+        engines = [runtime.database.engine, runtime.database.write_engine, runtime.database.attempt_engine]
+        counter = SqlCounter(engines)
+        await charges(options.charges)  # warm-up
+        counter.reset()
+        statuses.clear()
+        written, cpu, wall = _write_bytes(), time.process_time(), time.perf_counter()
+        await charges(options.charges)
+        cpu, wall, written = time.process_time() - cpu, time.perf_counter() - wall, _write_bytes() - written
+        n = options.charges
+        print(f"database={options.database} charges={n} concurrency={options.concurrency} statuses(http, code)={dict(statuses)}")
+        print(f"CPU {cpu * 1000 / n:.3f} ms/charge   (wall {wall * 1000 / n:.2f} ms/charge on this machine as loaded now)")
+        print(f"SQL {counter.statements / n:.2f} statements/charge   {counter.transactions / n:.2f} transactions/charge   "
+              f"by kind: {', '.join(f'{k} {v / n:.2f}' for k, v in counter.kinds.most_common())}")
+        print(f"written {written / n / 1024:.1f} KiB/charge (write_bytes of this process)")
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+        await charges(options.charges)
+        profiler.disable()
+        print(f"\ncProfile of {n} more charges (main thread only), top {options.top} by cumulative time:")
+        stats = pstats.Stats(profiler)
+        stats.sort_stats("cumulative").print_stats(options.top)
+        print(f"top {options.top} by own time:")
+        stats.sort_stats("tottime").print_stats(options.top)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--charges", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--top", type=int, default=25)
+    options = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="paymux-profile-", dir=os.environ.get("PAYMUX_PROFILE_DIR")))
+    postgres = None
+    if options.database == "postgresql":
+        from tests.postgres import bench_postgres, create_database
+
+        postgres = bench_postgres()
+        if postgres is None:
+            raise SystemExit("no PostgreSQL reachable")
+        database_url = create_database(postgres)
+    else:
+        database_url = f"sqlite:///{work / 'paymux.db'}"
+    os.environ.update({"PAYMUX_DATA_DIR": str(work), "PAYMUX_DATABASE_URL": database_url, "PAYMUX_LOG_LEVEL": "WARNING",
+                       "PAYMUX_RUN_WORKERS": "0", "PAYMUX_PUBLIC_URL": "http://127.0.0.1:8000"})
+    from paymux.config import Settings
+    from paymux.observability import serving
+    from paymux.store.migrate import upgrade_to_head
+
+    upgrade_to_head(Settings.from_env().database_url)
+    prepared = serving.prepare("json", request_lines=False)
+    try:
+        app = serving.create_served_app()
+        asyncio.run(_run(app, options))
+    finally:
+        prepared.close()
+        if postgres is not None:
+            from tests.postgres import drop_database
+
+            drop_database(postgres, database_url)
+            postgres.stop()
+
+
+if __name__ == "__main__":
+    main()
