@@ -26,11 +26,12 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from paymux.store.gate import FairGate
+from paymux.store.sqlite_driver import one_hop_creator
 
 _WRITE = "paymux_write"
 SQLITE_PAGE_SIZE = 2048  # for a new file; see _install_sqlite_transactions
@@ -73,6 +74,16 @@ def _install_sqlite_transactions(engine: AsyncEngine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get(_WRITE) else "BEGIN")
 
 
+def _sqlite_engine(url: str, pool_size: int, pool_timeout: float) -> AsyncEngine:
+    """An engine on aiosqlite connections that make one thread hop per statement (``store.sqlite_driver``)."""
+    parsed = make_url(url)
+    args, options = parsed.get_dialect()().create_connect_args(parsed)
+    engine = create_async_engine(url, pool_size=pool_size, max_overflow=0, pool_timeout=pool_timeout, hide_parameters=True,
+                                 async_creator=one_hop_creator(*args, **options))
+    _install_sqlite_transactions(engine)
+    return engine
+
+
 def private_file(path: Path) -> None:
     """Make ``path`` readable by its owner only (0600), in a directory only its owner enters (0700)
     when paymux creates it, before SQLite opens it; SQLite gives its -wal and -shm files the
@@ -98,14 +109,10 @@ class Database:
             path = _sqlite_path(url)
             if path is not None:
                 private_file(path)
-            self.engine = create_async_engine(url, pool_size=pool_size, max_overflow=0, pool_timeout=pool_timeout,
-                                              hide_parameters=True)
-            _install_sqlite_transactions(self.engine)
+            self.engine = _sqlite_engine(url, pool_size, pool_timeout)
             self.write_engine = self.engine  # an in-memory database exists only on its own engine
             if path is not None:
-                self.write_engine = create_async_engine(url, pool_size=1, max_overflow=0, pool_timeout=pool_timeout,
-                                                        hide_parameters=True)
-                _install_sqlite_transactions(self.write_engine)
+                self.write_engine = _sqlite_engine(url, 1, pool_timeout)
             self.attempt_engine = self.engine  # see recording_attempt
         else:
             self.engine = create_async_engine(url, pool_size=pool_size, max_overflow=0, pool_timeout=pool_timeout,

@@ -1,0 +1,103 @@
+"""aiosqlite with one thread hop per statement, for SQLAlchemy's ``async_creator``.
+
+aiosqlite runs each call on the connection's own thread and hands the result back to the event
+loop; through SQLAlchemy a statement made four such hops (open a cursor, execute, fetch, close it)
+and every pooled checkout two more (a COMMIT or ROLLBACK with no transaction open). Each hop wakes
+a thread and the loop, which cost more CPU than SQLite's own work on paymux's short statements
+(22 hops per charge; issue #15). Here a cursor opens, executes, fetches its rows and closes in one
+hop, and COMMIT / ROLLBACK outside a transaction return at once (``in_transaction`` is read where
+it is asked; sqlite3 allows that from any thread).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from functools import partial
+from typing import Any
+
+import aiosqlite
+
+_Description = tuple[tuple[str, None, None, None, None, None, None], ...] | None
+
+
+def _run(connection: sqlite3.Connection, many: bool, sql: str, parameters: Any) -> tuple[Any, ...]:
+    """On the connection's thread: the statement and everything SQLAlchemy reads of its cursor."""
+    cursor = connection.executemany(sql, parameters) if many else connection.execute(sql, parameters)
+    try:
+        rows = cursor.fetchall() if cursor.description else []
+        return rows, cursor.description, cursor.rowcount, cursor.lastrowid
+    finally:
+        cursor.close()
+
+
+class OneHopCursor:
+    """The part of aiosqlite's ``Cursor`` SQLAlchemy uses, its rows read at ``execute``."""
+
+    arraysize = 1
+
+    def __init__(self, connection: OneHopConnection) -> None:
+        self._connection = connection
+        self._rows: list[Any] = []
+        self.description: _Description = None
+        self.rowcount = -1
+        self.lastrowid: int | None = None
+
+    async def __aenter__(self) -> OneHopCursor:
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        return None
+
+    async def execute(self, sql: str, parameters: Any = ()) -> OneHopCursor:
+        return await self._run(False, sql, parameters)
+
+    async def executemany(self, sql: str, parameters: Iterable[Any]) -> OneHopCursor:
+        return await self._run(True, sql, parameters)
+
+    async def _run(self, many: bool, sql: str, parameters: Any) -> OneHopCursor:
+        run = partial(_run, self._connection._conn, many, sql, parameters)
+        self._rows, self.description, self.rowcount, self.lastrowid = await self._connection._execute(run)
+        return self
+
+    async def fetchone(self) -> Any:
+        return self._rows.pop(0) if self._rows else None
+
+    async def fetchmany(self, size: int | None = None) -> Sequence[Any]:
+        count = size or self.arraysize
+        taken, self._rows = self._rows[:count], self._rows[count:]
+        return taken
+
+    async def fetchall(self) -> Sequence[Any]:
+        taken, self._rows = self._rows, []
+        return taken
+
+    async def close(self) -> None:
+        self._rows = []
+
+
+class OneHopConnection(aiosqlite.Connection):
+    """An aiosqlite connection whose cursors make one hop per statement."""
+
+    def cursor(self) -> OneHopCursor:  # type: ignore[override]
+        return OneHopCursor(self)
+
+    async def commit(self) -> None:
+        if self._conn.in_transaction:
+            await super().commit()
+
+    async def rollback(self) -> None:
+        if self._conn.in_transaction:
+            await super().rollback()
+
+
+def one_hop_creator(database: str, **options: Any) -> Callable[[], Awaitable[OneHopConnection]]:
+    """An ``async_creator`` for ``create_async_engine("sqlite+aiosqlite:///…")``: opens
+    ``database`` (a path, or ``:memory:``) with ``sqlite3.connect`` ``options``."""
+
+    async def create() -> OneHopConnection:
+        connection = OneHopConnection(partial(sqlite3.connect, database, **options), iter_chunk_size=64)
+        await connection  # starts its thread and opens the database there
+        return connection
+
+    return create
