@@ -10,9 +10,9 @@ from sqlalchemy import and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paymux.domain.payment import Payment
+from paymux.observability.webhooks import observe_queued
 from paymux.store import webhooks as webhook_store
 from paymux.store.hot import HotStatement
-from paymux.store.orders import WEBHOOK_COLUMNS
 from paymux.store.payments import (
     PAYMENT_COLUMNS,
     payment_from_mapping,
@@ -41,7 +41,8 @@ _DELIVERABLE = webhook_store.DELIVERABLE
 
 
 def _settle_in_one_statement(claim_change: Any) -> Any:
-    """claim change → payment row → webhook row, each only if the one before happened (PostgreSQL)."""
+    """claim change → payment row → webhook row, each only if the one before happened (PostgreSQL).
+    Answers how many payment rows (``written``) and webhook rows (``queued``) it wrote."""
     claim = claim_change.returning(order_claims.c.imp_uid).cte("claim")
     payment = (
         insert(payments)
@@ -49,11 +50,16 @@ def _settle_in_one_statement(claim_change: Any) -> Any:
         .returning(payments.c.id)
         .cte("payment")
     )
-    # the webhook row only where it can be delivered (store.webhooks.deliverable); the statement
-    # answers how many payment rows it wrote
+    # the webhook row only where it can be delivered (store.webhooks.deliverable)
     hook_values = select(*_HOOK_VALUES).select_from(payment).where(_DELIVERABLE)
-    hook = insert(webhook_events).from_select(list(WEBHOOK_COLUMNS), hook_values).cte("hook")
-    return select(func.count().label("written")).select_from(payment).add_cte(claim).add_cte(hook)
+    hook = (
+        insert(webhook_events)
+        .from_select(list(webhook_store.WEBHOOK_COLUMNS), hook_values)
+        .returning(webhook_events.c.id)
+        .cte("hook")
+    )
+    queued = select(func.count()).select_from(hook).scalar_subquery()
+    return select(func.count().label("written"), queued.label("queued")).select_from(payment).add_cte(claim)
 
 
 _SETTLE_PAID = HotStatement(_settle_in_one_statement(_MARK_PAID))
@@ -125,8 +131,10 @@ async def settle_new(connection: AsyncConnection, payment: Payment, webhook: dic
     if connection.dialect.name == "postgresql":
         params = _claim_params(payment, now)
         params.update({"pay_" + k: v for k, v in payment_row(payment).items()})
-        params.update({"hook_" + k: webhook[k] for k in WEBHOOK_COLUMNS})
+        params.update(webhook_store.hook_params(webhook))
         written = await (_SETTLE_PAID if paid else _SETTLE_RELEASED).first(connection, params)
+        if written is not None and written["queued"]:
+            observe_queued(webhook)
         return written is not None and written["written"] > 0
     changed = await connection.execute(_MARK_PAID if paid else _RELEASE, _claim_params(payment, now))
     if changed.rowcount == 0:

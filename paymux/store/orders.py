@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from paymux.observability.webhooks import observe_queued
+from paymux.observability.context import current_request_id
 from paymux.store.schema import prepared_orders
 from paymux.store.webhooks import insert_if_deliverable
 
@@ -39,11 +39,11 @@ async def update_prepared(connection: AsyncConnection, merchant_id: int, merchan
     return result.rowcount > 0
 
 
-WEBHOOK_COLUMNS = ("merchant_id", "imp_uid", "merchant_uid", "payload", "target_urls", "created_at", "next_attempt_at")
-
-
 def webhook_row(merchant_id: int, payload: dict[str, Any], target_urls: list[str] | None, now: int) -> dict[str, Any]:
-    observe_queued(merchant_id, payload, bool(target_urls))  # every outbox row is built here: one webhook.queued line
+    """An outbox row (``store.webhooks.WEBHOOK_COLUMNS``) for ``payload`` (the i'mport webhook body), due ``now``
+    (unix seconds), carrying the id of the request being served (None in a background job). Nothing
+    is written or logged here: ``store.webhooks.insert_if_deliverable`` or a settle statement of
+    ``store.claims`` writes it if it has somewhere to go, and only then logs ``webhook.queued``."""
     return {
         "merchant_id": merchant_id,
         "imp_uid": payload.get("imp_uid"),
@@ -52,6 +52,7 @@ def webhook_row(merchant_id: int, payload: dict[str, Any], target_urls: list[str
         "target_urls": json.dumps(target_urls) if target_urls else None,
         "created_at": now,
         "next_attempt_at": now,
+        "request_id": current_request_id(),
     }
 
 

@@ -295,6 +295,9 @@ webhook_events = Table(
     # A worker that takes an event holds it until lease_until; another instance skips it meanwhile.
     Column("lease_until", BigInteger),
     Column("last_error", String(500)),
+    # The X-Request-Id of the request that changed the payment (None from background jobs), for
+    # the webhook.delivery line; a resent event keeps it. As long as the ids paymux accepts.
+    Column("request_id", String(128)),
     # The delivery picker reads only pending rows that are due: a small partial index, whatever the
     # number of delivered and dead events.
     Index(

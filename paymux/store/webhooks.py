@@ -18,6 +18,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paymux.domain.sealed import Sealed
+from paymux.observability.webhooks import observe_queued
 from paymux.store.database import Database
 from paymux.store.plans import constant
 from paymux.store.schema import merchants, webhook_attempts, webhook_endpoints, webhook_events
@@ -26,7 +27,10 @@ PENDING, DELIVERED, DEAD = "pending", "delivered", "dead"
 JSON, FORM = "json", "form"
 FORMATS = (JSON, FORM)
 
-WEBHOOK_COLUMNS = ("merchant_id", "imp_uid", "merchant_uid", "payload", "target_urls", "created_at", "next_attempt_at")
+# The columns of an outbox row as ``store.orders.webhook_row`` builds it.
+WEBHOOK_COLUMNS = (
+    "merchant_id", "imp_uid", "merchant_uid", "payload", "target_urls", "created_at", "next_attempt_at", "request_id",
+)
 HOOK_VALUES = [bindparam("hook_" + name, type_=webhook_events.c[name].type) for name in WEBHOOK_COLUMNS]
 
 
@@ -44,11 +48,18 @@ _INSERT_IF_DELIVERABLE = insert(webhook_events).from_select(
 )
 
 
+def hook_params(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``HOOK_VALUES`` parameters of a webhook row (``store.orders.webhook_row``)."""
+    return {"hook_" + name: row[name] for name in WEBHOOK_COLUMNS}
+
+
 async def insert_if_deliverable(connection: AsyncConnection, row: Mapping[str, Any]) -> bool:
     """Write a webhook row (``store.orders.webhook_row``) in the caller's transaction, unless it has
-    nowhere to go. True if written."""
-    params = {"hook_" + name: row[name] for name in WEBHOOK_COLUMNS}
-    return (await connection.execute(_INSERT_IF_DELIVERABLE, params)).rowcount > 0
+    nowhere to go; a written row gets its ``webhook.queued`` line. True if written."""
+    written = (await connection.execute(_INSERT_IF_DELIVERABLE, hook_params(row))).rowcount > 0
+    if written:
+        observe_queued(row)
+    return written
 
 
 def _lane_turns(now: int) -> Any:

@@ -3,6 +3,7 @@ operators: its scrape (parsed with prometheus_client's own parser) and its log l
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import os
@@ -19,6 +20,9 @@ from typing import Any
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
+from paymux.config import Settings
+from paymux.services import merchants as merchant_service
+from paymux.services.runtime import Runtime
 from tests.harness import free_port, wait_until_healthy
 
 CLI = [sys.executable, "-m", "paymux.cli"]
@@ -56,6 +60,21 @@ class Served:
     def json_lines(self) -> list[dict[str, Any]]:
         """Every log line so far, each of which must be one JSON object."""
         return [json.loads(line) for line in list(self.lines) if line.strip()]
+
+
+def set_webhook_url(served: Served, url: str | None) -> None:
+    """Set the served merchant's webhook URL through paymux's own service, on the served database
+    (as the console's webhook form does)."""
+
+    async def work() -> None:
+        runtime = Runtime.build(Settings.from_env(served.env))
+        try:
+            merchant = await merchant_service.get_merchant(runtime, served.merchant["user_code"])
+            await merchant_service.set_webhook_url(runtime, merchant.id, url)
+        finally:
+            await runtime.close()
+
+    asyncio.run(work())
 
 
 def parse(text: str) -> dict[Sample, float]:
