@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import FileResponse, Response
 
+from paymux.console.chart import period_chart
 from paymux.console.web import (
     LOGIN_CSRF_COOKIE,
     PREFIX,
@@ -89,20 +90,6 @@ async def logout(console: SignedIn) -> Response:
     return response
 
 
-def _chart(daily: list[reports.DayAmount]) -> dict[str, object]:
-    """Bars of an inline SVG, 30 days of paid amounts; drawn server-side, no script."""
-    width, height, gap = 600, 160, 4
-    top = max((d.amount for d in daily), default=0) or 1
-    bar = (width - gap * (len(daily) - 1)) / max(len(daily), 1)
-    bars = []
-    for n, day in enumerate(daily):
-        h = round(day.amount / top * (height - 20))
-        bars.append({"x": round(n * (bar + gap), 1), "y": height - h, "w": round(bar, 1), "h": h,
-                     "label": f"{day.day.isoformat()}: {day.amount:,}"})
-    return {"width": width, "height": height, "bars": bars, "top": top if top > 1 else 0,
-            "first": daily[0].day.isoformat() if daily else "", "last": daily[-1].day.isoformat() if daily else ""}
-
-
 @router.get(PREFIX)
 async def dashboard(console: SignedIn) -> Response:
     merchant = await console.scope(console.request.query_params.get("merchant"))
@@ -118,7 +105,7 @@ async def dashboard(console: SignedIn) -> Response:
         first, last = reports.dashboard_range(today)
     summary = await reports.range_summary(console.runtime, merchant, first, last)
     return console.render(
-        "dashboard.html", status=400 if errors else 200, data=data, chart=_chart(data.daily),
+        "dashboard.html", status=400 if errors else 200, data=data, chart=period_chart(summary, console.money, console.t),
         failure_rate=data.failure_rate, scope=merchant, today=today.isoformat(), summary=summary, errors=errors,
         period={"date_from": period["date_from"] or first.isoformat(), "date_to": period["date_to"] or last.isoformat()},
     )

@@ -114,17 +114,10 @@ async def list_billing_keys(runtime: Runtime, merchant: Merchant, page: int = 1)
 
 
 @dataclass(frozen=True)
-class DayAmount:
-    day: date
-    amount: int
-
-
-@dataclass(frozen=True)
 class Dashboard:
     today: Totals
     last_30_days: Totals
     by_pg: dict[str, Totals]
-    daily: list[DayAmount] = field(default_factory=list)
 
     @staticmethod
     def failure_rate(totals: Totals) -> float:
@@ -134,21 +127,12 @@ class Dashboard:
 
 async def dashboard(runtime: Runtime, merchant: Merchant) -> Dashboard:
     today = datetime.fromtimestamp(runtime.now(), KST).date()
-    today_start = _day_start(today)
-    first_day = today - timedelta(days=29)
-    since = _day_start(first_day)
-    offset = int(KST.utcoffset(None).total_seconds())
+    since = _day_start(today - timedelta(days=29))
     async with runtime.database.reading() as connection:
-        today_totals = await report_store.totals(connection, merchant.id, today_start)
+        today_totals = await report_store.totals(connection, merchant.id, _day_start(today))
         month = await report_store.totals(connection, merchant.id, since)
         by_pg = await report_store.totals_by_pg(connection, merchant.id, since)
-        per_day = await report_store.paid_by_day(connection, merchant.id, since, offset)
-    epoch_day = date(1970, 1, 1)
-    daily = []
-    for n in range(30):
-        day = first_day + timedelta(days=n)
-        daily.append(DayAmount(day=day, amount=per_day.get((day - epoch_day).days, 0)))
-    return Dashboard(today=today_totals, last_30_days=month, by_pg=by_pg, daily=daily)
+    return Dashboard(today=today_totals, last_30_days=month, by_pg=by_pg)
 
 
 WEBHOOK_SCAN_PAGES = 10  # pages of MAX_PAGE webhooks (newest first) searched for one payment's deliveries
@@ -288,9 +272,25 @@ class RangeRow:
 
 
 @dataclass
+class Bucket:
+    """One bar of the dashboard's chart: payments requested from ``first`` to ``last`` (Korean days,
+    inclusive), their gross and refunds in KRW."""
+
+    first: date
+    last: date
+    gross: int = 0
+    refunds: int = 0
+
+    @property
+    def net(self) -> int:
+        return self.gross - self.refunds
+
+
+@dataclass
 class RangeSummary:
     """The dashboard's period: payments requested from ``first`` to ``last`` (Korean days, inclusive).
-    ``billing_keys``: 0-won billing-key registrations, counted apart from payments."""
+    ``billing_keys``: 0-won billing-key registrations, counted apart from payments. ``series``: the
+    period cut into ``unit`` buckets (day | week | month), every bucket present, oldest first."""
 
     first: date
     last: date
@@ -298,6 +298,8 @@ class RangeSummary:
     billing_keys: int = 0
     by_pg: dict[str, RangeRow] = field(default_factory=dict)
     by_method: dict[str, RangeRow] = field(default_factory=dict)
+    unit: str = "day"
+    series: list[Bucket] = field(default_factory=list)
 
 
 def dashboard_range(today: date, date_from: str = "", date_to: str = "") -> tuple[date, date]:
@@ -311,34 +313,65 @@ def dashboard_range(today: date, date_from: str = "", date_to: str = "") -> tupl
     return first, last
 
 
-def _add(row: RangeRow, payment: Payment) -> None:
-    if payment.paid_at:
-        row.paid_count += 1
-        row.gross += payment.amount
-        row.refunds += payment.cancel_amount
-    elif payment.status is PaymentStatus.FAILED:
-        row.failed_count += 1
+DAILY_UP_TO_DAYS = 62  # longer periods are drawn by week
+WEEKLY_UP_TO_DAYS = 182  # longer still, by month
+_EPOCH = date(1970, 1, 1)
+
+
+def bucket_unit(first: date, last: date) -> str:
+    """day (up to DAILY_UP_TO_DAYS days), week (Monday to Sunday, up to WEEKLY_UP_TO_DAYS) or month."""
+    days = (last - first).days + 1
+    return "day" if days <= DAILY_UP_TO_DAYS else "week" if days <= WEEKLY_UP_TO_DAYS else "month"
+
+
+def _bucket_end(day: date, unit: str) -> date:
+    if unit == "day":
+        return day
+    if unit == "week":
+        return day + timedelta(days=6 - day.weekday())
+    following = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+    return following - timedelta(days=1)
+
+
+def empty_series(first: date, last: date, unit: str) -> list[Bucket]:
+    """The period's buckets, the first and the last cut to the period."""
+    series = []
+    start = first
+    while start <= last:
+        end = min(_bucket_end(start, unit), last)
+        series.append(Bucket(first=start, last=end))
+        start = end + timedelta(days=1)
+    return series
+
+
+def _add_sums(row: RangeRow, sums: report_store.PeriodRow) -> None:
+    row.paid_count += sums.paid_count
+    row.failed_count += sums.failed_count
+    row.gross += sums.gross
+    row.refunds += sums.refunds
 
 
 async def range_summary(runtime: Runtime, merchant: Merchant, first: date, last: date) -> RangeSummary:
     """Gross (paid), refunds (cancelled), net, success rates by PG and by pay method of the payments
-    requested in the period, read in batches as the CSV export reads them."""
-    summary = RangeSummary(first=first, last=last)
-    wanted = PaymentFilter(started_from=_day_start(first), started_before=_day_start(last + timedelta(days=1)))
-    after: int | None = None
-    while True:
-        async with runtime.database.reading() as connection:
-            batch = await report_store.payments_after(connection, merchant.id, wanted, after, CSV_BATCH)
-        for row_id, payment in batch:
-            after = row_id
-            if payment.amount == 0:  # a billing-key registration (a 0-won window), not a payment
-                summary.billing_keys += 1 if payment.paid_at else 0
-                continue
-            for row in (summary.total, summary.by_pg.setdefault(payment.pg_provider, RangeRow()),
-                        summary.by_method.setdefault(payment.pay_method, RangeRow())):
-                _add(row, payment)
-        if len(batch) < CSV_BATCH:
-            break
+    requested in the period, and the same gross and refunds per bucket of the chart; the database
+    sums them by Korean day, PG and pay method."""
+    unit = bucket_unit(first, last)
+    summary = RangeSummary(first=first, last=last, unit=unit, series=empty_series(first, last, unit))
+    offset = int(KST.utcoffset(None).total_seconds())
+    async with runtime.database.reading() as connection:
+        rows = await report_store.period_sums(connection, merchant.id, _day_start(first), _day_start(last + timedelta(days=1)), offset)
+    bucket_of = {bucket.first + timedelta(days=n): bucket for bucket in summary.series
+                 for n in range((bucket.last - bucket.first).days + 1)}
+    for sums in rows:
+        summary.billing_keys += sums.billing_keys
+        if not sums.requested:  # only 0-won registrations in this group
+            continue
+        for row in (summary.total, summary.by_pg.setdefault(sums.pg_provider, RangeRow()),
+                    summary.by_method.setdefault(sums.pay_method, RangeRow())):
+            _add_sums(row, sums)
+        bucket = bucket_of[_EPOCH + timedelta(days=sums.day)]
+        bucket.gross += sums.gross
+        bucket.refunds += sums.refunds
     summary.by_pg = dict(sorted(summary.by_pg.items()))
     summary.by_method = dict(sorted(summary.by_method.items()))
     return summary

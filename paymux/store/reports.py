@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paymux.domain.payment import Payment
@@ -113,12 +113,48 @@ async def totals_by_pg(connection: AsyncConnection, merchant_id: int, since: int
     return {r[0]: Totals(paid_count=r[1], paid_amount=int(r[2]), failed_count=r[3]) for r in rows}
 
 
-async def paid_by_day(connection: AsyncConnection, merchant_id: int, since: int, utc_offset: int) -> dict[int, int]:
-    """Paid amount per local day (day number = (unix seconds + offset) // 86400)."""
-    day = ((payments.c.paid_at + utc_offset) // 86400).label("day")
+@dataclass(frozen=True)
+class PeriodRow:
+    """Sums of one (local day, PG, pay method) group of payments requested in a period.
+
+    ``day``: local day number, (started_at + utc_offset) // 86400. Payments of more than 0 won:
+    ``paid_count``/``gross``/``refunds`` (KRW) of those ever paid, ``failed_count`` of those failed
+    without being paid, ``requested`` of all of them whatever became of them. ``billing_keys``: 0-won registrations that succeeded, counted apart."""
+
+    day: int
+    pg_provider: str
+    pay_method: str
+    requested: int
+    paid_count: int
+    failed_count: int
+    gross: int
+    refunds: int
+    billing_keys: int
+
+
+async def period_sums(
+    connection: AsyncConnection, merchant_id: int, started_from: int, started_before: int, utc_offset: int,
+) -> list[PeriodRow]:
+    """One row per local day, PG and pay method of the merchant's payments started in
+    [started_from, started_before) (unix seconds), summed by the database; ordered by day, PG, method.
+    Reads through the (merchant_id, started_at) index."""
+    day = ((payments.c.started_at + utc_offset) // 86400).label("day")
+    charged = payments.c.amount > 0
+    paid = and_(charged, payments.c.paid_at > 0)
+    failed = and_(charged, payments.c.paid_at == 0, payments.c.status == "failed")
+    registered = and_(payments.c.amount == 0, payments.c.paid_at > 0)
+
+    def total(condition: ColumnElement[bool], value: ColumnElement[int] | int = 1) -> ColumnElement[int]:
+        return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
+
     rows = await connection.execute(
-        select(day, func.sum(payments.c.amount))
-        .where(payments.c.merchant_id == merchant_id, payments.c.paid_at >= since)
-        .group_by(day)
+        select(
+            day, payments.c.pg_provider, payments.c.pay_method,
+            total(charged), total(paid), total(failed), total(paid, payments.c.amount), total(paid, payments.c.cancel_amount), total(registered),
+        )
+        .where(payments.c.merchant_id == merchant_id, payments.c.started_at >= started_from,
+               payments.c.started_at < started_before)
+        .group_by(day, payments.c.pg_provider, payments.c.pay_method)
+        .order_by(day, payments.c.pg_provider, payments.c.pay_method)
     )
-    return {int(r[0]): int(r[1]) for r in rows}
+    return [PeriodRow(int(r[0]), r[1], r[2], *(int(value) for value in r[3:])) for r in rows]

@@ -1,0 +1,139 @@
+"""The dashboard's chart: the period's gross and refunds per bucket, laid out for inline SVG.
+
+Drawn by the server (the console runs no chart script): the bars live in an SVG stretched to the
+plot's width (``preserveAspectRatio="none"``, so a 390 px phone and a 1366 px laptop get the same
+bars), while the y axis and the x labels are SVGs of their own whose text keeps its size. A bar's
+full height is the bucket's gross; its lower part is the net, its upper part the refunds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from paymux.services.reports import Bucket, RangeSummary
+
+PLOT_HEIGHT = 200  # px, and the plot's viewBox height: y coordinates are pixels
+TOP_MARGIN = 8  # px above the highest tick, so its label is not cut
+SLOT = 10  # viewBox units per bucket
+BAR = 7  # of which the bar
+MAX_LABELS = 10  # x labels on a laptop; a phone shows every other one
+TICK_FONT_PX = 11
+
+Money = Callable[[int], str]
+Translate = Callable[..., str]
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One bucket: its column (viewBox units), its two stacked parts (px), and its sums in KRW."""
+
+    slot_x: float
+    x: float
+    width: float
+    net_y: float
+    net_height: float
+    refund_y: float
+    refund_height: float
+    bucket: Bucket
+    title: str
+
+
+@dataclass(frozen=True)
+class Tick:
+    y: float  # px from the plot's top
+    amount: int
+    text: str
+
+
+@dataclass(frozen=True)
+class XLabel:
+    x_percent: float
+    anchor: str  # start | middle | end
+    text: str
+    minor: bool  # hidden on a phone
+
+
+@dataclass(frozen=True)
+class Chart:
+    unit: str
+    slot: int  # viewBox units per bucket
+    width: int  # the plot's viewBox width
+    height: int
+    gutter: int  # px of the y axis column
+    bars: list[Bar]
+    ticks: list[Tick]
+    labels: list[XLabel]
+    summary: str
+
+
+def nice_step(highest: int, ticks: int = 4) -> int:
+    """The smallest 1, 2 or 5 × 10ⁿ won step that covers ``highest`` in ``ticks`` steps (≥ 1)."""
+    wanted = max(-(-highest // ticks), 1)
+    magnitude = 10 ** (len(str(wanted)) - 1)
+    return next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= wanted)
+
+
+def _y(amount: int, top: int) -> float:
+    return round(TOP_MARGIN + (PLOT_HEIGHT - TOP_MARGIN) * (1 - amount / top), 2)
+
+
+def _text_width(text: str) -> int:
+    """Rough px width of a tick label: Hangul a full em, other characters about 0.62 em."""
+    return round(sum(1.0 if "\uac00" <= ch <= "\ud7a3" else 0.62 for ch in text) * TICK_FONT_PX)
+
+
+def _period_text(bucket: Bucket) -> str:
+    first, last = bucket.first.isoformat(), bucket.last.isoformat()
+    return first if first == last else f"{first} ~ {last}"
+
+
+def _label_text(bucket: Bucket, unit: str) -> str:
+    return bucket.first.strftime("%Y-%m") if unit == "month" else bucket.first.strftime("%m-%d")
+
+
+def _labels(series: list[Bucket], unit: str) -> list[XLabel]:
+    count = len(series)
+    step = -(-count // MAX_LABELS)
+    labels = []
+    for shown, index in enumerate(range(0, count, step)):
+        if index == 0:
+            anchor, x = "start", 0.0
+        elif index == count - 1:
+            anchor, x = "end", 100.0
+        else:
+            anchor, x = "middle", (index + 0.5) / count * 100
+        labels.append(XLabel(round(x, 3), anchor, _label_text(series[index], unit), minor=shown % 2 == 1))
+    return labels
+
+
+def period_chart(summary: RangeSummary, money: Money, t: Translate) -> Chart:
+    """The chart of ``summary.series``; amounts written with ``money``, words with ``t``."""
+    series = summary.series
+    highest = max((bucket.gross for bucket in series), default=0)
+    step = nice_step(highest)
+    top = step * max(-(-highest // step), 1)
+    ticks = [Tick(_y(amount, top), amount, money(amount)) for amount in range(0, top + 1, step)]
+    bars = []
+    for n, bucket in enumerate(series):
+        net_y, gross_y = _y(bucket.net, top), _y(bucket.gross, top)
+        title = t("chart.bar_title", period=_period_text(bucket), gross=money(bucket.gross),
+                  refunds=money(bucket.refunds), net=money(bucket.net))
+        bars.append(Bar(slot_x=n * SLOT, x=n * SLOT + (SLOT - BAR) / 2, width=BAR, net_y=net_y, net_height=round(PLOT_HEIGHT - net_y, 2),
+                        refund_y=gross_y, refund_height=round(net_y - gross_y, 2), bucket=bucket, title=title))
+    return Chart(
+        unit=summary.unit, slot=SLOT, width=max(len(series), 1) * SLOT, height=PLOT_HEIGHT,
+        gutter=max(_text_width(tick.text) for tick in ticks) + 8,
+        bars=bars, ticks=ticks, labels=_labels(series, summary.unit), summary=_summary(summary, money, t),
+    )
+
+
+def _summary(summary: RangeSummary, money: Money, t: Translate) -> str:
+    """The chart in words, for a screen reader and for a glance."""
+    text = t("chart.summary", first=summary.first.isoformat(), last=summary.last.isoformat(),
+             unit=t("chart.unit." + summary.unit), gross=money(summary.total.gross),
+             refunds=money(summary.total.refunds), net=money(summary.total.net))
+    best = max(summary.series, key=lambda bucket: bucket.gross, default=None)
+    if best is None or best.gross == 0:
+        return text + " " + t("chart.no_sales")
+    return text + " " + t("chart.best", period=_period_text(best), gross=money(best.gross))
