@@ -1,10 +1,15 @@
-"""The PG-call line and metrics, written once for every PG call by ``services.pg_calls.guarded``."""
+"""The PG-call line and metrics, written once for every PG call: by ``services.pg_calls.guarded``
+for the calls whose failures become outcomes, and by :func:`observed` for the few whose errors the
+caller lets through (a notice's confirmation, an account-holder lookup, a net cancel)."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
+from paymux.domain.errors import Refused
 from paymux.observability import metrics
 from paymux.observability.context import annotate_request
 from paymux.observability.logs import get_logger
@@ -12,6 +17,7 @@ from paymux.observability.logs import get_logger
 log = get_logger("paymux.pg")
 
 APPROVED, DECLINED, UNKNOWN = "approved", "declined", "unknown"
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -64,3 +70,21 @@ def observe_pg_call(subject: PgCallSubject | None, outcome: str, seconds: float,
     if reason:
         fields["reason"] = reason
     (log.warning if outcome == UNKNOWN else log.info)("pg.call", **fields)
+
+
+async def observed(subject: PgCallSubject, call: Callable[[], Awaitable[R]]) -> R:
+    """Await ``call`` (one PG call) and observe it as ``services.pg_calls.guarded`` does — one
+    ``pg.call`` line, the PG-call counter and latency — but let its exception through unchanged:
+    a ``Refused`` (the PG's refusal, a notice found invalid) is observed as ``declined`` with its
+    message, any other exception as ``unknown``. A result is observed by :func:`outcome_of`."""
+    started = time.perf_counter()
+    try:
+        result = await call()
+    except Refused as refusal:
+        observe_pg_call(subject, DECLINED, time.perf_counter() - started, refusal.message)
+        raise
+    except Exception:
+        observe_pg_call(subject, UNKNOWN, time.perf_counter() - started, "PG call failed")
+        raise
+    observe_pg_call(subject, outcome_of(result), time.perf_counter() - started, getattr(result, "reason", None) or None)
+    return result

@@ -13,12 +13,13 @@ import socket
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
-from paymux.connectors.base import InvalidNotice, NoticeReply, PgNotice
+from paymux.connectors.base import ChannelContext, Connector, InvalidNotice, NoticeReply, PgNotice
 from paymux.domain.channel import Channel
 from paymux.domain.errors import Refused
 from paymux.domain.net import address_in
-from paymux.domain.payment import PaymentStatus
+from paymux.domain.payment import Payment, PaymentStatus
 from paymux.observability.logs import get_logger
+from paymux.observability.pg import PgCallSubject, observed
 from paymux.services import channels as channel_service
 from paymux.services import vbanks
 from paymux.services.runtime import Runtime
@@ -45,7 +46,7 @@ async def receive(runtime: Runtime, pg_code: str, form: Mapping[str, str], remot
             raise InvalidNotice(f"notice for an order paymux did not open at {connector.pg_provider}")
         if not address_in(remote_addr, [*connector.notice_sources, *await _endpoint_addresses(channel)]):
             raise InvalidNotice(f"notice from {remote_addr}, which is not an address of {connector.display_name}")
-        notice = await connector.confirm_notice(channel_service.channel_context(runtime, channel), notice)
+        notice = await _confirmed(connector, channel_service.channel_context(runtime, channel), notice, payment)
         if notice.kind == PgNotice.STATUS_ECHO and notice.mid == channel.mid and notice.pg_tid == payment.pg_tid:
             log.info("pg_notice.status_echo", pg=pg_code, imp_uid=payment.imp_uid, status=payment.status.value)
             return connector.notice_reply(True)  # paymux's own approval or cancel, repeated by the PG
@@ -61,6 +62,16 @@ async def receive(runtime: Runtime, pg_code: str, form: Mapping[str, str], remot
         return connector.notice_reply(False)
     log.info("pg_notice.deposit", pg=pg_code, merchant_uid=notice.order_id)
     return connector.notice_reply(True)
+
+
+async def _confirmed(connector: Connector, context: ChannelContext, notice: PgNotice, payment: Payment) -> PgNotice:
+    """The notice as the PG confirms it (``Connector.confirm_notice``); observed as a PG call
+    (``confirm_notice``) when the connector asks its PG, not when it keeps the notice as parsed."""
+    if type(connector).confirm_notice is Connector.confirm_notice:
+        return notice
+    return await observed(
+        PgCallSubject.of(connector, "confirm_notice", payment), lambda: connector.confirm_notice(context, notice)
+    )
 
 
 async def _endpoint_addresses(channel: Channel) -> list[str]:

@@ -26,7 +26,7 @@ from paymux.connectors.base import ChargeResult, Outcome, WindowOutcome, WindowS
 from paymux.domain.errors import Refused
 from paymux.domain.payment import Payment
 from paymux.observability.logs import get_logger
-from paymux.observability.pg import PgCallSubject
+from paymux.observability.pg import PgCallSubject, observed
 from paymux.services import billing, vbanks
 from paymux.services import channels as channel_service
 from paymux.services import merchants as merchant_service
@@ -164,7 +164,10 @@ async def finish(runtime: Runtime, ticket_text: str, returned: Mapping[str, str]
     except Exception:
         if outcome.result.outcome is Outcome.APPROVED:
             log.exception("window.record_failed", imp_uid=payment.imp_uid, action="net-cancelling the approved payment")
-            await connector.net_cancel(context, outcome.reference or reference, payment.amount, runtime.now())
+            await observed(
+                PgCallSubject.of(connector, "net_cancel", payment),
+                lambda: connector.net_cancel(context, outcome.reference or reference, payment.amount, runtime.now()),
+            )
         raise
 
 

@@ -18,7 +18,7 @@ from paymux.domain.errors import InvalidParameter, NotFound, Refused
 from paymux.domain.merchant import Merchant
 from paymux.domain.money import split_tax
 from paymux.domain.payment import Approval, Payment, PaymentStatus
-from paymux.observability.pg import PgCallSubject
+from paymux.observability.pg import PgCallSubject, observed
 from paymux.services import channels as channel_service
 from paymux.services import pg_calls
 from paymux.services.charging import (
@@ -253,12 +253,21 @@ async def change(runtime: Runtime, merchant: Merchant, imp_uid: str, amount: int
 
 
 async def account_holder(runtime: Runtime, merchant: Merchant, bank_code: str, account_number: str) -> str:
-    """``GET /vbanks/holder``: asked of the first channel whose PG offers virtual accounts."""
-    for channel in await channel_service.list_channels(runtime, merchant.id):
-        connector = runtime.connectors.for_channel(channel)
-        if "vbank" in connector.pay_methods:
-            return await connector.account_holder(channel_service.channel_context(runtime, channel), bank_code, account_number)
-    raise Refused("no channel of this merchant offers virtual accounts")
+    """``GET /vbanks/holder``: asked of the first channel whose PG offers virtual accounts (one
+    ``account_holder`` PG call, observed). Raises Refused when none does, or the PG refuses."""
+    channel = next(
+        (c for c in await channel_service.list_channels(runtime, merchant.id)
+         if "vbank" in runtime.connectors.for_channel(c).pay_methods),
+        None,
+    )
+    if channel is None:
+        raise Refused("no channel of this merchant offers virtual accounts")
+    connector = runtime.connectors.for_channel(channel)
+    context = channel_service.channel_context(runtime, channel)
+    return await observed(
+        PgCallSubject.of(connector, "account_holder", merchant_id=merchant.id),
+        lambda: connector.account_holder(context, bank_code, account_number),
+    )
 
 
 async def expire_due_vbanks(runtime: Runtime, *, batch: int = 100) -> int:
