@@ -48,6 +48,13 @@ def test_period_shows_net_beside_gross_and_rates_by_pg_and_method(
                  for r in page.locator('[data-testid="period-by-method-row"]').all()}
     assert by_method == {"card": "65000"}
     assert "신용카드" in page.locator('[data-testid="period-by-method-row"]').first.inner_text()
+    # the chart covers the same 30 days; today's bar holds the period's sums and says them on hover
+    bars = page.locator('[data-testid="chart-bar"]')
+    assert bars.count() == 30
+    today_bar = bars.last
+    assert (today_bar.get_attribute("data-gross"), today_bar.get_attribute("data-refunds")) == ("77000", "12000")
+    assert "결제 77,000원 · 환불 12,000원 · 순매출 65,000원" in today_bar.locator("title").text_content()
+    assert "순매출 65,000원" in page.get_by_test_id("chart-summary").inner_text()
 
     # a period before any payment is empty; a reversed one is refused next to its field, in Korean
     today = date.fromisoformat(page.get_by_test_id("period-to").input_value())
@@ -56,5 +63,7 @@ def test_period_shows_net_beside_gross_and_rates_by_pg_and_method(
     page.get_by_test_id("period-submit").click()
     page.wait_for_url("**/console?**")
     assert page.get_by_test_id("period-gross").get_attribute("data-amount") == "0"
+    assert page.locator('[data-testid="chart-bar"]').count() == 21
+    assert page.locator('[data-testid="chart-bar"][data-gross="0"]').count() == 21
     page.goto(f"{gateway.base_url}/console?date_from={today.isoformat()}&date_to={(today - timedelta(days=1)).isoformat()}")
     assert "종료일이 시작일보다 빠릅니다" in page.get_by_test_id("error-date_to").inner_text()
