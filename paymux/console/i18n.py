@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 LANGUAGES = ("ko", "en")
@@ -311,8 +310,23 @@ STRINGS: dict[str, tuple[str, str]] = {
     "webhook.resend_confirm": ("이 웹훅을 지금 다시 보냅니다. 계속할까요?", "Send this webhook again now?"),
     "method.card": ("신용카드", "Card"),
     "method.vbank": ("가상계좌", "Virtual account"),
-    "method.trans": ("실시간 계좌이체", "Bank transfer"),
-    "method.phone": ("휴대폰 소액결제", "Phone"),
+    "method.trans": ("실시간계좌이체", "Bank transfer"),
+    "method.phone": ("휴대폰소액결제", "Phone"),
+    "method.samsung": ("삼성페이", "Samsung Pay"),
+    "method.kakaopay": ("카카오페이", "Kakao Pay"),
+    "method.naverpay": ("네이버페이", "Naver Pay"),
+    "method.payco": ("페이코", "PAYCO"),
+    "method.tosspay": ("토스페이", "Toss Pay"),
+    "method.ssgpay": ("SSGPAY", "SSGPAY"),
+    "method.lpay": ("LPAY", "LPAY"),
+    "method.kpay": ("KPAY", "KPAY"),
+    "method.chai": ("차이", "CHAI"),
+    "method.applepay": ("애플페이", "Apple Pay"),
+    "method.point": ("포인트", "Points"),
+    "method.cultureland": ("컬처랜드 문화상품권", "Cultureland gift card"),
+    "method.smartculture": ("스마트문화상품권", "Smart culture gift card"),
+    "method.happymoney": ("해피머니", "Happy Money"),
+    "method.booknlife": ("도서문화상품권", "Book gift card"),
     "flash.cancelled": ("취소되었습니다.", "Cancelled."),
     "flash.deposited": ("입금 처리되었습니다.", "Marked as deposited."),
     "flash.webhook_resent": ("웹훅을 다시 보내도록 예약했습니다.", "The webhook is queued to be sent again."),
@@ -359,6 +373,7 @@ STRINGS: dict[str, tuple[str, str]] = {
                       "Chart {unit}, {first} to {last}: gross {gross}, refunds {refunds}, net {net}."),
     "chart.best": ("가장 많은 구간: {period} ({gross}).", "Highest: {period} ({gross})."),
     "chart.no_sales": ("이 기간에는 결제가 없습니다.", "No payments in this period."),
+    "chart.table": ("표로 보기", "Show as a table"),
 }
 
 
@@ -368,40 +383,3 @@ def translate(lang: str, key: str, **values: Any) -> str:
         return key
     text = pair[1] if lang == "en" else pair[0]
     return text.format(**values) if values else text
-
-
-# Service errors are written in English (with i'mport's Korean where it has words); the Korean
-# console shows them in Korean: known shapes by pattern, else the Korean part the message carries.
-_KOREAN_ERRORS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"amount (\d+) exceeds the cancellable balance (\d+)"),
-     "취소 요청 금액 {0}원이 취소 가능 잔액 {1}원을 초과합니다."),
-    (re.compile(r"payment (\S+) is (\w+); only paid payments can be cancelled"),
-     "결제 {0}은(는) 결제완료 상태가 아니어서 취소할 수 없습니다."),
-    (re.compile(r"'(.+)' is not a CIDR block; write e\.g\. (\S+) for one address"),
-     "'{0}'은(는) CIDR 형식이 아닙니다. 주소 하나는 {1}처럼 입력하세요."),
-    (re.compile(r"'(.+)' is not a valid CIDR block \((.*)\)"),
-     "'{0}'은(는) 올바른 CIDR 블록이 아닙니다. 네트워크 주소로 쓰세요 (예: 1.1.1.0/24)."),
-    (re.compile(r"^must be greater than 0$"), "0보다 큰 금액을 입력하세요."),
-    (re.compile(r"^must be a date written YYYY-MM-DD$"), "날짜는 YYYY-MM-DD 형식으로 입력하세요."),
-    (re.compile(r"^must be a KFTC bank code"), "환불 은행을 목록에서 선택하세요."),
-    (re.compile(r"^must be ready, paid, cancelled or failed$"), "상태는 목록에서 선택하세요."),
-]
-_WRONG_KIND = re.compile(r"pg '(.*)' names a (\w+) channel, which cannot be used for (\w+)")
-_HANGUL_PART = re.compile(r"\(([^()]*[\uac00-\ud7a3][^()]*)\)")
-
-
-def localized_error(lang: str, message: str) -> str:
-    """A service error as the console shows it in ``lang`` (English messages stay as they are)."""
-    if lang == "en":
-        return message
-    wrong_kind = _WRONG_KIND.search(message)
-    if wrong_kind:
-        pg, kind, purpose = wrong_kind.groups()
-        return (f"pg '{pg}'은(는) {translate('ko', 'type.' + kind)}({kind}) 유형의 PG 설정을 가리켜 "
-                f"{translate('ko', 'purpose.' + purpose)}에는 쓸 수 없습니다.")
-    for pattern, korean in _KOREAN_ERRORS:
-        found = pattern.search(message)
-        if found:
-            return korean.format(*(f"{int(g):,}" if g.isdigit() else g for g in found.groups()))
-    hangul = _HANGUL_PART.findall(message)
-    return hangul[-1] if hangul else message

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from starlette.responses import Response
 
+from paymux.console.error_text import localized_error
 from paymux.console.web import PREFIX, Console, ConsoleRoute, signed_in
 from paymux.domain.errors import Conflict, InvalidParameter, NotFound
 from paymux.services import channels as channel_service
@@ -96,6 +97,8 @@ async def webhook_test(console: SignedIn) -> Response:
         result = await send_test_webhook(console.runtime, console.own)
     except InvalidParameter:
         return await _webhook_page(console, 400, errors={"webhook_url": console.t("webhook.not_set")})
+    if result.get("error"):
+        result["error"] = localized_error(console.lang, str(result["error"]))
     return await _webhook_page(console, result=result)
 
 

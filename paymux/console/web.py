@@ -22,7 +22,8 @@ from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from paymux.console.i18n import LANGUAGES, STRINGS, localized_error, translate
+from paymux.console.error_text import localized_error
+from paymux.console.i18n import LANGUAGES, STRINGS, translate
 from paymux.domain.console_user import ConsoleSession
 from paymux.domain.errors import Forbidden, NotFound, PaymuxError
 from paymux.domain.merchant import Merchant
@@ -89,8 +90,8 @@ class Console:
         return f"KRW {figure}" if self.lang == "en" else f"{figure}원"
 
     def error_text(self, error: PaymuxError) -> str:
-        """A service error's message in the console's language."""
-        return localized_error(self.lang, error.message)
+        """A service error's message in the console's language (``paymux.console.error_text``)."""
+        return localized_error(self.lang, error.message, getattr(error, "field", None))
 
     @property
     def own(self) -> Merchant:
@@ -164,9 +165,11 @@ async def signed_in(request: Request) -> Console:
     return console
 
 
-def error_page(request: Request, status: int, message_key: str) -> HTMLResponse:
+def error_page(request: Request, status: int, message_key: str, error: PaymuxError | None = None) -> HTMLResponse:
+    """The HTML error page; with ``error``, its message (in the page's language) follows the sentence."""
     console = Console(request=request, runtime=request.app.state.runtime, lang=language_of(request))
-    return console.render("error.html", status=status, status_code=status, message=console.t(message_key))
+    message = console.t(message_key) + (" " + console.error_text(error) if error is not None else "")
+    return console.render("error.html", status=status, status_code=status, message=message)
 
 
 class ConsoleRoute(APIRoute):
@@ -190,8 +193,8 @@ class ConsoleRoute(APIRoute):
                 return error_page(request, 404, "error.not_found")
             except HTTPException as error:
                 return error_page(request, error.status_code, "error.not_found" if error.status_code == 404 else "error.generic")
-            except PaymuxError:
-                return error_page(request, 400, "error.generic")
+            except PaymuxError as error:
+                return error_page(request, 400, "error.generic", error)
             except Exception as error:  # noqa: BLE001 - a page, never a stack trace
                 log.error("console.unexpected_error", error=type(error).__name__, exc_info=error)
                 return error_page(request, 500, "error.internal")
