@@ -113,7 +113,7 @@ def period_chart(summary: RangeSummary, money: Money, t: Translate) -> Chart:
     highest = max((bucket.gross for bucket in series), default=0)
     step = nice_step(highest)
     top = step * max(-(-highest // step), 1)
-    ticks = [Tick(_y(amount, top), amount, money(amount)) for amount in range(0, top + 1, step)]
+    ticks = [Tick(_y(amount, top), amount, money(amount)) for amount in (range(0, top + 1, step) if highest else [0])]
     bars = []
     for n, bucket in enumerate(series):
         net_y, gross_y = _y(bucket.net, top), _y(bucket.gross, top)

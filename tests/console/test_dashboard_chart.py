@@ -26,7 +26,7 @@ from paymux.store.reports import PaymentFilter
 from tests.browser import PHONE, SCREENSHOTS
 from tests.console.support import ConsoleAccount, ConsoleClient
 from tests.console.test_browser import sign_in
-from tests.console.test_layout import chromium  # noqa: F401 (a fixture)
+from tests.console.test_layout import MEASURE, chromium  # noqa: F401 (chromium: a fixture)
 from tests.harness import GatewayServer
 
 KST = timezone(timedelta(hours=9))
@@ -104,6 +104,12 @@ def test_the_bars_are_the_sums_of_each_korean_day(gateway: GatewayServer, accoun
     ticks = re.findall(r'data-testid="chart-tick" data-amount="(\d+)">([^<]*)<', page)
     assert ticks == [("0", "0원"), ("20000", "20,000원"), ("40000", "40,000원"), ("60000", "60,000원"), ("80000", "80,000원")]
     assert "가장 많은 구간: 2025-03-03 (70,000원)." in unescape(page)
+    table = re.findall(r'<tr><td>([^<]*)</td><td class="num">([\d,]+)</td><td class="num">([\d,]+)</td><td class="num">([\d,-]+)</td></tr>', page)
+    assert table[:2] == [("2025-03-03", "70,000", "12,000", "58,000"), ("2025-03-04", "7,000", "7,000", "0")] and len(table) == 7
+
+    empty = console.get("/console", params={"date_from": "2024-03-03", "date_to": "2024-03-09"}).text
+    assert re.findall(r'data-testid="chart-tick" data-amount="(\d+)"', empty) == ["0"]
+    assert "이 기간에는 결제가 없습니다." in empty
 
     english = console.get("/console", params={"date_from": "2025-03-03", "date_to": "2025-03-09", "lang": "en"}).text
     assert bars(english)[0][5] == "2025-03-03: gross KRW 70,000, refunds KRW 12,000, net KRW 58,000"
@@ -225,4 +231,6 @@ def test_labels_never_collide_on_a_laptop_or_a_phone(chromium: Any, gateway: Gat
             page.get_by_test_id("chart").screenshot(path=str(SCREENSHOTS / f"dashboard-chart-{unit}-{size}.png"))
             assert measured["labels"] >= 3 and measured["bars_drawn"] > 0, (unit, size, measured)
             assert (measured["collisions"], measured["outside"], measured["ticks_cut"]) == (0, 0, 0), (unit, size, measured)
+            page.get_by_test_id("chart-table").locator("summary").click()
+            assert page.evaluate(MEASURE) == [], (unit, size)  # the table's cells fit their words
         context.close()
