@@ -10,7 +10,7 @@ LOCKS := requirements
 BASE_INSTALLED := $(VENV)/.installed-base
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test lint serve bench bench-growth proof lock clean
+.PHONY: demo test lint serve bench bench-growth proof lock clean screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,14 @@ test: $(INSTALLED) lint
 	sh scripts/ensure-chromium.sh
 	sh scripts/ensure-npm-clients.sh
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The README's two screenshots (docs/images/console-dashboard.png, payment-window.png), taken again by
+# the layout tests that measure every console page and window screen (on SQLite, in Chromium).
+screenshots: $(INSTALLED)
+	sh scripts/ensure-chromium.sh
+	PAYMUX_UPDATE_SCREENSHOTS=1 $(BIN)/python -m pytest -p no:cacheprovider -k sqlite \
+		tests/console/test_layout.py::test_every_console_page_fits_a_laptop_and_a_phone \
+		tests/console/test_layout.py::test_every_window_screen_fits_a_laptop_and_a_phone
 
 bench: $(INSTALLED) bench-growth
 	$(BIN)/python bench/charge_and_lookup.py

@@ -2,11 +2,16 @@
 390×844 (phone) in real Chromium, screenshotted to test-output/screenshots/, with the page measured
 in the browser: no word inside a table cell is split across lines and no cell is narrower than its
 longest word (the "order number one character per line" fault), and the page itself never scrolls
-sideways (wide tables scroll inside their own box or become cards)."""
+sideways (wide tables scroll inside their own box or become cards).
+
+Two of the screenshots are the README's (the dashboard and the card window at 1366): with
+``PAYMUX_UPDATE_SCREENSHOTS=1`` (``make screenshots``) they are written to docs/images/, else beside
+the others as test-output/screenshots/readme-*.png."""
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -121,6 +126,27 @@ def _sign_in(page: Any, gateway: GatewayServer, account: ConsoleAccount) -> None
     page.get_by_test_id("tile-today").wait_for()
 
 
+README_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
+
+
+def readme_images() -> Path:
+    """Where the README's screenshots go: docs/images/ when PAYMUX_UPDATE_SCREENSHOTS is ``1``, the
+    directory it names when it is a path, else test-output/screenshots/ (their names prefixed ``readme-``)."""
+    wanted = os.environ.get("PAYMUX_UPDATE_SCREENSHOTS", "")
+    if wanted in ("", "0"):
+        return SCREENSHOTS
+    return README_IMAGES if wanted == "1" else Path(wanted)
+
+
+def save_readme_image(screenshot: Path, name: str) -> Path:
+    """Copy ``screenshot`` as the README's ``name`` (``console-dashboard.png``) to :func:`readme_images`."""
+    target_dir = readme_images()
+    target = target_dir / (name if target_dir != SCREENSHOTS else f"readme-{name}")
+    target_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copy(screenshot, target)
+    return target
+
+
 def test_every_console_page_fits_a_laptop_and_a_phone(
     chromium: Any, gateway: GatewayServer, account: ConsoleAccount,
 ) -> None:
@@ -144,7 +170,7 @@ def test_every_console_page_fits_a_laptop_and_a_phone(
             page.goto(gateway.base_url + path)
             faults += check(page, name, size)
             if name == "dashboard" and size == "1366":
-                shutil.copy(SCREENSHOTS / "layout-dashboard-1366.png", SCREENSHOTS / "readme-console-dashboard.png")
+                save_readme_image(SCREENSHOTS / "layout-dashboard-1366.png", "console-dashboard.png")
         context.close()
     _report("console", faults)
     assert faults == []
@@ -196,14 +222,26 @@ def test_every_window_screen_fits_a_laptop_and_a_phone(chromium: Any, gateway: G
             page.wait_for_timeout(300)  # the overlay's fade-in
             faults += check(page, f"window-{screen}", size)
             if screen == "card" and size == "1366":
-                shutil.copy(SCREENSHOTS / "layout-window-card-1366.png", SCREENSHOTS / "readme-payment-window.png")
+                save_readme_image(SCREENSHOTS / "layout-window-card-1366.png", "payment-window.png")
         context.close()
     _report("window", faults)
     assert faults == []
 
 
 def test_readme_screenshots_exist() -> None:
-    """The README shows docs/images/*.png, copied from the screenshots the tests above take."""
-    images = Path(__file__).resolve().parents[2] / "docs" / "images"
-    assert (images / "console-dashboard.png").stat().st_size > 10_000
-    assert (images / "payment-window.png").stat().st_size > 10_000
+    """The README shows docs/images/*.png, written by the tests above under ``make screenshots``."""
+    assert (README_IMAGES / "console-dashboard.png").stat().st_size > 10_000
+    assert (README_IMAGES / "payment-window.png").stat().st_size > 10_000
+
+
+def test_readme_screenshots_go_where_paymux_update_screenshots_says(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    shot = tmp_path / "layout-dashboard-1366.png"
+    shot.write_bytes(b"\x89PNG dashboard")
+    monkeypatch.delenv("PAYMUX_UPDATE_SCREENSHOTS", raising=False)
+    assert readme_images() == SCREENSHOTS
+    monkeypatch.setenv("PAYMUX_UPDATE_SCREENSHOTS", "1")
+    assert readme_images() == README_IMAGES
+    monkeypatch.setenv("PAYMUX_UPDATE_SCREENSHOTS", str(tmp_path / "readme"))
+    written = save_readme_image(shot, "console-dashboard.png")
+    assert written == tmp_path / "readme" / "console-dashboard.png"
+    assert written.read_bytes() == b"\x89PNG dashboard"
