@@ -132,12 +132,8 @@ class PeriodRow:
     billing_keys: int
 
 
-async def period_sums(
-    connection: AsyncConnection, merchant_id: int, started_from: int, started_before: int, utc_offset: int,
-) -> list[PeriodRow]:
-    """One row per local day, PG and pay method of the merchant's payments started in
-    [started_from, started_before) (unix seconds), summed by the database; ordered by day, PG, method.
-    Reads through the (merchant_id, started_at) index."""
+def period_query(merchant_id: int, started_from: int, started_before: int, utc_offset: int) -> Select:
+    """The statement behind ``period_sums`` (apart so its plan can be checked)."""
     day = ((payments.c.started_at + utc_offset) // 86400).label("day")
     charged = payments.c.amount > 0
     paid = and_(charged, payments.c.paid_at > 0)
@@ -147,14 +143,23 @@ async def period_sums(
     def total(condition: ColumnElement[bool], value: ColumnElement[int] | int = 1) -> ColumnElement[int]:
         return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
 
-    rows = await connection.execute(
+    return (
         select(
-            day, payments.c.pg_provider, payments.c.pay_method,
-            total(charged), total(paid), total(failed), total(paid, payments.c.amount), total(paid, payments.c.cancel_amount), total(registered),
+            day, payments.c.pg_provider, payments.c.pay_method, total(charged), total(paid), total(failed),
+            total(paid, payments.c.amount), total(paid, payments.c.cancel_amount), total(registered),
         )
         .where(payments.c.merchant_id == merchant_id, payments.c.started_at >= started_from,
                payments.c.started_at < started_before)
         .group_by(day, payments.c.pg_provider, payments.c.pay_method)
         .order_by(day, payments.c.pg_provider, payments.c.pay_method)
     )
+
+
+async def period_sums(
+    connection: AsyncConnection, merchant_id: int, started_from: int, started_before: int, utc_offset: int,
+) -> list[PeriodRow]:
+    """One row per local day, PG and pay method of the merchant's payments started in
+    [started_from, started_before) (unix seconds), summed by the database; ordered by day, PG, method.
+    Reads through the (merchant_id, started_at) index."""
+    rows = await connection.execute(period_query(merchant_id, started_from, started_before, utc_offset))
     return [PeriodRow(int(r[0]), r[1], r[2], *(int(value) for value in r[3:])) for r in rows]
