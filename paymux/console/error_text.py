@@ -195,8 +195,6 @@ KOREAN: tuple[KoreanError, ...] = (
     _entry("date.order", r"^date_to: must not be before date_from", "종료일이 시작일보다 빠릅니다."),
     _entry("date.range", r"^date_from: the period may span at most (?P<days>\d+) days", "기간은 최대 {days}일입니다."),
     _entry("payment.status", r"^status: must be ready, paid, cancelled or failed", "상태는 목록에서 선택하세요."),
-    _entry("webhook.state", r"^state: must be pending, delivered or dead",
-           "발송 상태는 재시도 대기, 전달됨, 전달 포기 중에서 고르세요."),
     # A webhook try as the console's test button and delivery log show it (webhooks/delivery.py, targets.py)
     _entry("delivery.timeout", r"^could not deliver: no HTTP response within (?P<seconds>[\d.]+) s",
            "전달 실패: {seconds}초 안에 HTTP 응답이 없었습니다."),

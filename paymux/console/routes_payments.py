@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
@@ -76,7 +77,8 @@ async def payment_csv(console: SignedIn) -> Response:
 
 
 async def _detail(console: Console, merchant: Merchant, imp_uid: str, status: int = 200, **values: Any) -> Response:
-    support = await reports.payment_support(console.runtime, merchant, imp_uid)
+    found = await reports.payment_support(console.runtime, merchant, imp_uid)
+    support = replace(found, webhooks=console.webhook_events(found.webhooks), timeline=console.timeline(found.timeline))
     values.setdefault("errors", {})
     values.setdefault("values", {})
     if values["errors"]:

@@ -40,6 +40,7 @@ async def _webhook_page(console: Console, status: int = 200, **values: Any) -> R
     except InvalidParameter as error:
         values["errors"] = {**values["errors"], "state": console.error_text(error)}
         log = reports.WebhookLog([], None)
+    log = reports.WebhookLog(console.webhook_events(log.events), log.next_before)
     return console.render("webhook.html", status=status, formats=WEBHOOK_FORMATS, log=log, log_filter=log_filter,
                           states=reports.WEBHOOK_STATES, **values)
 

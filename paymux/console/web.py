@@ -10,7 +10,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import quote
 
@@ -30,8 +30,9 @@ from paymux.domain.merchant import Merchant
 from paymux.observability.logs import get_logger
 from paymux.services import console_users as user_service
 from paymux.services import merchants as merchant_service
-from paymux.services.reports import local_time
+from paymux.services.reports import TimelineEntry, local_time
 from paymux.services.runtime import Runtime
+from paymux.webhooks.outbox import WebhookAttempt, WebhookEvent
 
 log = get_logger("paymux.console")
 
@@ -92,6 +93,18 @@ class Console:
     def error_text(self, error: PaymuxError) -> str:
         """A service error's message in the console's language (``paymux.console.error_text``)."""
         return localized_error(self.lang, error.message, getattr(error, "field", None))
+
+    def webhook_events(self, events: list[WebhookEvent]) -> list[WebhookEvent]:
+        """Webhook events as the console shows them: each delivery try's error in the console's language."""
+        return [replace(event, attempts=tuple(self._attempt(attempt) for attempt in event.attempts)) for event in events]
+
+    def timeline(self, entries: list[TimelineEntry]) -> list[TimelineEntry]:
+        """A payment's timeline with each webhook try's error in the console's language."""
+        return [replace(entry, detail={**entry.detail, "error": localized_error(self.lang, str(entry.detail["error"]))})
+                if entry.kind == "webhook_attempt" and entry.detail.get("error") else entry for entry in entries]
+
+    def _attempt(self, attempt: WebhookAttempt) -> WebhookAttempt:
+        return replace(attempt, error=localized_error(self.lang, attempt.error)) if attempt.error else attempt
 
     @property
     def own(self) -> Merchant:

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import html
 import re
+import socket
 
 from paymux.console.error_text import ENGLISH_SENTENCE, HANGUL
+from paymux.webhooks.delivery import deliver_due_webhooks
 from tests.console.support import ConsoleClient
-from tests.harness import TestMerchant, unique
+from tests.harness import GatewayServer, TestMerchant, unique
 
 
 def _error(page: str, name: str) -> str:
@@ -64,3 +66,35 @@ def test_the_english_console_keeps_the_services_words(console: ConsoleClient) ->
     assert "'1.1.1.300/32' is not a valid CIDR block" in _error(cidr.text, "ip_whitelist")
     search = console.get("/console/payments?date_from=2026-13-40")
     assert _error(search.text, "date_from") == "date_from: must be a date written YYYY-MM-DD"
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _texts(page: str, testid: str) -> list[str]:
+    return [html.unescape(text).strip() for text in re.findall(rf'data-testid="{testid}"[^>]*>(.*?)</', page, re.S)]
+
+
+def test_webhook_tries_that_got_no_answer_are_described_in_korean(
+    console: ConsoleClient, shop: TestMerchant, gateway: GatewayServer,
+) -> None:
+    url = f"http://127.0.0.1:{_closed_port()}/hook"
+    assert console.post("/console/webhook", {"webhook_url": url, "webhook_format": "json"}).status_code == 303
+    tested = console.post("/console/webhook/test")
+    assert _korean(_texts(tested.text, "webhook-error")[0]) == "전달 실패: HTTP 응답이 없었습니다."
+
+    customer_uid = unique("cust")
+    shop.issue_key(customer_uid).expect_ok()
+    imp_uid = shop.again(customer_uid, unique("order"), amount=1_000).expect_ok()["imp_uid"]
+    gateway.call(deliver_due_webhooks)
+    detail = console.get(f"/console/payments/{imp_uid}").text
+    tries = _texts(detail, "webhook-attempt")
+    assert tries and all(_korean(text).endswith("전달 실패: HTTP 응답이 없었습니다.") for text in tries)
+    assert 'data-kind="webhook_attempt"' in detail and "could not deliver" not in detail  # the timeline too
+    log = console.get(f"/console/webhook?search={imp_uid}").text
+    assert any(text.endswith("전달 실패: HTTP 응답이 없었습니다.") for text in _texts(log, "webhook-log-attempt"))
+    english = console.get(f"/console/payments/{imp_uid}?lang=en").text
+    assert all(text.endswith("could not deliver: no HTTP response") for text in _texts(english, "webhook-attempt"))
