@@ -17,8 +17,12 @@ PLOT_HEIGHT = 200  # px, and the plot's viewBox height: y coordinates are pixels
 TOP_MARGIN = 8  # px above the highest tick, so its label is not cut
 SLOT = 10  # viewBox units per bucket
 BAR = 7  # of which the bar
-MAX_LABELS = 10  # x labels on a laptop; a phone shows every other one
 TICK_FONT_PX = 11
+LABEL_GAP_PX = 8
+# The chart's width on a 390 px phone: the page less main's and the card's padding and borders. X
+# labels are spaced for it; a wider screen also shows the labels halfway between ("minor" ones).
+PHONE_CHART_PX = 326
+MIN_GUTTER_PX = 36  # the first x label, centred on the first bar, may reach this far left
 
 Money = Callable[[int], str]
 Translate = Callable[..., str]
@@ -48,8 +52,7 @@ class Tick:
 
 @dataclass(frozen=True)
 class XLabel:
-    x_percent: float
-    anchor: str  # start | middle | end
+    x_percent: float  # the centre of its bar
     text: str
     minor: bool  # hidden on a phone
 
@@ -79,8 +82,8 @@ def _y(amount: int, top: int) -> float:
 
 
 def _text_width(text: str) -> int:
-    """Rough px width of a tick label: Hangul a full em, other characters about 0.62 em."""
-    return round(sum(1.0 if "\uac00" <= ch <= "\ud7a3" else 0.62 for ch in text) * TICK_FONT_PX)
+    """Rough px width of an axis label, a little generous: Hangul a full em, other characters 0.65 em."""
+    return round(sum(1.0 if "\uac00" <= ch <= "\ud7a3" else 0.65 for ch in text) * TICK_FONT_PX)
 
 
 def _period_text(bucket: Bucket) -> str:
@@ -92,18 +95,21 @@ def _label_text(bucket: Bucket, unit: str) -> str:
     return bucket.first.strftime("%Y-%m") if unit == "month" else bucket.first.strftime("%m-%d")
 
 
-def _labels(series: list[Bucket], unit: str) -> list[XLabel]:
+def _labels(series: list[Bucket], unit: str, gutter: int) -> list[XLabel]:
+    """Every ``step``-th bucket's label, centred under its bar, ``step`` chosen so that on a phone
+    (every other label hidden when labels are dense) neighbours keep LABEL_GAP_PX apart; none so near
+    the right end that it would stick out of the chart."""
     count = len(series)
-    step = -(-count // MAX_LABELS)
+    texts = [_label_text(bucket, unit) for bucket in series]
+    needed = max(_text_width(text) for text in texts) + LABEL_GAP_PX
+    bucket_px = max(PHONE_CHART_PX - gutter, 1) / count
+    phone_step = -(-needed // max(int(bucket_px), 1)) if bucket_px < needed else 1
+    step = -(-phone_step // 2) if phone_step > 1 else 1
     labels = []
     for shown, index in enumerate(range(0, count, step)):
-        if index == 0:
-            anchor, x = "start", 0.0
-        elif index == count - 1:
-            anchor, x = "end", 100.0
-        else:
-            anchor, x = "middle", (index + 0.5) / count * 100
-        labels.append(XLabel(round(x, 3), anchor, _label_text(series[index], unit), minor=shown % 2 == 1))
+        if index and (count - 0.5 - index) * bucket_px < needed / 2:
+            break
+        labels.append(XLabel(round((index + 0.5) / count * 100, 3), texts[index], minor=phone_step > 1 and shown % 2 == 1))
     return labels
 
 
@@ -121,10 +127,10 @@ def period_chart(summary: RangeSummary, money: Money, t: Translate) -> Chart:
                   refunds=money(bucket.refunds), net=money(bucket.net))
         bars.append(Bar(slot_x=n * SLOT, x=n * SLOT + (SLOT - BAR) / 2, width=BAR, net_y=net_y, net_height=round(PLOT_HEIGHT - net_y, 2),
                         refund_y=gross_y, refund_height=round(net_y - gross_y, 2), bucket=bucket, title=title))
+    gutter = max(max(_text_width(tick.text) for tick in ticks) + 8, MIN_GUTTER_PX)
     return Chart(
-        unit=summary.unit, slot=SLOT, width=max(len(series), 1) * SLOT, height=PLOT_HEIGHT,
-        gutter=max(_text_width(tick.text) for tick in ticks) + 8,
-        bars=bars, ticks=ticks, labels=_labels(series, summary.unit), summary=_summary(summary, money, t),
+        unit=summary.unit, slot=SLOT, width=max(len(series), 1) * SLOT, height=PLOT_HEIGHT, gutter=gutter,
+        bars=bars, ticks=ticks, labels=_labels(series, summary.unit, gutter), summary=_summary(summary, money, t),
     )
 
 
