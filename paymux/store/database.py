@@ -31,7 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from paymux.store.gate import FairGate
-from paymux.store.sqlite_driver import one_hop_creator
+from paymux.store.sqlite_driver import OneHopConnection, one_hop_creator
 
 _WRITE = "paymux_write"
 SQLITE_PAGE_SIZE = 2048  # for a new file; see _install_sqlite_transactions
@@ -71,7 +71,12 @@ def _install_sqlite_transactions(engine: AsyncEngine) -> None:
         options = connection.get_execution_options()
         if options.get(_AUTOCOMMIT):
             return  # each statement is its own transaction
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get(_WRITE) else "BEGIN")
+        begin = "BEGIN IMMEDIATE" if options.get(_WRITE) else "BEGIN"
+        driver = connection.connection.driver_connection
+        if isinstance(driver, OneHopConnection):
+            driver.begin_with_next_statement(begin)  # no hop of its own
+        else:
+            connection.exec_driver_sql(begin)
 
 
 def _sqlite_engine(url: str, pool_size: int, pool_timeout: float) -> AsyncEngine:

@@ -5,8 +5,9 @@ loop; through SQLAlchemy a statement made four such hops (open a cursor, execute
 and every pooled checkout two more (a COMMIT or ROLLBACK with no transaction open). Each hop wakes
 a thread and the loop, which cost more CPU than SQLite's own work on paymux's short statements
 (22 hops per charge; issue #15). Here a cursor opens, executes, fetches its rows and closes in one
-hop, and COMMIT / ROLLBACK outside a transaction return at once (``in_transaction`` is read where
-it is asked; sqlite3 allows that from any thread).
+hop, a transaction's BEGIN runs in the hop of its first statement, and COMMIT / ROLLBACK outside a
+transaction return at once (``in_transaction`` is read where it is asked; sqlite3 allows that from
+any thread).
 """
 
 from __future__ import annotations
@@ -21,8 +22,11 @@ import aiosqlite
 _Description = tuple[tuple[str, None, None, None, None, None, None], ...] | None
 
 
-def _run(connection: sqlite3.Connection, many: bool, sql: str, parameters: Any) -> tuple[Any, ...]:
-    """On the connection's thread: the statement and everything SQLAlchemy reads of its cursor."""
+def _run(connection: sqlite3.Connection, begin: str | None, many: bool, sql: str, parameters: Any) -> tuple[Any, ...]:
+    """On the connection's thread: the transaction's ``begin`` if one is pending, the statement, and
+    everything SQLAlchemy reads of its cursor."""
+    if begin is not None:
+        connection.execute(begin)
     cursor = connection.executemany(sql, parameters) if many else connection.execute(sql, parameters)
     try:
         rows = cursor.fetchall() if cursor.description else []
@@ -56,7 +60,8 @@ class OneHopCursor:
         return await self._run(True, sql, parameters)
 
     async def _run(self, many: bool, sql: str, parameters: Any) -> OneHopCursor:
-        run = partial(_run, self._connection._conn, many, sql, parameters)
+        begin, self._connection.pending_begin = self._connection.pending_begin, None
+        run = partial(_run, self._connection._conn, begin, many, sql, parameters)
         self._rows, self.description, self.rowcount, self.lastrowid = await self._connection._execute(run)
         return self
 
@@ -77,16 +82,27 @@ class OneHopCursor:
 
 
 class OneHopConnection(aiosqlite.Connection):
-    """An aiosqlite connection whose cursors make one hop per statement."""
+    """An aiosqlite connection whose cursors make one hop per statement.
+
+    ``pending_begin``: a ``BEGIN …`` to run in the same hop as the next statement (set by
+    ``begin_with_next_statement``); a transaction ended before any statement never began.
+    """
+
+    pending_begin: str | None = None
+
+    def begin_with_next_statement(self, begin: str) -> None:
+        self.pending_begin = begin
 
     def cursor(self) -> OneHopCursor:  # type: ignore[override]
         return OneHopCursor(self)
 
     async def commit(self) -> None:
+        self.pending_begin = None
         if self._conn.in_transaction:
             await super().commit()
 
     async def rollback(self) -> None:
+        self.pending_begin = None
         if self._conn.in_transaction:
             await super().rollback()
 
