@@ -76,6 +76,22 @@ def chosen_format(setting: str | None, stream: Any = None) -> str:
     return "human" if getattr(stream, "isatty", lambda: False)() else "json"
 
 
+_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING, "warn": logging.WARNING,
+           "error": logging.ERROR, "exception": logging.ERROR, "critical": logging.CRITICAL, "fatal": logging.CRITICAL}
+
+
+class LevelCheckedLogger(structlog.stdlib.BoundLogger):
+    """Drops a line below its logger's level before any processor runs: ``filter_by_level`` would
+    drop it too, but only after copying the context and raising DropEvent, several µs a line on the
+    hot path (the ``http.request`` and ``pg.call`` lines of every charge when they are not logged)."""
+
+    def _proxy_to_logger(self, method_name: str, event: str | None = None, *event_args: str, **event_kw: Any) -> Any:
+        level = _LEVELS.get(method_name)
+        if level is not None and not self._logger.isEnabledFor(level):
+            return None
+        return super()._proxy_to_logger(method_name, event, *event_args, **event_kw)
+
+
 def _shared_processors() -> list[Any]:
     return [
         structlog.stdlib.filter_by_level,  # a line below the logger's level costs nothing more
@@ -125,7 +141,7 @@ def configure_logging(log_format: str | None = None, level: str | None = None) -
             structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
         ],
         logger_factory=structlog.stdlib.LoggerFactory(),
-        wrapper_class=structlog.stdlib.BoundLogger,
+        wrapper_class=LevelCheckedLogger,
         cache_logger_on_first_use=True,
     )
     return chosen
@@ -143,7 +159,7 @@ def _default_configuration() -> None:
             structlog.processors.JSONRenderer(ensure_ascii=False, default=str),
         ],
         logger_factory=structlog.stdlib.LoggerFactory(),
-        wrapper_class=structlog.stdlib.BoundLogger,
+        wrapper_class=LevelCheckedLogger,
         cache_logger_on_first_use=False,
     )
 
