@@ -47,7 +47,6 @@ templates = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-templates.filters["won"] = lambda amount: f"{int(amount or 0):,}"
 templates.filters["when"] = local_time
 
 
@@ -89,6 +88,12 @@ class Console:
         """An amount in KRW as the console's language writes it: ``1,000원`` or ``KRW 1,000``."""
         figure = f"{int(amount or 0):,}"
         return f"KRW {figure}" if self.lang == "en" else f"{figure}원"
+
+    def pg_name(self, pg_provider: str) -> str:
+        """A PG's name as the console's language writes it (``KG이니시스`` / ``KG INICIS``); the code if unknown."""
+        key = f"pgname.{pg_provider}"
+        name = self.t(key)
+        return pg_provider if name == key else name
 
     def error_text(self, error: PaymuxError) -> str:
         """A service error's message in the console's language (``paymux.console.error_text``)."""
@@ -134,7 +139,7 @@ class Console:
         html = templates.get_template(template).render(
             t=self.t, lang=self.lang, csrf_token=csrf, user=self.session.user if self.session else None,
             merchant=self.merchant, path=self.request.url.path, query=self.request.url.query,
-            flash=values.pop("flash", None) or self.flash_message(), money=self.money, **values,
+            flash=values.pop("flash", None) or self.flash_message(), money=self.money, pg_name=self.pg_name, **values,
         )
         response = HTMLResponse(html, status_code=status)
         self.remember_language(response)

@@ -104,8 +104,8 @@ def test_the_bars_are_the_sums_of_each_korean_day(gateway: GatewayServer, accoun
     ticks = re.findall(r'data-testid="chart-tick" data-amount="(\d+)">([^<]*)<', page)
     assert ticks == [("0", "0원"), ("20000", "20,000원"), ("40000", "40,000원"), ("60000", "60,000원"), ("80000", "80,000원")]
     assert "가장 많은 구간: 2025-03-03 (70,000원)." in unescape(page)
-    table = re.findall(r'<tr><td>([^<]*)</td><td class="num">([\d,]+)</td><td class="num">([\d,]+)</td><td class="num">([\d,-]+)</td></tr>', page)
-    assert table[:2] == [("2025-03-03", "70,000", "12,000", "58,000"), ("2025-03-04", "7,000", "7,000", "0")] and len(table) == 7
+    table = re.findall(r'<tr><td>([^<]*)</td><td class="num">([\d,]+원)</td><td class="num">([\d,]+원)</td><td class="num">([\d,-]+원)</td></tr>', page)
+    assert table[:2] == [("2025-03-03", "70,000원", "12,000원", "58,000원"), ("2025-03-04", "7,000원", "7,000원", "0원")] and len(table) == 7
 
     empty = console.get("/console", params={"date_from": "2024-03-03", "date_to": "2024-03-09"}).text
     assert re.findall(r'data-testid="chart-tick" data-amount="(\d+)"', empty) == ["0"]
