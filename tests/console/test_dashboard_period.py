@@ -44,6 +44,7 @@ def test_period_shows_net_beside_gross_and_rates_by_pg_and_method(
     by_pg = {r.get_attribute("data-key"): (r.get_attribute("data-net"), r.get_attribute("data-success"))
              for r in page.locator('[data-testid="period-by-pg-row"]').all()}
     assert by_pg == {"html5_inicis": ("58000", "100.0"), "kcp": ("7000", "50.0")}
+    assert page.locator('[data-testid="period-by-pg-row"][data-key="html5_inicis"] td').first.inner_text() == "KG이니시스"
     by_method = {r.get_attribute("data-key"): r.get_attribute("data-net")
                  for r in page.locator('[data-testid="period-by-method-row"]').all()}
     assert by_method == {"card": "65000"}
