@@ -1,6 +1,8 @@
 """CPU, SQL and bytes written per charge (``POST /subscribe/payments/again``), measured in-process.
 
     python bench/profile_charge.py [--database sqlite|postgresql] [--charges 2000] [--concurrency 16] [--top 25]
+    valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file=/tmp/charge.cg \
+        python bench/profile_charge.py --callgrind --charges 300     # then: callgrind_annotate /tmp/charge.cg
 
 paymux is built as ``paymux serve`` builds it (same log set-up, ``PAYMUX_LOG_LEVEL=WARNING``, no
 request lines, a fresh database migrated to head, an INICIS api channel in test mode, one billing
@@ -26,6 +28,7 @@ import os
 import pstats
 import re
 import secrets
+import subprocess
 import sys
 import tempfile
 import time
@@ -55,9 +58,39 @@ class SqlCounter:
         self.statements = 0
         self.transactions = 0
         self.kinds: Counter[str] = Counter()
+        self._kinds: dict[str, tuple[str, bool]] = {}
         for engine in {id(e): e for e in engines}.values():
+            if engine.dialect.name == "postgresql":  # hot statements go straight to asyncpg (store/hot.py)
+                event.listen(engine.sync_engine, "connect", self._asyncpg_connect)
+                continue
             event.listen(engine.sync_engine, "before_cursor_execute", self._statement)
             event.listen(engine.sync_engine, "commit", self._commit)
+
+    def _classify(self, statement: str) -> tuple[str, bool]:
+        kind = self._kinds.get(statement)
+        if kind is None:  # read once per distinct SQL text: the counting must cost little
+            head = statement.lstrip().split(None, 1)[0].upper().rstrip(";") if statement.strip() else "?"
+            kind = self._kinds[statement] = (head, bool(_WRITE.search(statement.upper().replace("FOR UPDATE", ""))))
+        return kind
+
+    def _asyncpg_connect(self, dbapi_connection: Any, _record: Any) -> None:
+        """Every query asyncpg sends on this connection: a COMMIT, or a write outside BEGIN, is a transaction."""
+        in_transaction = False
+
+        def logged(record: Any) -> None:
+            nonlocal in_transaction
+            head, writes = self._classify(record.query)
+            self.statements += 1
+            self.kinds[head] += 1
+            if head in ("BEGIN", "START"):
+                in_transaction = True
+            elif head in ("COMMIT", "ROLLBACK", "END"):
+                self.transactions += head != "ROLLBACK"
+                in_transaction = False
+            elif writes and not in_transaction:
+                self.transactions += 1
+
+        dbapi_connection.driver_connection.add_query_logger(logged)
 
     @staticmethod
     def _autocommit(connection: Any) -> bool:
@@ -66,9 +99,9 @@ class SqlCounter:
 
     def _statement(self, connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         self.statements += 1
-        head = statement.lstrip().split(None, 1)[0].upper() if statement.strip() else "?"
-        self.kinds[head] += 1
-        if self._autocommit(connection) and _WRITE.search(statement.upper().replace("FOR UPDATE", "")):
+        kind = self._classify(statement)
+        self.kinds[kind[0]] += 1
+        if kind[1] and self._autocommit(connection):
             self.transactions += 1
 
     def _commit(self, connection: Any) -> None:
@@ -78,6 +111,12 @@ class SqlCounter:
     def reset(self) -> None:
         self.statements = self.transactions = 0
         self.kinds.clear()
+
+
+def _callgrind(options: argparse.Namespace, state: str) -> None:
+    """Under ``valgrind --tool=callgrind --instr-atstart=no``: count instructions only while charging."""
+    if options.callgrind:
+        subprocess.run(["callgrind_control", "-i", state, str(os.getpid())], check=True, capture_output=True)
 
 
 async def asgi_call(app: Any, method: str, path: str, headers: dict[str, str], body: bytes = b"") -> tuple[int, bytes]:
@@ -116,6 +155,8 @@ async def _run(app: Any, options: argparse.Namespace) -> None:
     from paymux.services import merchants as merchant_service
 
     runtime = app.state.runtime
+    database = runtime.database
+    counter = SqlCounter([database.engine, database.write_engine, database.attempt_engine])  # before any connection opens
     async with app.router.lifespan_context(app):
         created = await merchant_service.create_merchant(runtime, "bench")
         await channel_service.add_channel(runtime, created.merchant.id, pg="html5_inicis", mid=None, pay_type="api",
@@ -131,35 +172,43 @@ async def _run(app: Any, options: argparse.Namespace) -> None:
 
         run_id = secrets.token_hex(4)
         order_ids = itertools.count()
-        statuses: Counter[tuple[int, int]] = Counter()
+        statuses: Counter[tuple[int, object]] = Counter()
 
         async def charges(count: int) -> None:
-            remaining = iter(range(count))
+            # Bodies made and answers read with as little work as possible: this process's CPU is measured.
+            bodies = iter([
+                json.dumps({"customer_uid": "bench_customer", "merchant_uid": f"p{run_id}_{next(order_ids)}",
+                            "amount": 1000, "name": "bench"}).encode()
+                for _ in range(count)
+            ])
 
             async def worker() -> None:
-                for _ in remaining:
-                    body = json.dumps({"customer_uid": "bench_customer", "merchant_uid": f"p{run_id}_{next(order_ids)}",
-                                       "amount": 1000, "name": "bench"}).encode()
+                for body in bodies:
                     status, answer = await asgi_call(app, "POST", "/subscribe/payments/again", auth, body)
-                    statuses[(status, json.loads(answer)["code"])] += 1
+                    statuses[(status, 0 if answer.startswith(b'{"code":0,') else json.loads(answer)["code"])] += 1
 
             await asyncio.gather(*(worker() for _ in range(options.concurrency)))
 
-        engines = [runtime.database.engine, runtime.database.write_engine, runtime.database.attempt_engine]
-        counter = SqlCounter(engines)
         await charges(options.charges)  # warm-up
         counter.reset()
         statuses.clear()
-        written, cpu, wall = _write_bytes(), time.process_time(), time.perf_counter()
+        _callgrind(options, "on")
+        written, cpu, loop_cpu, wall = _write_bytes(), time.process_time(), time.thread_time(), time.perf_counter()
         await charges(options.charges)
+        _callgrind(options, "off")
         cpu, wall, written = time.process_time() - cpu, time.perf_counter() - wall, _write_bytes() - written
+        loop_cpu = time.thread_time() - loop_cpu
         n = options.charges
         print(f"database={options.database} charges={n} concurrency={options.concurrency} statuses(http, code)={dict(statuses)}")
-        print(f"CPU {cpu * 1000 / n:.3f} ms/charge   (wall {wall * 1000 / n:.2f} ms/charge on this machine as loaded now)")
+        print(f"CPU {cpu * 1000 / n:.3f} ms/charge: event loop {loop_cpu * 1000 / n:.3f}, database threads "
+              f"{(cpu - loop_cpu) * 1000 / n:.3f}   (wall {wall * 1000 / n:.2f} ms/charge on this machine as loaded now)")
         print(f"SQL {counter.statements / n:.2f} statements/charge   {counter.transactions / n:.2f} transactions/charge   "
               f"by kind: {', '.join(f'{k} {v / n:.2f}' for k, v in counter.kinds.most_common())}")
-        print(f"written {written / n / 1024:.1f} KiB/charge (write_bytes of this process)")
+        where = "this process" if options.database == "sqlite" else "this process; PostgreSQL writes in its own"
+        print(f"written {written / n / 1024:.1f} KiB/charge (write_bytes of {where})")
 
+        if options.callgrind:
+            return
         profiler = cProfile.Profile()
         profiler.enable()
         await charges(options.charges)
@@ -177,6 +226,9 @@ def main() -> None:
     parser.add_argument("--charges", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--callgrind", action="store_true",
+                        help="run under valgrind --tool=callgrind --instr-atstart=no: instructions counted only "
+                             "over the measured charges (callgrind_annotate the output; repeatable on a busy machine)")
     options = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="paymux-profile-", dir=os.environ.get("PAYMUX_PROFILE_DIR")))
