@@ -200,6 +200,9 @@ KOREAN: tuple[KoreanError, ...] = (
            "전달 실패: {seconds}초 안에 HTTP 응답이 없었습니다."),
     _entry("delivery.no_answer", r"^could not deliver: no HTTP response", "전달 실패: HTTP 응답이 없었습니다."),
     _entry("delivery.refused", r"^refused: the URL ", "전달 거부: 웹훅 URL이 허용되지 않는 주소입니다."),
+    _entry("delivery.private", r"^refused: the host is not a public address",
+           "전달 거부: 웹훅 주소가 공개 호스트가 아닙니다(루프백·사설·링크 로컬·예약 주소). "
+           "운영자가 PAYMUX_WEBHOOK_ALLOW_PRIVATE=1로 허용할 수 있습니다."),
     _entry("delivery.no_url", r"^no webhook URL: the merchant has none set",
            "웹훅 URL이 없습니다: 가맹점 웹훅 URL도, 결제의 notice_url도 설정되지 않았습니다."),
     _entry("delivery.circuit", r"^not tried: its endpoint failed (?P<failures>\d+) or more times in a row",

@@ -242,7 +242,7 @@ def test_the_console_refuses_an_internal_webhook_url_with_a_field_error(
     try:
         for url in (f"http://2130706434:{internal.port}/", "http://169.254.169.254/latest/meta-data/"):
             reply = client.post("/console/webhook", {"webhook_url": url})
-            assert reply.status_code == 400 and "public host" in reply.text
+            assert reply.status_code == 400 and "공개 호스트만 쓸 수 있습니다" in reply.text  # the Korean console's words
         assert refusing.call(lambda rt: _webhook_url(rt, shop)) is None
     finally:
         client.close()
@@ -277,7 +277,7 @@ def test_a_dns_name_resolving_to_loopback_is_refused_at_delivery_and_in_the_cons
         page = client.post("/console/webhook/test").text
     finally:
         client.close()
-    assert "refused" in page and SECRET.decode() not in page
+    assert "전달 거부: 웹훅 주소가 공개 호스트가 아닙니다" in page and SECRET.decode() not in page
     assert lookups and internal.connections == before
 
 
