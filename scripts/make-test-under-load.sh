@@ -4,7 +4,7 @@
 #
 #   sh scripts/make-test-under-load.sh [RUNS=3] [HOLD=80]
 #
-# Each run clones this repository's HEAD into a new directory under $LOAD_DIR (default
+# Each run clones this repository's HEAD (as it is when the run starts) into a new directory under $LOAD_DIR (default
 # /tmp/paymux-under-load) and runs `make test` there; the holder is psql sessions sleeping in
 # pg_sleep, checked before every run. Prints one line per run (exit code, minutes, pytest's summary)
 # and exits non-zero if any run failed.
@@ -14,7 +14,6 @@ HOLD=${2:-80}
 SHARED_PG=${SHARED_PG:-postgresql://postgres@127.0.0.1:5432/postgres}
 LOAD_DIR=${LOAD_DIR:-/tmp/paymux-under-load}
 REPO=$(git -C "$(dirname "$0")/.." rev-parse --show-toplevel)
-REV=$(git -C "$REPO" rev-parse --short HEAD)
 mkdir -p "$LOAD_DIR"
 
 holders=""
@@ -22,16 +21,22 @@ for i in $(seq "$HOLD"); do
   psql "$SHARED_PG" -qAt -c "select pg_sleep(86400)" >/dev/null 2>&1 &
   holders="$holders $!"
 done
-trap 'kill $holders 2>/dev/null' EXIT
+release() {  # a backend in pg_sleep does not notice its client has gone: end it too
+  kill $holders 2>/dev/null
+  psql "$SHARED_PG" -qAt -c "select count(pg_terminate_backend(pid)) from pg_stat_activity where query like 'select pg_sleep(86400)%'" >/dev/null
+}
+trap release EXIT
+trap 'exit 130' INT TERM
 sleep 3
 held() { psql "$SHARED_PG" -qAt -c "select count(*) from pg_stat_activity where query like 'select pg_sleep(86400)%'"; }
 echo "holding $(held) connections on $SHARED_PG (max_connections $(psql "$SHARED_PG" -qAt -c 'show max_connections'))"
 
 failed=0
 for run in $(seq "$RUNS"); do
-  clone="$LOAD_DIR/run-$run-$REV"
+  rev=$(git -C "$REPO" rev-parse --short HEAD)  # each run takes HEAD as it is when the run starts
+  clone="$LOAD_DIR/run-$run-$rev"
   rm -rf "$clone" && git clone -q "$REPO" "$clone"
-  echo "run $run at $REV: $(held) connections held; $clone"
+  echo "run $run at $rev: $(held) connections held; $clone"
   start=$(date +%s)
   (cd "$clone" && make test) >"$clone.log" 2>&1
   code=$?
