@@ -35,6 +35,7 @@ _CLAIM = and_(
 )
 _MARK_PAID = update(order_claims).where(_CLAIM).values(state=PAID, updated_at=bindparam("claim_now"))
 _RELEASE = delete(order_claims).where(_CLAIM)
+_INSERT_PAYMENT = insert(payments)
 _PAYMENT_VALUES = [bindparam("pay_" + name, type_=payments.c[name].type) for name in PAYMENT_COLUMNS]
 _HOOK_VALUES = webhook_store.HOOK_VALUES
 _DELIVERABLE = webhook_store.DELIVERABLE
@@ -139,7 +140,7 @@ async def settle_new(connection: AsyncConnection, payment: Payment, webhook: dic
     changed = await connection.execute(_MARK_PAID if paid else _RELEASE, _claim_params(payment, now))
     if changed.rowcount == 0:
         return False
-    await connection.execute(insert(payments), payment_row(payment))
+    await connection.execute(_INSERT_PAYMENT, payment_row(payment))
     await webhook_store.insert_if_deliverable(connection, webhook)
     return True
 
