@@ -1,14 +1,16 @@
-"""The PG-call line and metrics, written once for every PG call: by ``services.pg_calls.guarded``
-for the calls whose failures become outcomes, and by :func:`observed` for the few whose errors the
+"""The PG-call line and metrics, written once for every PG call by :func:`observed`: around the
+calls whose failures become outcomes (``services.pg_calls.guarded``) and the few whose errors the
 caller lets through (a notice's confirmation, an account-holder lookup, a net cancel)."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from paymux.connectors.http import PgTransportError
 from paymux.domain.errors import Refused
 from paymux.observability import metrics
 from paymux.observability.context import annotate_request
@@ -72,19 +74,31 @@ def observe_pg_call(subject: PgCallSubject | None, outcome: str, seconds: float,
     (log.warning if outcome == UNKNOWN else log.info)("pg.call", **fields)
 
 
-async def observed(subject: PgCallSubject, call: Callable[[], Awaitable[R]]) -> R:
-    """Await ``call`` (one PG call) and observe it as ``services.pg_calls.guarded`` does — one
-    ``pg.call`` line, the PG-call counter and latency — but let its exception through unchanged:
-    a ``Refused`` (the PG's refusal, a notice found invalid) is observed as ``declined`` with its
-    message, any other exception as ``unknown``. A result is observed by :func:`outcome_of`."""
+def failure_reason(error: Exception) -> str:
+    """Why a PG call that raised (other than a refusal) has an unknown outcome, as logged."""
+    if isinstance(error, TimeoutError):
+        return "PG call timed out"
+    if isinstance(error, PgTransportError):
+        return "PG call failed in transit"
+    return "PG call failed"
+
+
+async def observed(subject: PgCallSubject | None, call: Callable[[], Awaitable[R]], *,
+                   timeout: float | None = None) -> R:
+    """Await ``call`` (one PG call), within ``timeout`` seconds if given (then ``TimeoutError``),
+    and observe it — one ``pg.call`` line, the PG-call counter and latency — but let its exception
+    through unchanged: a ``Refused`` (the PG's refusal, a notice found invalid) is observed as
+    ``declined`` with its message, any other exception as ``unknown`` (:func:`failure_reason`).
+    A result is observed by :func:`outcome_of`."""
     started = time.perf_counter()
     try:
-        result = await call()
+        async with asyncio.timeout(timeout):
+            result = await call()
     except Refused as refusal:
         observe_pg_call(subject, DECLINED, time.perf_counter() - started, refusal.message)
         raise
-    except Exception:
-        observe_pg_call(subject, UNKNOWN, time.perf_counter() - started, "PG call failed")
+    except Exception as error:
+        observe_pg_call(subject, UNKNOWN, time.perf_counter() - started, failure_reason(error))
         raise
     observe_pg_call(subject, outcome_of(result), time.perf_counter() - started, getattr(result, "reason", None) or None)
     return result

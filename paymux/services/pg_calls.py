@@ -18,9 +18,7 @@ or net cancel for a window approval), never by guessing.
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -30,7 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from paymux.connectors.http import PgTransportError
 from paymux.domain.errors import Refused
 from paymux.observability.logs import get_logger
-from paymux.observability.pg import DECLINED, UNKNOWN, PgCallSubject, observe_pg_call, outcome_of
+from paymux.observability.pg import PgCallSubject, failure_reason, observed
 from paymux.services.runtime import Runtime
 from paymux.store import pg_calls as pg_call_store
 
@@ -64,28 +62,17 @@ async def guarded(
     outcome, writes one ``pg.call`` log line and counts in ``paymux_pg_calls_total`` with its latency
     (``about`` names the PG, the operation and the payment: ``observability.pg``).
     """
-    started = time.perf_counter()
     try:
-        async with asyncio.timeout(runtime.settings.connector_timeout_seconds):
-            result = await call()
-    except TimeoutError:
-        return _observed(about, started, UNKNOWN, "PG call timed out", unknown)
+        return await observed(about, call, timeout=runtime.settings.connector_timeout_seconds)
     except Refused as refusal:
-        return _observed(about, started, DECLINED, refusal.message, declined)
+        return declined(refusal.message)
     except PgTransportError as error:
         log.warning("pg.transport_error", error=str(error), action="outcome left to the reconciler")
-        return _observed(about, started, UNKNOWN, "PG call failed in transit", unknown)
-    except Exception:  # a connector bug must not lose the attempt; the reconciler will ask the PG
-        log.exception("pg.connector_error", action="outcome left to the reconciler")
-        return _observed(about, started, UNKNOWN, "PG call failed", unknown)
-    outcome = outcome_of(result)
-    observe_pg_call(about, outcome, time.perf_counter() - started, getattr(result, "reason", None) or None)
-    return result
-
-
-def _observed(about: PgCallSubject | None, started: float, outcome: str, reason: str, make: Callable[[str], F]) -> F:
-    observe_pg_call(about, outcome, time.perf_counter() - started, reason)
-    return make(reason)
+        return unknown(failure_reason(error))
+    except Exception as error:  # a timeout, or a connector bug: the reconciler will ask the PG
+        if not isinstance(error, TimeoutError):
+            log.exception("pg.connector_error", action="outcome left to the reconciler")
+        return unknown(failure_reason(error))
 
 
 @dataclass(frozen=True)
