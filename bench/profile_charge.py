@@ -60,11 +60,11 @@ class SqlCounter:
         self.kinds: Counter[str] = Counter()
         self._kinds: dict[str, tuple[str, bool]] = {}
         for engine in {id(e): e for e in engines}.values():
-            if engine.dialect.name == "postgresql":  # hot statements go straight to asyncpg (store/hot.py)
+            # hot statements go straight to the driver (store/hot.py): counted there, where they run
+            if engine.dialect.name == "postgresql":
                 event.listen(engine.sync_engine, "connect", self._asyncpg_connect)
-                continue
-            event.listen(engine.sync_engine, "before_cursor_execute", self._statement)
-            event.listen(engine.sync_engine, "commit", self._commit)
+            else:
+                event.listen(engine.sync_engine, "connect", self._sqlite_connect)
 
     def _classify(self, statement: str) -> tuple[str, bool]:
         kind = self._kinds.get(statement)
@@ -74,39 +74,39 @@ class SqlCounter:
         return kind
 
     def _asyncpg_connect(self, dbapi_connection: Any, _record: Any) -> None:
-        """Every query asyncpg sends on this connection: a COMMIT, or a write outside BEGIN, is a transaction."""
+        """Every query asyncpg sends on this connection."""
+        logged = self._query_logger()
+        dbapi_connection.driver_connection.add_query_logger(lambda record: logged(record.query))
+
+    def _sqlite_connect(self, dbapi_connection: Any, _record: Any) -> None:
+        """Every statement the sqlite3 connection runs (its trace callback, on its own thread)."""
+        raw = dbapi_connection.driver_connection._conn  # aiosqlite's sqlite3 connection (check_same_thread off)
+        raw.set_trace_callback(self._query_logger(expanded=True))
+
+    def _query_logger(self, expanded: bool = False) -> Any:
+        """A callback for each statement sent: a COMMIT, or a write outside BEGIN, is a transaction;
+        BEGIN / COMMIT / ROLLBACK are not counted as statements. ``expanded``: the SQL text comes
+        with its values (sqlite3's trace), so it is classified by its first word, not cached."""
         in_transaction = False
 
-        def logged(record: Any) -> None:
+        def logged(query: str) -> None:
             nonlocal in_transaction
-            head, writes = self._classify(record.query)
-            self.statements += 1
-            self.kinds[head] += 1
+            if expanded:
+                head = query.lstrip()[:8].split(None, 1)[0].upper() if query.strip() else "?"
+                writes = head in ("INSERT", "UPDATE", "DELETE", "REPLACE")
+            else:
+                head, writes = self._classify(query)
             if head in ("BEGIN", "START"):
                 in_transaction = True
             elif head in ("COMMIT", "ROLLBACK", "END"):
                 self.transactions += head != "ROLLBACK"
                 in_transaction = False
-            elif writes and not in_transaction:
-                self.transactions += 1
+            elif head != "PRAGMA":
+                self.statements += 1
+                self.kinds[head] += 1
+                self.transactions += writes and not in_transaction
 
-        dbapi_connection.driver_connection.add_query_logger(logged)
-
-    @staticmethod
-    def _autocommit(connection: Any) -> bool:
-        options = connection.get_execution_options()
-        return bool(options.get("paymux_autocommit")) or options.get("isolation_level") == "AUTOCOMMIT"
-
-    def _statement(self, connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        self.statements += 1
-        kind = self._classify(statement)
-        self.kinds[kind[0]] += 1
-        if kind[1] and self._autocommit(connection):
-            self.transactions += 1
-
-    def _commit(self, connection: Any) -> None:
-        if not self._autocommit(connection):
-            self.transactions += 1
+        return logged
 
     def reset(self) -> None:
         self.statements = self.transactions = 0

@@ -1,26 +1,40 @@
-"""The few statements of the charge's hot path, run on PostgreSQL without SQLAlchemy's per-call work.
+"""The few statements of the charge's hot path, run without SQLAlchemy's per-call work.
 
-A charge costs three statements. Measured under load, SQLAlchemy's work around each execution
-(cache-key generation, parameter processing, result wrapping) costs more CPU in the app than the
-round trip costs the database, and the app process is what limits throughput. A ``HotStatement`` is
-compiled once by SQLAlchemy for asyncpg and then sent straight to the driver — asyncpg keeps it
-prepared per connection.
+A charge costs three to five statements. Measured under load, SQLAlchemy's work around each
+execution (cache-key generation, parameter processing, result wrapping) costs more CPU in the app
+than the round trip costs the database, and the app process is what limits throughput. A
+``HotStatement`` is compiled once per dialect by SQLAlchemy and then sent straight to the driver:
 
-Only on a PostgreSQL connection in autocommit mode: there SQLAlchemy holds no transaction of its own
-that a statement sent past it could escape. Everywhere else (SQLite, inside ``transaction()``) the
-statement goes through SQLAlchemy as usual, so both paths run the same SQL.
+- on PostgreSQL, to asyncpg (which keeps it prepared per connection), only on a connection in
+  autocommit mode: there SQLAlchemy holds no transaction of its own that a statement sent past it
+  could escape;
+- on SQLite, to the one-hop connection (``store.sqlite_driver``) in autocommit mode or inside a
+  transaction SQLAlchemy began: the transaction's pending ``BEGIN`` runs in the statement's hop,
+  and SQLAlchemy's COMMIT / ROLLBACK end it as usual. Results pass SQLAlchemy's result processors
+  (a Boolean read back as ``True``, not ``1``). Not while a ``before_cursor_execute`` listener
+  watches the engine: it sees every statement, as before.
+
+Everywhere else the statement goes through SQLAlchemy as usual; all paths run the same SQL and
+raise the same ``sqlalchemy.exc`` errors (``IntegrityError`` …), with bound values hidden.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+import sqlite3
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
 
 import asyncpg
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ClauseElement, Executable
 from sqlalchemy.sql.compiler import SQLCompiler
+
+from paymux.store.sqlite_driver import OneHopConnection
+
+_SQLITE_AUTOCOMMIT = "paymux_autocommit"  # store.database's execution option
 
 
 class Row:
@@ -41,23 +55,83 @@ class Row:
         return self._data[name]
 
 
+@dataclass(frozen=True)
+class DriverForm:
+    """A statement compiled for one dialect: SQL text with the driver's placeholders, the parameter
+    name of each, the values the statement itself binds (literals such as a state written by an
+    UPDATE), each parameter's bind processor (or None), and each result column's key and result
+    processor (or None)."""
+
+    sql: str
+    names: tuple[str, ...]
+    bound: dict[str, Any]
+    binds: tuple[Callable[[Any], Any] | None, ...]
+    columns: tuple[str, ...]
+    results: tuple[Callable[[Any], Any] | None, ...]
+
+    def parameters(self, given: Mapping[str, Any]) -> list[Any]:
+        """The positional values for ``given`` (a dict by parameter name), processed."""
+        values = [given[name] if name in given else self.bound[name] for name in self.names]
+        if not any(self.binds):
+            return values
+        return [value if bind is None or value is None else bind(value)
+                for value, bind in zip(values, self.binds, strict=True)]
+
+    def row(self, values: Sequence[Any]) -> Row:
+        if not any(self.results):
+            return Row(dict(zip(self.columns, values, strict=True)))
+        return Row({key: value if result is None else result(value)
+                    for key, value, result in zip(self.columns, values, self.results, strict=True)})
+
+
+def driver_form(statement: Executable, dialect: Dialect, column_keys: Sequence[str] | None = None) -> DriverForm:
+    """``statement`` (a select, insert or update) compiled for ``dialect``."""
+    assert isinstance(statement, ClauseElement)
+    compiled = statement.compile(dialect=dialect, column_keys=list(column_keys) if column_keys is not None else None)
+    assert isinstance(compiled, SQLCompiler)
+    names = tuple(compiled.positiontup or ())
+    literals = {name: value for name, value in compiled.params.items() if not compiled.binds[name].required}
+    processors = compiled._bind_processors
+    binds = tuple(cast(Callable[[Any], Any] | None, processors.get(name)) for name in names)  # no tuple types here
+    columns = tuple(entry.keyname for entry in compiled._result_columns)
+    results = tuple(entry.type._cached_result_processor(dialect, None) for entry in compiled._result_columns)
+    return DriverForm(compiled.string, names, literals, binds, columns, results)
+
+
+def one_hop_driver(connection: AsyncConnection) -> OneHopConnection | None:
+    """The SQLite one-hop connection under ``connection`` when a statement may be sent to it past
+    SQLAlchemy (autocommit mode, or inside a transaction SQLAlchemy began); None otherwise."""
+    sync = connection.sync_connection
+    if sync is None or sync.closed or sync.invalidated or connection.dialect.name != "sqlite":
+        return None
+    if sync.dispatch.before_cursor_execute:  # something watches SQLAlchemy's statements (a test's plan probe)
+        return None
+    if not (sync.in_transaction() or sync.get_execution_options().get(_SQLITE_AUTOCOMMIT)):
+        return None
+    driver = sync.connection.driver_connection
+    return driver if isinstance(driver, OneHopConnection) else None
+
+
+def sqlite_error(sql: str, error: sqlite3.Error) -> BaseException:
+    """The ``sqlalchemy.exc`` error SQLAlchemy raises for ``error`` from running ``sql``
+    (``IntegrityError``, ``OperationalError`` when busy …), values hidden."""
+    return DBAPIError.instance(sql, None, error, sqlite3.Error, hide_parameters=True)
+
+
 class HotStatement:
     def __init__(self, statement: Executable, column_keys: Sequence[str] | None = None) -> None:
         self._statement = statement
         self._column_keys = list(column_keys) if column_keys is not None else None
-        self._compiled: tuple[str, tuple[str, ...], dict[str, Any]] | None = None
+        self._forms: dict[str, DriverForm] = {}  # by dialect name: a process may hold both databases
 
-    def _driver_form(self, connection: AsyncConnection) -> tuple[str, tuple[str, ...], dict[str, Any]]:
-        """SQL text with $n placeholders, the parameter name of each, and the values the statement
-        itself binds (literals such as a state written by an UPDATE)."""
-        if self._compiled is None:
-            # every statement built here is a select, insert or update: a clause, compiled by an SQL compiler
-            assert isinstance(self._statement, ClauseElement)
-            compiled = self._statement.compile(dialect=connection.dialect, column_keys=self._column_keys)
-            assert isinstance(compiled, SQLCompiler)
-            literals = {name: value for name, value in compiled.params.items() if not compiled.binds[name].required}
-            self._compiled = (compiled.string, tuple(compiled.positiontup or ()), literals)
-        return self._compiled
+    def form(self, connection: AsyncConnection) -> DriverForm:
+        """The statement compiled for ``connection``'s dialect (once per dialect)."""
+        form = self._forms.get(connection.dialect.name)
+        if form is None:
+            form = self._forms[connection.dialect.name] = driver_form(
+                self._statement, connection.dialect, self._column_keys
+            )
+        return form
 
     @staticmethod
     def _bypasses(connection: AsyncConnection) -> bool:
@@ -71,31 +145,46 @@ class HotStatement:
         raw = await connection.get_raw_connection()
         return raw.driver_connection
 
+    async def _sqlite(self, driver: OneHopConnection, connection: AsyncConnection,
+                      parameters: dict[str, Any]) -> tuple[DriverForm, list[Any], int]:
+        form = self.form(connection)
+        try:
+            rows, _description, rowcount = await driver.run_statement(form.sql, form.parameters(parameters))
+        except sqlite3.Error as error:
+            raise sqlite_error(form.sql, error) from None
+        return form, rows, rowcount
+
     async def first(self, connection: AsyncConnection, parameters: dict[str, Any]) -> Row | None:
         """The first row, or None."""
+        sqlite = one_hop_driver(connection)
+        if sqlite is not None:
+            form, rows, _ = await self._sqlite(sqlite, connection, parameters)
+            return form.row(rows[0]) if rows else None
         if not self._bypasses(connection):
             row = (await connection.execute(self._statement, parameters)).first()
             return None if row is None else Row(row._mapping)
-        sql, names, bound = self._driver_form(connection)
+        form = self.form(connection)
         driver = await self._driver(connection)
-        record = await self._call(driver.fetchrow, sql, names, bound, parameters)
+        record = await self._call(driver.fetchrow, form, parameters)
         return None if record is None else Row(record)
 
     async def run(self, connection: AsyncConnection, parameters: dict[str, Any]) -> int:
         """Execute a write; return how many rows it wrote. IntegrityError as SQLAlchemy raises it."""
+        sqlite = one_hop_driver(connection)
+        if sqlite is not None:
+            return (await self._sqlite(sqlite, connection, parameters))[2]
         if not self._bypasses(connection):
             return (await connection.execute(self._statement, parameters)).rowcount
-        sql, names, bound = self._driver_form(connection)
+        form = self.form(connection)
         driver = await self._driver(connection)
-        status = await self._call(driver.execute, sql, names, bound, parameters)
+        status = await self._call(driver.execute, form, parameters)
         count = status.rsplit(" ", 1)[-1]  # "INSERT 0 1", "UPDATE 1", "DELETE 0"
         return int(count) if count.isdigit() else 0
 
     @staticmethod
-    async def _call(
-        method: Any, sql: str, names: tuple[str, ...], bound: dict[str, Any], parameters: dict[str, Any]
-    ) -> Any:
+    async def _call(method: Any, form: DriverForm, parameters: dict[str, Any]) -> Any:
         try:
-            return await method(sql, *[parameters[name] if name in parameters else bound[name] for name in names])
+            return await method(form.sql, *[parameters[name] if name in parameters else form.bound[name]
+                                             for name in form.names])
         except asyncpg.IntegrityConstraintViolationError as violation:
-            raise IntegrityError(sql, parameters, violation) from None
+            raise IntegrityError(form.sql, None, violation, hide_parameters=True) from None

@@ -15,9 +15,11 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
+
+T = TypeVar("T")
 
 _Description = tuple[tuple[str, None, None, None, None, None, None], ...] | None
 
@@ -33,6 +35,16 @@ def _run(connection: sqlite3.Connection, begin: str | None, many: bool, sql: str
         return rows, cursor.description, cursor.rowcount, cursor.lastrowid
     finally:
         cursor.close()
+
+
+def _in_transaction(connection: sqlite3.Connection, begin: str | None, work: Callable[[sqlite3.Connection], T]) -> T:
+    if begin is not None:
+        connection.execute(begin)
+    return work(connection)
+
+
+def _statement(connection: sqlite3.Connection, *, sql: str, parameters: Any) -> tuple[Any, ...]:
+    return _run(connection, None, False, sql, parameters)
 
 
 class OneHopCursor:
@@ -92,6 +104,18 @@ class OneHopConnection(aiosqlite.Connection):
 
     def begin_with_next_statement(self, begin: str) -> None:
         self.pending_begin = begin
+
+    async def run_in_thread(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """``work(connection)`` on the connection's thread, in one hop, after the pending ``BEGIN``
+        if any (which then counts as run even if ``work`` raises); its result or exception.
+        ``work`` leaves the transaction to the caller unless it says otherwise."""
+        begin, self.pending_begin = self.pending_begin, None
+        return await self._execute(partial(_in_transaction, self._conn, begin, work))
+
+    async def run_statement(self, sql: str, parameters: Sequence[Any]) -> tuple[list[Any], _Description, int]:
+        """One statement in one hop (after the pending ``BEGIN``): its rows, description and rowcount."""
+        rows, description, rowcount, _ = await self.run_in_thread(partial(_statement, sql=sql, parameters=parameters))
+        return rows, description, rowcount
 
     def cursor(self) -> OneHopCursor:  # type: ignore[override]
         return OneHopCursor(self)
