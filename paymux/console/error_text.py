@@ -54,7 +54,23 @@ AMOUNTS = frozenset({"amount", "balance", "checksum", "tax_free", "left", "taxab
 _CONVERT: dict[str, Callable[[str], str]] = {
     "status": _label("status."), "kind": _label("type."), "kinds": _labels("type."), "purpose": _label("purpose."),
     "field": lambda name: FIELD_LABELS.get(name, name),
+    "problem": lambda problem: _url_problem_korean(problem),
+    "tries": lambda tries: _tries_korean(tries),
 }
+
+
+def _url_problem_korean(problem: str) -> str:
+    """``user_url_problem``'s answer (what a refused webhook try carries after "refused: the URL ") in Korean."""
+    return korean_error("webhook_url: " + problem, "webhook_url")
+
+
+def _tries_korean(tries: str) -> str:
+    """A given-up webhook's tries, ``url: HTTP 500; url: could not deliver: …``, each error in Korean."""
+    written = []
+    for attempt in tries.split("; "):
+        url, _, outcome = attempt.partition(": ")
+        written.append(f"{url}: {outcome if outcome.startswith('HTTP ') else korean_error(outcome)}")
+    return "; ".join(written)
 
 
 @dataclass(frozen=True)
@@ -192,6 +208,8 @@ KOREAN: tuple[KoreanError, ...] = (
     # Searches and periods (services/reports.py)
     _entry("date.format", r"^(?P<field>date_from|date_to): must be a date written YYYY-MM-DD",
            "{field}은(는) YYYY-MM-DD 형식으로 입력하세요."),
+    _entry("date.bounds", r"^(?P<field>date_from|date_to): must be a date from (?P<first>[\d-]+) to (?P<last>[\d-]+)",
+           "{field}은(는) {first}부터 {last} 사이의 날짜로 입력하세요."),
     _entry("date.order", r"^date_to: must not be before date_from", "종료일이 시작일보다 빠릅니다."),
     _entry("date.range", r"^date_from: the period may span at most (?P<days>\d+) days", "기간은 최대 {days}일입니다."),
     _entry("payment.status", r"^status: must be ready, paid, cancelled or failed", "상태는 목록에서 선택하세요."),
@@ -199,7 +217,9 @@ KOREAN: tuple[KoreanError, ...] = (
     _entry("delivery.timeout", r"^could not deliver: no HTTP response within (?P<seconds>[\d.]+) s",
            "전달 실패: {seconds}초 안에 HTTP 응답이 없었습니다."),
     _entry("delivery.no_answer", r"^could not deliver: no HTTP response", "전달 실패: HTTP 응답이 없었습니다."),
-    _entry("delivery.refused", r"^refused: the URL ", "전달 거부: 웹훅 URL이 허용되지 않는 주소입니다."),
+    _entry("delivery.unresolved", r"^could not deliver: the host does not resolve",
+           "전달 실패: 웹훅 주소의 호스트를 DNS에서 찾을 수 없습니다. 주소의 철자와 DNS 설정을 확인하세요."),
+    _entry("delivery.refused_url", r"^refused: the URL (?P<problem>.+)$", "전달 거부: {problem}"),
     _entry("delivery.private", r"^refused: the host is not a public address",
            "전달 거부: 웹훅 주소가 공개 호스트가 아닙니다(루프백·사설·링크 로컬·예약 주소). "
            "운영자가 PAYMUX_WEBHOOK_ALLOW_PRIVATE=1로 허용할 수 있습니다."),
@@ -207,6 +227,9 @@ KOREAN: tuple[KoreanError, ...] = (
            "웹훅 URL이 없습니다: 가맹점 웹훅 URL도, 결제의 notice_url도 설정되지 않았습니다."),
     _entry("delivery.circuit", r"^not tried: its endpoint failed (?P<failures>\d+) or more times in a row",
            "시도하지 않음: 수신 서버가 {failures}번 이상 연속으로 실패해 잠시 멈췄습니다."),
+    _entry("delivery.gave_up", r"^gave up after (?P<count>\d+) tries: (?P<tries>.*)$",
+           "{count}번 시도 후 전달 포기: {tries}"),
+    _entry("delivery.no_merchant", r"^no merchant with id (?P<id>\d+)", "가맹점(id {id})을 찾을 수 없습니다."),
 )
 
 

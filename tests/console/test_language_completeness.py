@@ -23,7 +23,7 @@ from paymux.console.error_text import ENGLISH_SENTENCE, HANGUL, KOREAN, korean_e
 from paymux.console.i18n import STRINGS
 from paymux.domain.pay_request import PAY_METHODS
 from paymux.webhooks.delivery import NO_URL
-from paymux.webhooks.targets import NOT_DELIVERED
+from paymux.webhooks.targets import NOT_DELIVERED, REFUSED_PRIVATE, REFUSED_UNRESOLVED
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -135,13 +135,84 @@ def _url_problems() -> list[str]:
     return texts
 
 
+DELIVERY_MODULES = ("paymux.webhooks.delivery", "paymux.webhooks.targets")
+# What a delivery message's run-time part says, by its source text; anything else is a number.
+DELIVERY_SAMPLES = {"problem": None, "merchant.id": "7", "closes_at": "1700000000"}
+MESSAGE_SHAPE = re.compile(r"^[a-z][a-z ]*: ")  # "could not deliver: …", "refused: …", "no webhook URL: …"
+ERROR_NAMES = {"error", "why", "last_error"}  # the variables and keys a webhook try's error goes through
+
+
+def _delivery_text(node: ast.expr, module: object) -> list[str] | None:
+    """The texts a delivery message expression says; every answer of user_url_problem for ``{problem}``
+    (and a failed try's description in "gave up after"); None when it is not a message written here."""
+    if isinstance(node, ast.Subscript):  # a message cut to length: text[:EXCERPT_CHARS]
+        return _delivery_text(node.value, module)
+    if isinstance(node, ast.Constant):
+        return [node.value] if isinstance(node.value, str) else None
+    if isinstance(node, ast.Name):
+        value = _constant(node.id, module)
+        return [value] if isinstance(value, str) else None
+    if not isinstance(node, ast.JoinedStr):
+        return None
+    texts = [""]
+    for part in node.values:
+        if isinstance(part, ast.Constant):
+            texts = [text + str(part.value) for text in texts]
+            continue
+        assert isinstance(part, ast.FormattedValue)
+        source = ast.unparse(part.value)
+        named = _constant(source, module)
+        if isinstance(named, str):
+            options = [named]
+        elif source == "problem":  # a refused URL's reason, or the failed tries of a given-up webhook
+            tries = ["https://shop.example/hook: HTTP 500", f"https://shop.example/hook: {NOT_DELIVERED} within 10 s",
+                     "https://shop.example/hook: could not deliver: the host does not resolve"]
+            options = _url_problems() if texts[0].endswith("the URL ") else ["; ".join(tries)]
+        else:
+            options = [DELIVERY_SAMPLES.get(source) or "5"]
+        texts = [text + option for text in texts for option in options]
+    return texts
+
+
+def _delivery_messages() -> list[tuple[str, str | None, str]]:
+    """Every message paymux/webhooks/delivery.py and targets.py write (read from their source): the
+    module constants shaped ``what: why``, what TargetRefused / InvalidParameter / NotFound / Refused
+    carry, and what is put in a try's ``error`` (or ``why``, ``last_error``)."""
+    found: list[tuple[str, str | None, str]] = []
+    for module_name in DELIVERY_MODULES:
+        module = importlib.import_module(module_name)
+        tree = ast.parse((ROOT / (module_name.replace(".", "/") + ".py")).read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            where = f"{module_name}:{getattr(node, 'lineno', 0)}"
+            texts: list[str] | None = None
+            field: str | None = None
+            if isinstance(node, ast.Assign) and node in tree.body and len(node.targets) == 1:
+                texts = [t for t in _delivery_text(node.value, module) or [] if MESSAGE_SHAPE.match(t)]
+            elif isinstance(node, ast.Assign | ast.AnnAssign):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                if any(isinstance(t, ast.Name) and t.id in ERROR_NAMES for t in targets) and node.value is not None:
+                    texts = _delivery_text(node.value, module)
+            elif isinstance(node, ast.Dict):
+                texts = [t for key, value in zip(node.keys, node.values, strict=True)
+                         if isinstance(key, ast.Constant) and key.value in ERROR_NAMES
+                         for t in _delivery_text(value, module) or []]
+            elif isinstance(node, ast.keyword) and node.arg in ERROR_NAMES:
+                texts = _delivery_text(node.value, module)
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.args and node.func.id in (
+                    "TargetRefused", "InvalidParameter", "NotFound", "Refused", "Conflict"):
+                if node.func.id == "InvalidParameter":
+                    field = ast.literal_eval(node.args[0])
+                    texts = [f"{field}: {t}" for t in _delivery_text(node.args[1], module) or []]
+                else:
+                    texts = _delivery_text(node.args[0], module)
+            found += [(where, field, text) for text in texts or [] if text]
+    return found
+
+
 def _messages() -> list[tuple[str, str | None, str]]:
     found = [item for name, functions in REACHED.items() for item in _raised(name, functions)]
     found += [("domain.net.user_url_problem", "webhook_url", f"webhook_url: {p}") for p in _url_problems()]
-    found += [("webhooks delivery", None, text) for text in (
-        NOT_DELIVERED, f"{NOT_DELIVERED} within 10 s", NO_URL, "refused: the URL must be an http:// or https:// URL",
-        "not tried: its endpoint failed 5 or more times in a row; paused until 1700000000",
-    )]
+    found += _delivery_messages()
     return found
 
 
@@ -155,6 +226,17 @@ def test_the_console_reaches_many_messages() -> None:
     assert "amount 1000 exceeds the cancellable balance 1000" in texts
     assert any("is not a CIDR block" in text for text in texts)
     assert any(text.startswith("mid: is required for a live channel") for text in texts)
+
+
+def test_every_webhook_delivery_message_is_read_from_its_module() -> None:
+    """The reading of webhooks/delivery.py and targets.py finds each of their messages (issue #14 review item 6)."""
+    texts = {message for _, _, message in _delivery_messages()}
+    assert {NOT_DELIVERED, f"{NOT_DELIVERED} within 5 s", NO_URL, REFUSED_UNRESOLVED, REFUSED_PRIVATE} <= texts
+    assert "webhook_url: is not set; save a webhook URL before sending a test webhook" in texts
+    assert "refused: the URL must be an http:// or https:// URL" in texts
+    assert any(text.startswith("not tried: its endpoint failed 5 or more times in a row") for text in texts)
+    assert any(text.startswith("gave up after 5 tries: https://shop.example/hook: HTTP 500;") for text in texts)
+    assert korean_error(REFUSED_UNRESOLVED) == "전달 실패: 웹훅 주소의 호스트를 DNS에서 찾을 수 없습니다. 주소의 철자와 DNS 설정을 확인하세요."
 
 
 @pytest.mark.parametrize(("where", "field", "message"), MESSAGES, ids=[f"{w}-{m[:40]}" for w, _, m in MESSAGES])
