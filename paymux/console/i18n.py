@@ -46,11 +46,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "dash.today": ("오늘", "Today"),
     "dash.month": ("최근 30일", "Last 30 days"),
-    "dash.paid_amount": ("결제 금액", "Paid amount"),
     "dash.paid_count": ("결제 건수", "Paid payments"),
     "dash.failure_rate": ("실패율", "Failure rate"),
     "dash.failed_count": ("실패 건수", "Failed attempts"),
-    "dash.by_pg": ("PG사별 (최근 30일)", "Per PG (last 30 days)"),
+    "dash.period_refused": ("이 기간은 조회할 수 없어 집계를 표시하지 않습니다. 날짜를 고쳐 다시 조회하세요.",
+                            "No figures: this period cannot be shown. Correct the dates and search again."),
     "dash.no_payments": ("아직 결제가 없습니다.", "No payments yet."),
     "channels.title": ("PG 설정 (일반/정기/간편/API)", "PG settings (general/subscription/simple/API)"),
     "channels.order_help": (

@@ -92,22 +92,28 @@ async def logout(console: SignedIn) -> Response:
 
 @router.get(PREFIX)
 async def dashboard(console: SignedIn) -> Response:
+    """The tiles (today, the last 30 days) and the chosen period; a refused period shows its error
+    and the dates as entered, and no period figures."""
     merchant = await console.scope(console.request.query_params.get("merchant"))
-    data = await reports.dashboard(console.runtime, merchant)
     today = datetime.fromtimestamp(console.runtime.now(), reports.KST).date()
+    tiles = await reports.dashboard_tiles(console.runtime, merchant, today)
     params = console.request.query_params
     period = {"date_from": params.get("date_from", ""), "date_to": params.get("date_to", "")}
     errors: dict[str, str] = {}
+    summary = chart = None
     try:
         first, last = reports.dashboard_range(today, **period)
     except InvalidParameter as error:
         errors[field_of(error)] = console.error_text(error)
-        first, last = reports.dashboard_range(today)
-    summary = await reports.range_summary(console.runtime, merchant, first, last)
+    else:
+        recent = tiles.recent
+        same = (first, last) == (recent.first, recent.last)
+        summary = recent if same else await reports.range_summary(console.runtime, merchant, first, last)
+        chart = period_chart(summary, console.money, console.t)
+        period = {"date_from": period["date_from"] or first.isoformat(), "date_to": period["date_to"] or last.isoformat()}
     return console.render(
-        "dashboard.html", status=400 if errors else 200, data=data, chart=period_chart(summary, console.money, console.t),
-        failure_rate=data.failure_rate, scope=merchant, today=today.isoformat(), summary=summary, errors=errors,
-        period={"date_from": period["date_from"] or first.isoformat(), "date_to": period["date_to"] or last.isoformat()},
+        "dashboard.html", status=400 if errors else 200, tiles=tiles, chart=chart, scope=merchant,
+        today=today.isoformat(), summary=summary, errors=errors, period=period,
     )
 
 

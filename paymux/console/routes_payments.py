@@ -9,7 +9,7 @@ from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import PlainTextResponse, Response, StreamingResponse
 
 from paymux.console.web import PREFIX, Console, ConsoleRoute, field_of, signed_in
 from paymux.domain.banks import BANKS
@@ -61,8 +61,8 @@ async def payment_csv(console: SignedIn) -> Response:
     merchant = await console.scope(params.get("merchant"))
     try:
         wanted = reports.payment_filter(**{name: params.get(name, "") for name in FILTERS})
-    except InvalidParameter:
-        wanted = reports.payment_filter()
+    except InvalidParameter as error:  # refused as the list page refuses it, never every payment instead
+        return PlainTextResponse(console.error_text(error) + "\n", status_code=400, headers={"cache-control": "no-store"})
 
     async def lines() -> AsyncIterator[str]:
         yield "\ufeff"  # so spreadsheet programs read the Korean text as UTF-8

@@ -21,7 +21,7 @@ from paymux.store import customers as customer_store
 from paymux.store import merchants as merchant_store
 from paymux.store import reports as report_store
 from paymux.store.payments import Page
-from paymux.store.reports import PaymentFilter, Totals
+from paymux.store.reports import PaymentFilter
 from paymux.webhooks.outbox import MAX_PAGE as WEBHOOK_PAGE
 from paymux.webhooks.outbox import WebhookEvent, list_webhook_events
 
@@ -48,14 +48,23 @@ def _day_start(day: date) -> int:
     return int(datetime(day.year, day.month, day.day, tzinfo=KST).timestamp())
 
 
+FIRST_DAY = date(2000, 1, 1)  # the console's searches and periods stay within these days (date arithmetic
+LAST_DAY = date(2100, 12, 31)  # a year past either end would overflow, and no payment lies outside them)
+
+
 def _parse_day(text: str, field_name: str) -> date | None:
+    """The day written ``YYYY-MM-DD``; None for empty. Raises InvalidParameter (not a date, or outside
+    FIRST_DAY..LAST_DAY)."""
     text = (text or "").strip()
     if not text:
         return None
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise InvalidParameter(field_name, "must be a date written YYYY-MM-DD") from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise InvalidParameter(field_name, f"must be a date from {FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}")
+    return day
 
 
 def payment_filter(status: str = "", date_from: str = "", date_to: str = "", merchant_uid: str = "", buyer: str = "") -> PaymentFilter:
@@ -111,28 +120,6 @@ async def csv_rows(runtime: Runtime, merchant: Merchant, wanted: PaymentFilter) 
 async def list_billing_keys(runtime: Runtime, merchant: Merchant, page: int = 1) -> tuple[int, list[Customer]]:
     async with runtime.database.reading() as connection:
         return await customer_store.list_customer_page(connection, merchant.id, max(page, 1), PAGE_SIZE)
-
-
-@dataclass(frozen=True)
-class Dashboard:
-    today: Totals
-    last_30_days: Totals
-    by_pg: dict[str, Totals]
-
-    @staticmethod
-    def failure_rate(totals: Totals) -> float:
-        attempts = totals.paid_count + totals.failed_count
-        return totals.failed_count / attempts if attempts else 0.0
-
-
-async def dashboard(runtime: Runtime, merchant: Merchant) -> Dashboard:
-    today = datetime.fromtimestamp(runtime.now(), KST).date()
-    since = _day_start(today - timedelta(days=29))
-    async with runtime.database.reading() as connection:
-        today_totals = await report_store.totals(connection, merchant.id, _day_start(today))
-        month = await report_store.totals(connection, merchant.id, since)
-        by_pg = await report_store.totals_by_pg(connection, merchant.id, since)
-    return Dashboard(today=today_totals, last_30_days=month, by_pg=by_pg)
 
 
 WEBHOOK_SCAN_PAGES = 10  # pages of MAX_PAGE webhooks (newest first) searched for one payment's deliveries
@@ -249,6 +236,7 @@ async def webhook_log(runtime: Runtime, merchant_id: int, *, state: str = "", se
 
 
 MAX_RANGE_DAYS = 366
+DEFAULT_DAYS = 30  # the dashboard's period unless one is chosen, and its "last 30 days" tile
 
 
 @dataclass
@@ -265,10 +253,16 @@ class RangeRow:
         return self.gross - self.refunds
 
     @property
-    def success_rate(self) -> float:
-        """Paid (then maybe cancelled) over paid + failed attempts; 0 when nothing was tried."""
+    def success_rate(self) -> float | None:
+        """Paid (then maybe cancelled) over paid + failed attempts, 0 to 1; None when nothing was tried."""
         tried = self.paid_count + self.failed_count
-        return self.paid_count / tried if tried else 0.0
+        return self.paid_count / tried if tried else None
+
+    @property
+    def failure_rate(self) -> float | None:
+        """Failed over paid + failed attempts, 0 to 1; None when nothing was tried."""
+        tried = self.paid_count + self.failed_count
+        return self.failed_count / tried if tried else None
 
 
 @dataclass
@@ -303,9 +297,9 @@ class RangeSummary:
 
 
 def dashboard_range(today: date, date_from: str = "", date_to: str = "") -> tuple[date, date]:
-    """The chosen period; the last 30 days by default. Raises InvalidParameter."""
+    """The chosen period; the last DEFAULT_DAYS days by default. Raises InvalidParameter."""
     last = _parse_day(date_to, "date_to") or today
-    first = _parse_day(date_from, "date_from") or last - timedelta(days=29)
+    first = _parse_day(date_from, "date_from") or last - timedelta(days=DEFAULT_DAYS - 1)
     if last < first:
         raise InvalidParameter("date_to", "must not be before date_from (종료일이 시작일보다 빠릅니다)")
     if (last - first).days >= MAX_RANGE_DAYS:
@@ -375,3 +369,19 @@ async def range_summary(runtime: Runtime, merchant: Merchant, first: date, last:
     summary.by_pg = dict(sorted(summary.by_pg.items()))
     summary.by_method = dict(sorted(summary.by_method.items()))
     return summary
+
+
+@dataclass(frozen=True)
+class Tiles:
+    """The dashboard's top tiles: today and the last DEFAULT_DAYS days (Korean days, ``today`` the last),
+    summed exactly as the period block sums its period (payments by request time, 0-won billing-key
+    registrations apart)."""
+
+    today: RangeSummary
+    recent: RangeSummary
+
+
+async def dashboard_tiles(runtime: Runtime, merchant: Merchant, today: date) -> Tiles:
+    """Today's and the last DEFAULT_DAYS days' sums of the merchant's payments."""
+    recent = await range_summary(runtime, merchant, today - timedelta(days=DEFAULT_DAYS - 1), today)
+    return Tiles(today=await range_summary(runtime, merchant, today, today), recent=recent)

@@ -76,44 +76,6 @@ async def payments_after(
 
 
 @dataclass(frozen=True)
-class Totals:
-    paid_count: int
-    paid_amount: int
-    failed_count: int
-
-
-async def totals(connection: AsyncConnection, merchant_id: int, since: int) -> Totals:
-    """Payments paid since ``since`` (whatever happened to them after) and attempts failed since."""
-    paid_recently = payments.c.paid_at >= since
-    row = (
-        await connection.execute(
-            select(
-                func.count().filter(paid_recently),
-                func.coalesce(func.sum(case((paid_recently, payments.c.amount), else_=0)), 0),
-                func.count().filter(payments.c.failed_at >= since),
-            ).where(payments.c.merchant_id == merchant_id, or_(paid_recently, payments.c.failed_at >= since))
-        )
-    ).one()
-    return Totals(paid_count=row[0], paid_amount=int(row[1]), failed_count=row[2])
-
-
-async def totals_by_pg(connection: AsyncConnection, merchant_id: int, since: int) -> dict[str, Totals]:
-    paid_recently = payments.c.paid_at >= since
-    rows = await connection.execute(
-        select(
-            payments.c.pg_provider,
-            func.count().filter(paid_recently),
-            func.coalesce(func.sum(case((paid_recently, payments.c.amount), else_=0)), 0),
-            func.count().filter(payments.c.failed_at >= since),
-        )
-        .where(payments.c.merchant_id == merchant_id, or_(paid_recently, payments.c.failed_at >= since))
-        .group_by(payments.c.pg_provider)
-        .order_by(payments.c.pg_provider)
-    )
-    return {r[0]: Totals(paid_count=r[1], paid_amount=int(r[2]), failed_count=r[3]) for r in rows}
-
-
-@dataclass(frozen=True)
 class PeriodRow:
     """Sums of one (local day, PG, pay method) group of payments requested in a period.
 

@@ -161,7 +161,7 @@ def test_payments_search_csv_billing_keys_and_dashboard(gateway: GatewayServer, 
     assert rows[1][rows[0].index("buyer_name")] == "'=HYPERLINK(1)"  # not a formula in a spreadsheet
 
     dashboard = console.get("/console").text
-    assert 'data-testid="by-pg-row" data-pg="html5_inicis"' in dashboard and 'data-testid="chart"' in dashboard
+    assert 'data-testid="period-by-pg-row" data-key="html5_inicis"' in dashboard and 'data-testid="chart"' in dashboard
 
     keys = console.get("/console/billing-keys").text
     assert f'data-customer-uid="{customer_uid}"' in keys
