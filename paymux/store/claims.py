@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, func, insert, select, update
@@ -12,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from paymux.domain.payment import Payment
 from paymux.observability.webhooks import observe_queued
 from paymux.store import webhooks as webhook_store
-from paymux.store.hot import HotStatement
+from paymux.store.hot import DriverForm, HotStatement, one_hop_driver, sqlite_error
 from paymux.store.payments import (
     PAYMENT_COLUMNS,
     payment_from_mapping,
@@ -67,6 +69,13 @@ _SETTLE_PAID = HotStatement(_settle_in_one_statement(_MARK_PAID))
 _SETTLE_RELEASED = HotStatement(_settle_in_one_statement(_RELEASE))
 _CLAIM_COLUMNS = ("merchant_id", "merchant_uid", "imp_uid", "state", "attempt", "created_at", "updated_at")
 _INSERT_CLAIM = HotStatement(insert(order_claims), column_keys=_CLAIM_COLUMNS)
+# settle_new on SQLite, in one hop of the writer's thread (_settle_in_one_hop)
+_HOT_MARK_PAID = HotStatement(_MARK_PAID)
+_HOT_RELEASE = HotStatement(_RELEASE)
+_HOT_INSERT_PAYMENT = HotStatement(_INSERT_PAYMENT, column_keys=PAYMENT_COLUMNS)
+_HOT_INSERT_HOOK = HotStatement(
+    insert(webhook_events).from_select(list(webhook_store.WEBHOOK_COLUMNS), select(*_HOOK_VALUES).where(_DELIVERABLE))
+)
 
 
 def _claim_params(payment: Payment, now: int, state: str = CHARGING) -> dict[str, object]:
@@ -137,12 +146,52 @@ async def settle_new(connection: AsyncConnection, payment: Payment, webhook: dic
         if written is not None and written["queued"]:
             observe_queued(webhook)
         return written is not None and written["written"] > 0
+    sqlite = one_hop_driver(connection)
+    if sqlite is not None:
+        claim = (_HOT_MARK_PAID if paid else _HOT_RELEASE).form(connection)
+        payment_form, hook = _HOT_INSERT_PAYMENT.form(connection), _HOT_INSERT_HOOK.form(connection)
+        steps = (
+            (claim, claim.parameters(_claim_params(payment, now))),
+            (payment_form, payment_form.parameters(payment_row(payment))),
+            (hook, hook.parameters(webhook_store.hook_params(webhook))),
+        )
+        try:
+            settled, queued = await sqlite.run_in_thread(partial(_settle_in_one_hop, steps=steps))
+        except _Failed as failed:
+            raise sqlite_error(failed.form.sql, failed.error) from None
+        except sqlite3.Error as error:  # the transaction's BEGIN IMMEDIATE (busy past busy_timeout)
+            raise sqlite_error("BEGIN IMMEDIATE", error) from None
+        if queued:
+            observe_queued(webhook)
+        return settled
     changed = await connection.execute(_MARK_PAID if paid else _RELEASE, _claim_params(payment, now))
     if changed.rowcount == 0:
         return False
     await connection.execute(_INSERT_PAYMENT, payment_row(payment))
     await webhook_store.insert_if_deliverable(connection, webhook)
     return True
+
+
+class _Failed(Exception):
+    def __init__(self, form: DriverForm, error: sqlite3.Error) -> None:
+        self.form, self.error = form, error
+
+
+def _settle_in_one_hop(database: sqlite3.Connection, *, steps: tuple[tuple[DriverForm, list[Any]], ...]) -> tuple[bool, bool]:
+    """On the SQLite writer's thread, in the caller's transaction: the claim change, then (only if it
+    changed the claim) the payment row and the webhook row where deliverable. Answers (payment
+    written, webhook queued); a failing statement raises ``_Failed`` and the caller rolls back."""
+    counts = []
+    for form, parameters in steps:
+        try:
+            cursor = database.execute(form.sql, parameters)
+        except sqlite3.Error as error:
+            raise _Failed(form, error) from None
+        counts.append(cursor.rowcount)
+        cursor.close()
+        if counts[0] == 0:
+            return False, False
+    return True, counts[2] > 0
 
 
 async def settle_existing(
