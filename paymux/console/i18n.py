@@ -378,6 +378,17 @@ STRINGS: dict[str, tuple[str, str]] = {
     "chart.best": ("가장 많은 구간: {period} ({gross}).", "Highest: {period} ({gross})."),
     "chart.no_sales": ("이 기간에는 결제가 없습니다.", "No payments in this period."),
     "chart.table": ("표로 보기", "Show as a table"),
+    # The payment page's balance, cancel history and refund account (issue #14 review).
+    "payment.not_cancellable.ready": ("입금 전이라 취소할 금액이 없습니다.", "Not paid yet: nothing to cancel."),
+    "payment.not_cancellable.failed": ("결제 실패 건이라 취소할 금액이 없습니다.", "The payment failed: nothing to cancel."),
+    "payment.cancellation_id": ("취소 번호", "Cancellation id"),
+    "payment.refund_account_to": ("환불 계좌", "Refund account"),
+    "payment.refund_to": ("환불 계좌 {account}", "refund to {account}"),
+    "payment.reason_console": ("콘솔에서 취소", "Cancelled in the console"),
+    "payment.refund_holder_bad": ("예금주는 1~40자로 입력하세요.", "Enter the holder's name, 1 to 40 characters."),
+    "payment.refund_bank_bad": ("환불 은행을 목록에서 선택하세요.", "Choose the refund bank from the list."),
+    "payment.refund_account_bad": ("계좌번호는 숫자(하이픈 허용) 6~20자리로 입력하세요.",
+                                   "Enter the account number as 6 to 20 digits (hyphens allowed)."),
 }
 
 

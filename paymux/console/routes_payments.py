@@ -15,13 +15,14 @@ from paymux.console.web import PREFIX, Console, ConsoleRoute, field_of, signed_i
 from paymux.domain.banks import BANKS
 from paymux.domain.errors import InvalidParameter, NotFound, Refused
 from paymux.domain.merchant import Merchant
-from paymux.domain.payment import PaymentStatus
+from paymux.domain.payment import Cancellation, PaymentStatus
 from paymux.services import billing as billing_service
 from paymux.services import cancels as cancel_service
 from paymux.services import payments as payment_service
 from paymux.services import reports
 from paymux.services import vbanks as vbank_service
 from paymux.services.cancels import CancelRequest
+from paymux.services.reports import TimelineEntry
 from paymux.webhooks.outbox import resend_webhook
 
 router = APIRouter(route_class=ConsoleRoute)
@@ -83,8 +84,49 @@ async def _detail(console: Console, merchant: Merchant, imp_uid: str, status: in
     values.setdefault("values", {})
     if values["errors"]:
         values.setdefault("flash", {"text": console.t("flash.error.form"), "kind": "error", "key": "flash.error.form"})
+    refunds = {c.cancellation_id: _refund_text(c) for c in support.payment.cancel_history if c.refund_account}
+    support = replace(support, timeline=_with_refunds(support.timeline, support.payment.cancel_history))
     return console.render("payment.html", status=status, scope=merchant, payment=support.payment, support=support,
-                          banks=list(BANKS.items()), scope_query=_scope_suffix(merchant, console), **values)
+                          banks=list(BANKS.items()), refunds=refunds, scope_query=_scope_suffix(merchant, console), **values)
+
+
+def mask_account(account: str) -> str:
+    """A refund account as the console shows it: first 3 and last 4 digits (``110-***-6789``)."""
+    digits = "".join(ch for ch in account if ch.isdigit())
+    return f"{digits[:3]}-***-{digits[-4:]}" if len(digits) >= 7 else "***"
+
+
+def _refund_text(cancel: Cancellation) -> str:
+    bank = BANKS.get(cancel.refund_bank or "", cancel.refund_bank or "")
+    return " · ".join(part for part in (bank, cancel.refund_holder or "", mask_account(cancel.refund_account or "")) if part)
+
+
+def _with_refunds(timeline: list[TimelineEntry], cancels: list[Cancellation]) -> list[TimelineEntry]:
+    """Each cancel's timeline entry with the refund account it went to (matched by time, amount, tid)."""
+    waiting = [c for c in cancels if c.refund_account]
+    entries = []
+    for entry in timeline:
+        match = next((c for c in waiting if entry.kind == "cancelled" and (c.cancelled_at, c.amount, c.pg_tid) == (
+            entry.at, entry.detail.get("amount"), entry.detail.get("pg_tid"))), None)
+        if match is not None:
+            waiting.remove(match)
+            entry = replace(entry, detail={**entry.detail, "refund": _refund_text(match)})
+        entries.append(entry)
+    return entries
+
+
+def _refund_errors(console: Console, values: dict[str, str]) -> dict[str, str]:
+    """The refund account's field errors (holder 1–40 chars, bank from the list, 6–20 digits with hyphens)."""
+    errors = {}
+    if not 1 <= len(values["refund_holder"]) <= 40:
+        errors["refund_holder"] = console.t("payment.refund_holder_bad")
+    if values["refund_bank"] not in BANKS:
+        errors["refund_bank"] = console.t("payment.refund_bank_bad")
+    account = values["refund_account"]
+    digits = account.replace("-", "")
+    if not (digits.isascii() and digits.isdigit() and 6 <= len(digits) <= 20) or "--" in account or account.strip("-") != account:
+        errors["refund_account"] = console.t("payment.refund_account_bad")
+    return errors
 
 
 @router.get(PREFIX + "/payments/{imp_uid}")
@@ -97,13 +139,16 @@ async def payment_detail(imp_uid: str, console: SignedIn) -> Response:
 async def payment_cancel(imp_uid: str, console: SignedIn) -> Response:
     form = await console.form()
     merchant = await console.scope(str(form.get("merchant", "")))
-    await payment_service.get_payment(console.runtime, merchant, imp_uid)  # 404 before anything else
+    payment = await payment_service.get_payment(console.runtime, merchant, imp_uid)  # 404 before anything else
     values = {name: str(form.get(name, "")).strip() for name in ("amount", "reason", "refund_holder", "refund_bank", "refund_account")}
+    errors = _refund_errors(console, values) if payment.pay_method == "vbank" else {}
     if values["amount"] and not values["amount"].isdigit():
-        return await _detail(console, merchant, imp_uid, 400, values=values, errors={"amount": console.t("payment.bad_amount")})
+        errors["amount"] = console.t("payment.bad_amount")
+    if errors:
+        return await _detail(console, merchant, imp_uid, 400, values=values, errors=errors)
     request = CancelRequest(
         imp_uid=imp_uid, merchant_uid=None, amount=int(values["amount"]) if values["amount"] else None, tax_free=None,
-        checksum=None, reason=values["reason"][:500] or "console",
+        checksum=None, reason=values["reason"][:500] or "콘솔에서 취소",
         refund_holder=values["refund_holder"] or None, refund_bank=values["refund_bank"] or None,
         refund_account=values["refund_account"] or None,
     )
