@@ -52,7 +52,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "dash.period_refused": ("이 기간은 조회할 수 없어 집계를 표시하지 않습니다. 날짜를 고쳐 다시 조회하세요.",
                             "No figures: this period cannot be shown. Correct the dates and search again."),
     "dash.no_payments": ("아직 결제가 없습니다.", "No payments yet."),
-    "channels.title": ("PG 설정 (일반/정기/간편/API)", "PG settings (general/subscription/simple/API)"),
+    "channels.title": ("PG 설정 (일반/정기/간편/API)", "PG settings (general / subscription / simple / API)"),
     "channels.order_help": (
         "IMP.request_pay는 아래 순서대로 pg 값과 일치하는 첫 번째 설정을 엽니다. pg 값이 없거나 일치하는 설정이 없으면 기본 PG를 엽니다.",
         "IMP.request_pay opens the first setting below that matches the pg value, in this order. "

@@ -66,6 +66,15 @@ SIDEWAYS = """() => {
 }"""
 
 
+# At a laptop's width nothing scrolls sideways at all: not the page, not a table in its .scroll box.
+WIDE_TABLES = """() => [...document.querySelectorAll('.scroll')].filter(box => box.getClientRects().length
+  && box.scrollWidth > box.clientWidth + 1).map(box => {
+    const table = box.querySelector('table');
+    return (table && table.dataset.testid || 'a .scroll box') + ` is ${box.scrollWidth}px in a ${box.clientWidth}px box`;
+  })"""
+PAGE_WIDTH = "() => [document.documentElement.scrollWidth, window.innerWidth]"
+
+
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
     executable = chromium_path()
@@ -93,13 +102,20 @@ def _context(chromium: Any, size: str) -> Any:
 
 
 def check(page: Any, name: str, size: str) -> list[str]:
-    """Screenshot the page as ``layout-<name>-<size>.png`` and return its layout faults."""
+    """Screenshot the page as ``layout-<name>-<size>.png`` and return its layout faults: a word split
+    or wider than its cell, the page wider than the window (any size), and at 1366 a table wider
+    than its .scroll box (a laptop shows every column without scrolling)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"layout-{name}-{size}.png"), full_page=True)
     faults = [f"{name}@{size}: {fault}" for fault in page.evaluate(MEASURE)]
     sideways, culprits = page.evaluate(SIDEWAYS)
     if sideways > 1:
         faults.append(f"{name}@{size}: the page scrolls sideways by {sideways}px ({', '.join(culprits)})")
+    scroll_width, inner_width = page.evaluate(PAGE_WIDTH)
+    if scroll_width > inner_width:
+        faults.append(f"{name}@{size}: the page is {scroll_width}px wide in a {inner_width}px window")
+    if size == "1366":
+        faults += [f"{name}@{size}: {fault}" for fault in page.evaluate(WIDE_TABLES)]
     return faults
 
 
@@ -161,17 +177,19 @@ def test_every_console_page_fits_a_laptop_and_a_phone(
     }
     faults: list[str] = []
     for size in SIZES:
-        context = _context(chromium, size)
-        page = context.new_page()
-        page.goto(gateway.base_url + "/console/login")
-        faults += check(page, "login", size)
-        _sign_in(page, gateway, account)
-        for name, path in pages.items():
-            page.goto(gateway.base_url + path)
-            faults += check(page, name, size)
-            if name == "dashboard" and size == "1366":
-                save_readme_image(SCREENSHOTS / "layout-dashboard-1366.png", "console-dashboard.png")
-        context.close()
+        for lang in ("ko", "en"):  # English words are longer: "PG settings (general/subscription/simple/API)"
+            context = _context(chromium, size)
+            page = context.new_page()
+            suffix = "" if lang == "ko" else "-en"
+            page.goto(gateway.base_url + "/console/login" + ("?lang=en" if lang == "en" else ""))
+            faults += check(page, "login" + suffix, size)
+            _sign_in(page, gateway, account)
+            for name, path in pages.items():
+                page.goto(gateway.base_url + path)
+                faults += check(page, name + suffix, size)
+                if name == "dashboard" and size == "1366" and lang == "ko":
+                    save_readme_image(SCREENSHOTS / "layout-dashboard-1366.png", "console-dashboard.png")
+            context.close()
     _report("console", faults)
     assert faults == []
 

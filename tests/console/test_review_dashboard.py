@@ -8,11 +8,14 @@ import io
 import re
 from datetime import datetime
 from html import unescape
+from typing import Any
 
 import pytest
 
 from paymux.domain.payment import PaymentStatus
+from tests.browser import screenshot
 from tests.console.support import ConsoleAccount, ConsoleClient
+from tests.console.test_browser import sign_in
 from tests.console.test_dashboard_chart import KST, made, seed
 from tests.harness import GatewayServer, unique
 
@@ -111,3 +114,20 @@ def test_a_refused_period_keeps_its_dates_and_shows_no_figures(console: ConsoleC
     assert 'data-testid="period-gross"' not in html and 'data-testid="chart"' not in html
     assert 'data-testid="period-by-pg"' not in html
     assert shown(html, "period-refused") == "이 기간은 조회할 수 없어 집계를 표시하지 않습니다. 날짜를 고쳐 다시 조회하세요."
+
+
+@pytest.mark.slow
+def test_a_field_error_leaves_the_period_inputs_in_line(
+    page: Any, request: pytest.FixtureRequest, gateway: GatewayServer, account: ConsoleAccount,
+) -> None:
+    """In Chromium at 1366: the error under 시작일 does not push 시작일, 종료일 or the button out of line."""
+    page.set_viewport_size({"width": 1366, "height": 900})
+    sign_in(page, gateway, account)
+    page.goto(f"{gateway.base_url}/console?date_from=2024-01-01&date_to=2025-06-30")
+    assert page.get_by_test_id("error-date_from").is_visible()
+    tops = [page.get_by_test_id(name).bounding_box()["y"] for name in ("period-from", "period-to")]
+    assert abs(tops[0] - tops[1]) < 1, tops
+    button = page.get_by_test_id("period-submit").bounding_box()
+    field = page.get_by_test_id("period-to").bounding_box()
+    screenshot(page, request, "refused-period")
+    assert abs((button["y"] + button["height"] / 2) - (field["y"] + field["height"] / 2)) < 4, (button, field)
