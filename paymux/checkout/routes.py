@@ -96,7 +96,9 @@ def _result(request: Request, rsp: dict[str, Any], display: str, origin: str, m_
     """Hand the result to the shop: redirect to m_redirect_url (mobile) or postMessage (iframe)."""
     if display == checkout.DisplayMode.REDIRECT.value and m_redirect_url:
         return RedirectResponse(views.redirect_target(m_redirect_url, rsp), status_code=303)
-    return templates.TemplateResponse(request, "result.html", {"rsp": rsp, "origin": origin}, status_code=status_code)
+    shown = views.buyer_text(rsp.get("error_msg") or "")
+    return templates.TemplateResponse(request, "result.html", {"rsp": rsp, "origin": origin, "shown": shown},
+                                      status_code=status_code)
 
 
 def _redirect_url(param: object) -> str | None:
@@ -225,7 +227,7 @@ async def approve(request: Request) -> Response:
         if window is None:
             return _settled(request, ticket, payment)
         kept = {k: v for k, v in form.items() if k in ("card_company", "card_quota", "bank_code", "phone")}
-        return _window_page(request, window, {mistake.field: mistake.message}, kept)
+        return _window_page(request, window, {mistake.field: views.buyer_text(mistake.message)}, kept)
     except NotFound as missing:
         return HTMLResponse(missing.message, status_code=404)
     return _settled(request, ticket, payment)
@@ -287,7 +289,7 @@ async def phone_code(request: Request) -> JSONResponse:
     try:
         code = await checkout.send_phone_code(_runtime(request), form.get("ticket", ""), form.get("phone"))
     except InvalidParameter as mistake:
-        return JSONResponse({"field": mistake.field, "message": mistake.message}, status_code=400)
+        return JSONResponse({"field": mistake.field, "message": views.buyer_text(mistake.message)}, status_code=400)
     except NotFound as missing:
         return JSONResponse({"field": "ticket", "message": missing.message}, status_code=404)
     return JSONResponse({"sent": True, "code": code})

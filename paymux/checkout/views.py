@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
@@ -54,6 +55,31 @@ def payment_rsp(payment: Payment) -> dict[str, Any]:
     elif payment.status is PaymentStatus.READY and not success:
         rsp["error_code"], rsp["error_msg"] = OUTCOME_PENDING, PENDING_MESSAGE
     return rsp
+
+
+_FIELD_PREFIX = re.compile(r"^([a-z_][a-z0-9_.]*): ")
+# A field the buyer types, named in Korean when its message has no Korean (card checks are the API's).
+_FIELD_WORDS = {"card_number": "카드번호를", "expiry": "유효기간을", "birth": "생년월일(사업자번호)을",
+                "pwd_2digit": "비밀번호 앞 2자리를", "phone": "휴대폰 번호를", "buyer_tel": "구매자 연락처를"}
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
+_ENGLISH = re.compile(r"[A-Za-z']+(?:[ ,;:]+[A-Za-z']+){2,}")  # three Latin words in a row: English help
+_PARENTHESES = re.compile(r"\s*\(([^()]*)\)")
+
+
+def buyer_text(message: str) -> str:
+    """What the buyer reads of an error message: no field code (``card_company: ``) and only the Korean
+    of a ``한국어 (English help)`` or ``English (한국어)`` message; the message itself when it has no Korean.
+    ``rsp.error_msg`` keeps the whole message for the shop's developer."""
+    prefix = _FIELD_PREFIX.match(message)
+    text = message[prefix.end():] if prefix else message
+    if not _HANGUL.search(text):
+        field = _FIELD_WORDS.get(prefix.group(1)) if prefix else None
+        return f"{field} 확인해주세요 ({text})" if field else text
+    outside = _PARENTHESES.sub(lambda m: "" if _ENGLISH.search(m.group(1)) else m.group(0), text).strip()
+    if _HANGUL.search(outside) and not _ENGLISH.search(outside):
+        return outside
+    inside = [part for part in _PARENTHESES.findall(text) if _HANGUL.search(part) and not _ENGLISH.search(part)]
+    return inside[-1] if inside else text
 
 
 def error_rsp(error_code: str, message: str, merchant_uid: str | None) -> dict[str, Any]:

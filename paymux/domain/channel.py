@@ -132,10 +132,8 @@ def explain_channel(channels: list[Channel], pg: str | None, purpose: Purpose | 
             rule = MatchRule.NAMED if mid is not None else MatchRule.FIRST_OF_PG
             return Resolution(fitting[0], rule, purpose, skipped=tuple(c for c in skipped if c.position < fitting[0].position))
         if named:
-            raise Refused(
-                f"pg '{pg}' names a {named[0].pay_type.value} channel, which cannot be used for "
-                f"{purpose.value if purpose else 'this request'}"
-            )
+            (kind_ko, kind_en), (purpose_ko, purpose_en) = _KIND_WORDS[named[0].pay_type], _PURPOSE_WORDS[purpose]
+            raise Refused(f"pg '{pg}'은(는) {kind_ko} 채널이라 {purpose_ko} (pg '{pg}' is {kind_en} channel; {purpose_en})")
         known_pg = any(c.pg_provider == code for c in ordered)
         fallback = Fallback.UNKNOWN_MID if known_pg and mid is not None else Fallback.UNKNOWN_PG
     candidates = [c for c in ordered if c.serves(purpose)]
@@ -146,6 +144,25 @@ def explain_channel(channels: list[Channel], pg: str | None, purpose: Purpose | 
     if default is not None and default.serves(purpose):
         return Resolution(default, MatchRule.DEFAULT, purpose, fallback)
     return Resolution(candidates[0], MatchRule.FIRST_FITTING, purpose, fallback)
+
+
+# How the refusal of a channel of the wrong kind names kinds and purposes, e.g. "pg 'kcp'은(는) API 방식(키인/빌링)
+# 채널이라 결제창을 열 수 없습니다 (pg 'kcp' is an API channel; it cannot open a payment window)": Korean for the
+# buyer (the window shows the Korean), English in parentheses for the developer.
+_KIND_WORDS: dict[PayType, tuple[str, str]] = {
+    PayType.GENERAL: ("일반결제 방식", "a general"),
+    PayType.SUBSCRIPTION: ("정기결제(비인증) 방식", "a subscription"),
+    PayType.SIMPLE: ("간편결제 방식", "a simple-pay"),
+    PayType.API: ("API 방식(키인/빌링)", "an API"),
+}
+_PURPOSE_WORDS: dict[Purpose | None, tuple[str, str]] = {
+    Purpose.PAYMENT_WINDOW: ("결제창을 열 수 없습니다", "it cannot open a payment window"),
+    Purpose.BILLING_WINDOW: ("빌링키 발급창을 열 수 없습니다",
+                             "it cannot be used for billing_window, the billing-key window"),
+    Purpose.BILLING_API: ("REST API 결제(키인/빌링키)에 쓸 수 없습니다",
+                          "it cannot be used for billing_api, server-side key-in and billing-key payments"),
+    None: ("이 요청에 쓸 수 없습니다", "it cannot be used for this request"),
+}
 
 
 def resolve_channel(channels: list[Channel], pg: str | None, purpose: Purpose | None = None) -> Channel:

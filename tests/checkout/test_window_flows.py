@@ -409,7 +409,9 @@ def test_a_mistyped_card_number_is_shown_next_to_the_field_and_can_be_fixed(
     window = checkout.open(shop_site.shop_page(gateway.base_url, window_shop.user_code, seed_example(unique("typo"))))
     checkout.fill_card("5361-4812-34", company="367")
     window.get_by_test_id("approve").click()
-    assert "card_number" in window.get_by_test_id("error-card_number").text_content()
+    # the buyer reads Korean, not the field's code (#14 review)
+    assert window.get_by_test_id("error-card_number").text_content().startswith("카드번호를 확인해주세요")
+    assert "card_number" not in window.get_by_test_id("error-card_number").text_content()
     screenshot(checkout.page, checkout.request, "field-error")
     assert window.get_by_test_id("card-company").input_value() == "367"  # choices are kept
     checkout.fill_card(HYUNDAI_CARD)
@@ -458,7 +460,7 @@ def test_demo_shop_page_runs_a_flow_against_this_gateway(
     assert (rsp["success"], rsp["pg_provider"], rsp["status"]) == (True, "kakaopay", "paid")
     # the buyer reads the outcome where they clicked, not only at the foot of the page (#14 item 7)
     outcome = page.get_by_test_id("demo-outcome-6")
-    assert outcome.is_visible() and "결제 완료" in outcome.text_content() and rsp["imp_uid"] in outcome.text_content()
+    assert outcome.is_visible() and outcome.text_content() == "결제 완료 · 결제번호 " + rsp["imp_uid"]  # no raw "paid"
     assert page.evaluate("(el) => { const r = el.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; }",
                          outcome.element_handle())
 
@@ -469,4 +471,46 @@ def test_demo_shop_page_shows_a_phones_redirect_outcome_at_the_top(gateway: Gate
     gateway.call(seed_demo)
     page.goto(gateway.base_url + "/demo?imp_uid=imp_1&merchant_uid=m_1&imp_success=false&error_msg=%EC%B7%A8%EC%86%8C")
     banner = page.get_by_test_id("demo-banner")
-    assert banner.is_visible() and banner.text_content() == "결제 실패 · 취소"
+    assert banner.is_visible() and banner.text_content() == "결제 실패: 취소"
+
+
+def test_demo_shop_page_says_a_virtual_account_awaits_its_deposit_not_that_it_is_paid(
+    gateway: GatewayServer, page: Any, request: pytest.FixtureRequest
+) -> None:
+    from paymux.cli import seed_demo
+
+    gateway.call(seed_demo)
+    page.goto(gateway.base_url + "/demo")
+    page.get_by_test_id("demo-flow-5").click()  # 가상계좌
+    window = page.frame_locator("iframe[data-paymux-window]")
+    window.get_by_test_id("bank").select_option("088")
+    window.get_by_test_id("approve").click()
+    window.get_by_test_id("vbank-done").click()
+    page.wait_for_function("() => document.getElementById('result').textContent.includes('imp_uid')")
+    rsp = json.loads(page.get_by_test_id("demo-result").text_content())
+    assert (rsp["success"], rsp["status"]) == (True, "ready")
+    outcome = page.get_by_test_id("demo-outcome-5").text_content()
+    screenshot(page, request, "vbank")
+    assert outcome.startswith("가상계좌 발급 완료 — 입금 대기 (신한은행, " + rsp["vbank_num"] + ", 입금기한 ")
+    assert "결제 완료" not in outcome and "ready" not in outcome and "paid" not in outcome
+
+
+def test_a_buyer_reads_a_field_mistake_in_korean_without_its_field_code(
+    gateway: GatewayServer, window_shop: TestMerchant, shop_site: ShopSite, checkout: Checkout
+) -> None:
+    window = checkout.open(shop_site.shop_page(gateway.base_url, window_shop.user_code, seed_example(unique("nocompany"))))
+    checkout.fill_card(HYUNDAI_CARD)  # no card company chosen
+    window.get_by_test_id("approve").click()
+    assert window.get_by_test_id("error-card_company").text_content() == "카드사를 선택해주세요"
+    screenshot(checkout.page, checkout.request, "korean-only")
+
+
+def test_an_api_channel_named_for_a_payment_window_is_refused_in_korean_then_english(
+    gateway: GatewayServer, shop_site: ShopSite, checkout: Checkout
+) -> None:
+    merchant = gateway.create_merchant("kcp api only")
+    merchant.add_channel("kcp", "api", default=True)
+    rsp = checkout.refused(shop_site.shop_page(gateway.base_url, merchant.user_code, seed_example(unique("kcp"), pg="kcp")))
+    assert (rsp["success"], rsp["imp_uid"]) == (False, None)
+    assert rsp["error_msg"] == ("pg 'kcp'은(는) API 방식(키인/빌링) 채널이라 결제창을 열 수 없습니다 "
+                                "(pg 'kcp' is an API channel; it cannot open a payment window)")

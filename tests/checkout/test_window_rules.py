@@ -4,6 +4,7 @@ PG answer is settled later, webhooks follow every outcome, and no parameter make
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import threading
@@ -288,3 +289,16 @@ def test_kakao_pay_billing_window_issues_an_sid_that_charges_later(gateway: Gate
     assert (issued["success"], issued["pg_provider"], issued["customer_uid"]) == (True, "kakaopay", customer_uid)
     charged = window_shop.again(customer_uid, unique("monthly"), amount=9900).expect_ok()
     assert (charged["status"], charged["pg_provider"], charged["card_code"]) == ("paid", "kakaopay", None)
+
+
+def test_a_refused_window_shows_the_buyer_only_the_korean_and_the_shop_the_whole_message(gateway: GatewayServer) -> None:
+    merchant = gateway.create_merchant("kcp api only")
+    merchant.add_channel("kcp", "api", default=True)
+    reply = open_window(gateway, merchant.user_code, param(unique("kcp"), pg="kcp")).reply
+    shown = re.search(r'data-testid="window-result"[^>]*>(.*?)</p>', reply.text, re.S)
+    assert shown is not None and html.unescape(shown.group(1)) == "pg 'kcp'은(는) API 방식(키인/빌링) 채널이라 결제창을 열 수 없습니다"
+    match = _RSP.search(reply.text)
+    assert match is not None
+    rsp = json.loads(match.group(1))
+    assert rsp["error_msg"].endswith("(pg 'kcp' is an API channel; it cannot open a payment window)")
+    assert "a api" not in rsp["error_msg"] and "payment_window" not in rsp["error_msg"]
