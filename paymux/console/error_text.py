@@ -172,9 +172,6 @@ KOREAN: tuple[KoreanError, ...] = (
     _entry("channel.none", r"^No PG channel is configured for this merchant", "등록된 PG 설정이 없습니다."),
     _entry("channel.none_of_kind", r"^No PG channel of type (?P<kinds>[a-z, ]+) is configured for this merchant",
            "{kinds} 유형의 PG 설정이 없습니다."),
-    _entry("channel.wrong_kind",
-           r"pg '(?P<pg>.*)' names a (?P<kind>\w+) channel, which cannot be used for (?P<purpose>\w+)",
-           "pg '{pg}'은(는) {kind}({kind_code}) 유형의 PG 설정을 가리켜 {purpose}에는 쓸 수 없습니다."),
     # IP whitelist (domain/merchant.py); the console says "올바른 CIDR 블록이 아닙니다." before it
     _entry("cidr.no_prefix", r"'(?P<text>.+)' is not a CIDR block; write e\.g\. (?P<example>\S+) for one address",
            "'{text}'에는 대역 길이가 없습니다. 주소 하나는 {example}처럼 입력하세요."),

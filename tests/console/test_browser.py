@@ -71,7 +71,7 @@ def test_pg_settings_of_the_seed_example(page, request: pytest.FixtureRequest, g
     # the seed's table: code alone → first in order; code.MID → exactly that one; invalid → the default
     assert resolves_to(page, "html5_inicis") == "html5_inicis.MID-a"
     assert resolves_to(page, "html5_inicis.MID-b") == ""  # a subscription channel opens no payment window
-    assert "subscription" in page.get_by_test_id("resolve-refused").inner_text()
+    assert "정기결제" in page.get_by_test_id("resolve-refused").inner_text()
     page.get_by_test_id("resolve-purpose").select_option("billing_window")
     assert resolves_to(page, "html5_inicis.MID-b") == "html5_inicis.MID-b"
     page.get_by_test_id("resolve-purpose").select_option("payment_window")

@@ -152,4 +152,4 @@ def test_the_issue_case_is_answered_with_its_reason(
     # the default (a window channel) cannot charge through the API: the first API channel in order does
     assert console_answer(page, gateway, "kakao.NOPE", "billing_api") == ("kcp.BA001", "first_fitting")
     channel, refusal = console_answer(page, gateway, "html5_inicis.MID-a", "billing_window")
-    assert channel == "" and "subscription" not in refusal and "general" in refusal
+    assert channel == "" and "정기결제" not in refusal and "일반결제" in refusal  # the Korean console names the kind in Korean
