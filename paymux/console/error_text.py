@@ -256,6 +256,23 @@ def korean_part(message: str) -> str | None:
     return inside[-1] if inside else None
 
 
+_TRAILING_PARENTHESES = re.compile(r"^(?P<before>.*\S)\s*\((?P<inside>[^()]*)\)\s*$", re.DOTALL)
+
+
+def english_error(message: str) -> str:
+    """A service error as the English console shows it: the service's words, without their Korean half
+    (``한국어 (English)`` → ``English``; ``English (한국어)`` → ``English``)."""
+    if not HANGUL.search(message):
+        return message
+    parts = _TRAILING_PARENTHESES.match(message)
+    if parts is None:
+        return message
+    before, inside = parts["before"], parts["inside"]
+    if not HANGUL.search(inside):
+        return inside
+    return before if not HANGUL.search(before) else message
+
+
 def localized_error(lang: str, message: str, field: str | None = None) -> str:
-    """A service error as the console shows it in ``lang``: English keeps the service's words."""
-    return message if lang == "en" else korean_error(message, field)
+    """A service error as the console shows it in ``lang``: English keeps the service's English words."""
+    return english_error(message) if lang == "en" else korean_error(message, field)

@@ -40,3 +40,13 @@ def test_service_errors_and_codes_in_korean_and_english(console: ConsoleClient, 
     assert _text(english.text, "payment-amount") == "KRW 3,000"
     over_en = console.post(f"/console/payments/{imp_uid}/cancel", {"amount": "5000", "reason": "x"})
     assert "exceeds the cancellable balance 3000" in _text(over_en.text, "error-amount")
+
+
+def test_the_english_console_shows_the_english_half_of_a_bilingual_service_error() -> None:
+    from paymux.console.error_text import localized_error
+
+    refusal = "pg 'kcp'은(는) API 방식(키인/빌링) 채널이라 결제창을 열 수 없습니다 (pg 'kcp' is an API channel; it cannot open a payment window)"
+    assert localized_error("en", refusal) == "pg 'kcp' is an API channel; it cannot open a payment window"
+    assert localized_error("en", "amount must be positive (금액은 0보다 커야 합니다)") == "amount must be positive"
+    assert localized_error("en", "cannot cancel more than 1,000 left") == "cannot cancel more than 1,000 left"
+    assert localized_error("ko", refusal).startswith("pg 'kcp'은(는) API 방식")
