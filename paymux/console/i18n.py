@@ -349,7 +349,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "billing.card": ("카드", "Card"),
     "billing.registered": ("등록 시각", "Registered"),
     "billing.delete_confirm": ("빌링키를 삭제하면 예약된 결제도 취소됩니다. 계속할까요?", "Deleting the key also revokes its schedules. Continue?"),
-    "billing.deleted": ("빌링키 {uid}를 삭제했습니다.", "Deleted billing key {uid}."),
     "error.not_found": ("페이지나 항목을 찾을 수 없습니다.", "No such page or item."),
     "error.csrf": (
         "요청을 확인할 수 없습니다 (CSRF 토큰 누락). 페이지를 새로고침한 뒤 다시 시도하세요.",

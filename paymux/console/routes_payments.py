@@ -190,7 +190,7 @@ async def billing_keys(console: SignedIn) -> Response:
     page = _page_number(console.request.query_params.get("page"))
     total, customers = await reports.list_billing_keys(console.runtime, merchant, page)
     return console.render("billing_keys.html", scope=merchant, total=total, customers=customers, page=page,
-                          pages=max(1, -(-total // reports.PAGE_SIZE)), deleted=console.request.query_params.get("deleted"))
+                          pages=max(1, -(-total // reports.PAGE_SIZE)))
 
 
 @router.post(PREFIX + "/billing-keys/{customer_uid}/delete")
@@ -198,5 +198,4 @@ async def billing_key_delete(customer_uid: str, console: SignedIn) -> Response:
     form = await console.form()
     merchant = await console.scope(str(form.get("merchant", "")))
     await billing_service.delete_customer(console.runtime, merchant, customer_uid)
-    suffix = _scope_suffix(merchant, console, "&")
-    return console.redirect(f"{PREFIX}/billing-keys?deleted={customer_uid}{suffix}", flash="flash.billing_key_deleted")
+    return console.redirect(f"{PREFIX}/billing-keys{_scope_suffix(merchant, console)}", flash="flash.billing_key_deleted")

@@ -167,7 +167,9 @@ def test_payments_search_csv_billing_keys_and_dashboard(gateway: GatewayServer, 
     assert f'data-customer-uid="{customer_uid}"' in keys
     deleted = console.post(f"/console/billing-keys/{customer_uid}/delete", {})
     assert deleted.status_code == 303
-    assert f'data-customer-uid="{customer_uid}"' not in console.get("/console/billing-keys").text
+    after = console.get(deleted.headers["location"]).text
+    assert f'data-customer-uid="{customer_uid}"' not in after
+    assert after.count("삭제했습니다") == 1 and after.count('data-testid="flash"') == 1  # one message for one action
     assert shop.api("GET", f"/subscribe/customers/{customer_uid}").status == 404
 
 
