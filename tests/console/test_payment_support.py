@@ -44,12 +44,15 @@ def test_a_partly_cancelled_payment_with_a_resent_webhook_is_understood_from_its
         assert [r.answered for r in receiver.about([imp_uid])] == [503]
 
         sign_in(page, gateway, account)
+        questions: list[str] = []
+        page.on("dialog", lambda dialog: questions.append(dialog.message))
         page.goto(f"{gateway.base_url}/console/payments/{imp_uid}")
         page.get_by_test_id("cancel-amount").fill("15000")
         page.get_by_test_id("cancel-reason").fill("사이즈 교환 차액")
         page.get_by_test_id("cancel-submit").click()  # sign_in accepts the confirmation dialog
         page.get_by_test_id("flash").wait_for()
         assert page.get_by_test_id("flash").get_attribute("data-flash") == "flash.cancelled"
+        assert questions[0].startswith("15,000원을 취소합니다")  # the question names the amount the form sends
 
         receiver.answer("up")
         first = page.locator('[data-testid="webhook-row"]').first
