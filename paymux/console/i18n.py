@@ -233,6 +233,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "payments.name": ("주문명", "Order name"),
     "payments.method": ("결제수단", "Method"),
     "status.ready": ("미결제", "Ready"),
+    "status.vbank_waiting": ("입금 대기", "Awaiting deposit"),
     "status.paid": ("결제완료", "Paid"),
     "status.cancelled": ("결제취소", "Cancelled"),
     "status.failed": ("결제실패", "Failed"),

@@ -46,6 +46,10 @@ def test_a_failed_payment_and_an_unpaid_virtual_account_have_nothing_to_cancel(
         assert "취소할 금액이 없습니다" in page.get_by_test_id("not-cancellable").inner_text()
         assert page.get_by_test_id("cancel-form").count() == 0
         screenshot(page, request, imp_uid)
+    page.goto(f"{gateway.base_url}/console/payments/{ready_uid}")
+    assert page.get_by_test_id("payment-status").inner_text() == "입금 대기"  # an issued account, not an abandoned window
+    page.goto(f"{gateway.base_url}/console/payments?merchant_uid=")
+    assert "입금 대기" in page.locator("tr", has=page.locator(f'a[href*="{ready_uid}"]')).inner_text()
 
 
 def test_a_garbage_refund_account_is_refused_with_korean_field_errors(
