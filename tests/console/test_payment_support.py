@@ -79,7 +79,7 @@ def test_a_partly_cancelled_payment_with_a_resent_webhook_is_understood_from_its
         assert "사이즈 교환 차액" in cancel.first.inner_text()
 
         # the timeline: created, approved (with approval number), the cancel, each webhook and each try
-        assert _entries(page, "created").count() == 1
+        assert _entries(page, "created").count() == 1 and "결제 요청 생성 (REST API)" in _entries(page, "created").inner_text()
         assert api["apply_num"] in _entries(page, "paid").inner_text()
         assert "15,000" in _entries(page, "cancelled").inner_text()
         events = page.locator('[data-testid="webhook-row"]')
