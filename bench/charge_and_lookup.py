@@ -31,9 +31,10 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.databases import bench_database
 from bench.loadgen import Result, build_request, run
 from tests.harness import free_port, wait_until_healthy
-from tests.postgres import bench_postgres, create_database, drop_database
+from tests.postgres import drop_database
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -164,14 +165,7 @@ def main() -> None:
     concurrencies = [int(c) for c in str(options.concurrency).split(",")]
 
     work = Path(tempfile.mkdtemp(prefix="paymux-bench-"))
-    postgres = None
-    if options.database == "postgresql":
-        postgres = bench_postgres()
-        if postgres is None:
-            raise SystemExit("no PostgreSQL reachable")
-        database_url = create_database(postgres)
-    else:
-        database_url = f"sqlite:///{work / 'paymux.db'}"
+    database_url, postgres = bench_database(options.database, work)
     env = {**os.environ, "PAYMUX_DATA_DIR": str(work), "PAYMUX_DATABASE_URL": database_url, "BARE_DATABASE_URL": database_url,
            "PAYMUX_LOG_LEVEL": "WARNING"}  # no pg.call line per charge into a pipe nobody drains (observability.logs)
     os.environ["BARE_DATABASE_URL"] = database_url

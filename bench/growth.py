@@ -44,9 +44,10 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.databases import bench_database
 from bench.loadgen import Result, build_request, run
 from tests.harness import free_port, wait_until_healthy
-from tests.postgres import bench_postgres, create_database, drop_database
+from tests.postgres import bench_postgres, drop_database
 
 CARD = {"card_number": "5361-4812-3456-1234", "expiry": "2030-12", "birth": "820213"}
 
@@ -118,14 +119,7 @@ def _backend_pids(url: str) -> list[int]:
 
 
 def start_paymux(database: str, work: Path, processes: list[subprocess.Popen]) -> tuple[Target, str | None]:
-    postgres = None
-    if database == "postgresql":
-        postgres = bench_postgres()
-        if postgres is None:
-            raise SystemExit("no PostgreSQL reachable")
-        url = create_database(postgres)
-    else:
-        url = f"sqlite:///{work / 'paymux.db'}"
+    url, postgres = bench_database(database, work)
     env = {**os.environ, "PAYMUX_DATA_DIR": str(work), "PAYMUX_DATABASE_URL": url}
     created = json.loads(_cli(env, "merchant", "create", "--name", "growth", "--json"))  # migrates (and analyzes)
     _cli(env, "channel", "add", "--merchant", created["user_code"], "--pg", "html5_inicis", "--type", "api")

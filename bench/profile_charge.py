@@ -232,16 +232,9 @@ def main() -> None:
     options = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="paymux-profile-", dir=os.environ.get("PAYMUX_PROFILE_DIR")))
-    postgres = None
-    if options.database == "postgresql":
-        from tests.postgres import bench_postgres, create_database
+    from bench.databases import bench_database
 
-        postgres = bench_postgres()
-        if postgres is None:
-            raise SystemExit("no PostgreSQL reachable")
-        database_url = create_database(postgres)
-    else:
-        database_url = f"sqlite:///{work / 'paymux.db'}"
+    database_url, postgres = bench_database(options.database, work)
     os.environ.update({"PAYMUX_DATA_DIR": str(work), "PAYMUX_DATABASE_URL": database_url, "PAYMUX_LOG_LEVEL": "WARNING",
                        "PAYMUX_RUN_WORKERS": "0", "PAYMUX_PUBLIC_URL": "http://127.0.0.1:8000"})
     from paymux.config import Settings
