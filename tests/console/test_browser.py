@@ -194,6 +194,8 @@ def request_token(gateway: GatewayServer, credentials: dict[str, str]):  # type:
 
 def test_part_of_a_payment_is_cancelled_and_the_history_shows_it(page, request: pytest.FixtureRequest, gateway: GatewayServer, account: ConsoleAccount) -> None:  # type: ignore[no-untyped-def]
     shop = account.shop
+    from playwright.sync_api import expect
+
     customer_uid, order = unique("cust"), unique("order")
     shop.issue_key(customer_uid).expect_ok()
     imp_uid = shop.again(customer_uid, order, amount=3000, buyer_name="김구매").expect_ok()["imp_uid"]
@@ -202,7 +204,8 @@ def test_part_of_a_payment_is_cancelled_and_the_history_shows_it(page, request: 
     page.goto(gateway.base_url + "/console/payments")
     page.get_by_test_id("filter-merchant-uid").fill(order)
     page.get_by_test_id("search-submit").click()
-    assert page.locator('[data-testid="payment-row"]').count() == 1
+    page.wait_for_url(f"**merchant_uid={order}**")
+    expect(page.locator('[data-testid="payment-row"]')).to_have_count(1)  # waits for the new page, not a count mid-load
     screenshot(page, request, "search")
     page.get_by_test_id("payment-link").click()
     page.get_by_test_id("cancel-form").wait_for()
@@ -223,8 +226,7 @@ def test_part_of_a_payment_is_cancelled_and_the_history_shows_it(page, request: 
     screenshot(page, request, "partial")
 
     page.get_by_test_id("cancel-submit").click()  # empty amount: the rest
-    page.wait_for_url(f"**/console/payments/{imp_uid}**")
-    assert page.locator('[data-testid="cancel-row"]').count() == 2
+    expect(page.locator('[data-testid="cancel-row"]')).to_have_count(2)  # the same URL again: wait for the rows, not the URL
     assert page.get_by_test_id("payment-status").get_attribute("data-status") == "cancelled"
     api = shop.api("GET", f"/payments/{imp_uid}").expect_ok()
     assert (api["status"], api["cancel_amount"], [c["amount"] for c in api["cancel_history"]]) == ("cancelled", 3000, [1000, 2000])
