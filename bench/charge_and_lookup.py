@@ -66,12 +66,13 @@ def _rss_mib(pid: int) -> float:
 
 
 def _soak(port: int, make, pid: int, concurrency: int, seconds: float) -> list[float]:  # type: ignore[no-untyped-def]
-    """Charge for ``seconds`` while sampling paymux's RSS every 5 s; returns the samples (MiB)."""
+    """Charge for ``seconds`` while sampling paymux's RSS every 5 s from the 5th second on; returns the samples (MiB)."""
     if seconds <= 0:
         return []
     samples: list[float] = []
 
     async def sample() -> None:
+        await asyncio.sleep(5)  # the first 5 s settle what the measurements before left (a c=256 run's buffers)
         while True:
             samples.append(_rss_mib(pid))
             await asyncio.sleep(5)
@@ -86,7 +87,7 @@ def _soak(port: int, make, pid: int, concurrency: int, seconds: float) -> list[f
     result = asyncio.run(soak())
     samples.append(_rss_mib(pid))
     print(result.line(f"soak charge c={concurrency}"), flush=True)
-    print(f"{'':<28} RSS MiB every 5 s: {' '.join(f'{r:.1f}' for r in samples)}", flush=True)
+    print(f"{'':<28} RSS MiB every 5 s from 5 s on: {' '.join(f'{r:.1f}' for r in samples)}", flush=True)
     return samples
 
 
