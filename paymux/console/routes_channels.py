@@ -40,7 +40,7 @@ def _credentials(console: Console, form: FormData, pg: str) -> dict[str, str] | 
 
 def _credential_groups(console: Console) -> list[dict[str, Any]]:
     registry = console.runtime.connectors
-    return [{"pg": code, "name": registry.describe(code).display_name, "fields": registry.credential_fields(code)}
+    return [{"pg": code, "name": console.pg_name(code), "fields": registry.credential_fields(code)}
             for code in registry.pg_codes]
 
 
@@ -57,13 +57,13 @@ def _test_cards(console: Console) -> list[dict[str, Any]]:
         connector = console.runtime.connectors.describe(code)
         for kind in PayType:
             if kind in connector.pay_types and connector.test_mids.get(kind):
-                cards.append({"pg": code, "name": connector.display_name, "type": kind.value, "mid": connector.test_mids[kind],
+                cards.append({"pg": code, "name": console.pg_name(code), "type": kind.value, "mid": connector.test_mids[kind],
                               "credentials": connector.public_test_credentials})
     return cards
 
 
 def _pg_choices(console: Console) -> list[dict[str, str]]:
-    return [{"code": code, "name": console.runtime.connectors.describe(code).display_name}
+    return [{"code": code, "name": console.pg_name(code)}
             for code in console.runtime.connectors.pg_codes]
 
 

@@ -40,6 +40,9 @@ def test_service_errors_and_codes_in_korean_and_english(console: ConsoleClient, 
     assert _text(english.text, "payment-amount") == "KRW 3,000"
     over_en = console.post(f"/console/payments/{imp_uid}/cancel", {"amount": "5000", "reason": "x"})
     assert "exceeds the cancellable balance 3000" in _text(over_en.text, "error-amount")
+    new_channel_en = console.get("/console/channels/new?lang=en").text
+    assert "KG INICIS" in new_channel_en and "KG이니시스" not in new_channel_en  # PG names in the console's language
+    assert "KG이니시스" in console.get("/console/channels/new?lang=ko").text
 
 
 def test_the_english_console_shows_the_english_half_of_a_bilingual_service_error() -> None:
