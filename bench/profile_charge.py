@@ -1,6 +1,8 @@
-"""CPU, SQL and bytes written per charge (``POST /subscribe/payments/again``), measured in-process.
+"""CPU, SQL and bytes written per charge (``POST /subscribe/payments/again``) or per lookup
+(``GET /payments/{imp_uid}``, ``--operation lookup``), measured in-process.
 
-    python bench/profile_charge.py [--database sqlite|postgresql] [--charges 2000] [--concurrency 16] [--top 25]
+    python bench/profile_charge.py [--database sqlite|postgresql] [--operation charge|lookup] [--charges 2000]
+                                   [--concurrency 16] [--top 25]
     valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file=/tmp/charge.cg \
         python bench/profile_charge.py --callgrind --charges 300     # then: callgrind_annotate /tmp/charge.cg
 
@@ -11,7 +13,8 @@ measured is paymux's own work (routing, middleware, auth, services, SQL, JSON), 
 HTTP parsing. CPU time is the process's (``time.process_time``: aiosqlite's threads included), so
 the figures do not depend on how busy the machine is.
 
-Prints, for ``--charges`` charges after as many warm-up charges: CPU ms per charge, SQL statements
+Prints, for ``--charges`` charges after as many warm-up charges (or as many lookups of those
+warm-up charges' payments): CPU ms per charge, SQL statements
 and transactions per charge (a write statement in autocommit counts as one), bytes written to files
 per charge (``/proc/self/io`` write_bytes: SQLite's WAL and database file), then the same charges
 again under cProfile and its top functions by cumulative time. Nothing is asserted.
@@ -34,6 +37,7 @@ import tempfile
 import time
 from collections import Counter
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,7 +56,7 @@ def _write_bytes() -> int:
 class SqlCounter:
     """Counts statements and transactions on every engine of the database."""
 
-    def __init__(self, engines: list[Any]) -> None:
+    def __init__(self, engines: list[Any], pools: list[Any]) -> None:
         from sqlalchemy import event
 
         self.statements = 0
@@ -65,6 +69,8 @@ class SqlCounter:
                 event.listen(engine.sync_engine, "connect", self._asyncpg_connect)
             else:
                 event.listen(engine.sync_engine, "connect", self._sqlite_connect)
+        for pool in pools:  # asyncpg's own pools (store/pg_pool.py)
+            pool.on_connect.append(lambda connection: self._asyncpg_connect(SimpleNamespace(driver_connection=connection), None))
 
     def _classify(self, statement: str) -> tuple[str, bool]:
         kind = self._kinds.get(statement)
@@ -156,7 +162,8 @@ async def _run(app: Any, options: argparse.Namespace) -> None:
 
     runtime = app.state.runtime
     database = runtime.database
-    counter = SqlCounter([database.engine, database.write_engine, database.attempt_engine])  # before any connection opens
+    counter = SqlCounter([database.engine, database.write_engine],  # before any connection opens
+                         [pool for pool in (database.hot_pool, database.attempt_pool) if pool is not None])
     async with app.router.lifespan_context(app):
         created = await merchant_service.create_merchant(runtime, "bench")
         await channel_service.add_channel(runtime, created.merchant.id, pg="html5_inicis", mid=None, pay_type="api",
@@ -174,6 +181,8 @@ async def _run(app: Any, options: argparse.Namespace) -> None:
         order_ids = itertools.count()
         statuses: Counter[tuple[int, object]] = Counter()
 
+        charged: list[str] = []
+
         async def charges(count: int) -> None:
             # Bodies made and answers read with as little work as possible: this process's CPU is measured.
             bodies = iter([
@@ -185,35 +194,50 @@ async def _run(app: Any, options: argparse.Namespace) -> None:
             async def worker() -> None:
                 for body in bodies:
                     status, answer = await asgi_call(app, "POST", "/subscribe/payments/again", auth, body)
+                    if options.operation == "lookup":
+                        charged.append(json.loads(answer)["response"]["imp_uid"])
                     statuses[(status, 0 if answer.startswith(b'{"code":0,') else json.loads(answer)["code"])] += 1
 
             await asyncio.gather(*(worker() for _ in range(options.concurrency)))
 
-        await charges(options.charges)  # warm-up
+        async def lookups(count: int) -> None:
+            paths = iter([f"/payments/{charged[i % len(charged)]}" for i in range(count)])
+
+            async def worker() -> None:
+                for path in paths:
+                    status, answer = await asgi_call(app, "GET", path, auth)
+                    statuses[(status, 0 if answer.startswith(b'{"code":0,') else json.loads(answer)["code"])] += 1
+
+            await asyncio.gather(*(worker() for _ in range(options.concurrency)))
+
+        await charges(options.charges)  # warm-up (and the payments to look up)
+        measured = lookups if options.operation == "lookup" else charges
+        if measured is lookups:
+            await lookups(options.charges)  # warm-up
         counter.reset()
         statuses.clear()
         _callgrind(options, "on")
         written, cpu, loop_cpu, wall = _write_bytes(), time.process_time(), time.thread_time(), time.perf_counter()
-        await charges(options.charges)
+        await measured(options.charges)
         _callgrind(options, "off")
         cpu, wall, written = time.process_time() - cpu, time.perf_counter() - wall, _write_bytes() - written
         loop_cpu = time.thread_time() - loop_cpu
-        n = options.charges
-        print(f"database={options.database} charges={n} concurrency={options.concurrency} statuses(http, code)={dict(statuses)}")
-        print(f"CPU {cpu * 1000 / n:.3f} ms/charge: event loop {loop_cpu * 1000 / n:.3f}, database threads "
-              f"{(cpu - loop_cpu) * 1000 / n:.3f}   (wall {wall * 1000 / n:.2f} ms/charge on this machine as loaded now)")
-        print(f"SQL {counter.statements / n:.2f} statements/charge   {counter.transactions / n:.2f} transactions/charge   "
+        n, unit = options.charges, options.operation
+        print(f"database={options.database} {options.operation}s={n} concurrency={options.concurrency} statuses(http, code)={dict(statuses)}")
+        print(f"CPU {cpu * 1000 / n:.3f} ms/{unit}: event loop {loop_cpu * 1000 / n:.3f}, database threads "
+              f"{(cpu - loop_cpu) * 1000 / n:.3f}   (wall {wall * 1000 / n:.2f} ms/{unit} on this machine as loaded now)")
+        print(f"SQL {counter.statements / n:.2f} statements/{unit}   {counter.transactions / n:.2f} transactions/{unit}   "
               f"by kind: {', '.join(f'{k} {v / n:.2f}' for k, v in counter.kinds.most_common())}")
         where = "this process" if options.database == "sqlite" else "this process; PostgreSQL writes in its own"
-        print(f"written {written / n / 1024:.1f} KiB/charge (write_bytes of {where})")
+        print(f"written {written / n / 1024:.1f} KiB/{unit} (write_bytes of {where})")
 
         if options.callgrind:
             return
         profiler = cProfile.Profile()
         profiler.enable()
-        await charges(options.charges)
+        await measured(options.charges)
         profiler.disable()
-        print(f"\ncProfile of {n} more charges (main thread only), top {options.top} by cumulative time:")
+        print(f"\ncProfile of {n} more {unit}s (main thread only), top {options.top} by cumulative time:")
         stats = pstats.Stats(profiler)
         stats.sort_stats("cumulative").print_stats(options.top)
         print(f"top {options.top} by own time:")
@@ -223,7 +247,8 @@ async def _run(app: Any, options: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
-    parser.add_argument("--charges", type=int, default=2000)
+    parser.add_argument("--operation", choices=["charge", "lookup"], default="charge")
+    parser.add_argument("--charges", type=int, default=2000, help="charges (or lookups) measured")
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--callgrind", action="store_true",
