@@ -137,8 +137,10 @@ def start_observing(runtime: Runtime, worker_tasks: Sequence[asyncio.Task[Any]] 
     """At startup: watch the database pools; open the metrics listener if one is configured.
     Returns the tasks to cancel at shutdown."""
     metrics.watch_pool(runtime.database.engine, "main")
-    if runtime.database.attempt_engine is not runtime.database.engine:
-        metrics.watch_pool(runtime.database.attempt_engine, "attempts")
+    if runtime.database.hot_pool is not None:
+        metrics.watch_hot_pool(runtime.database.hot_pool, "hot")
+    if runtime.database.attempt_pool is not None:
+        metrics.watch_hot_pool(runtime.database.attempt_pool, "attempts")
     if runtime.settings.metrics_bind:
         parse_bind(runtime.settings.metrics_bind)  # a malformed address stops the start, not just the listener
         return [asyncio.create_task(serve_metrics_listener(runtime), name="metrics listener")]

@@ -117,6 +117,17 @@ def watch_pool(engine: Any, pool: str) -> None:
     target._paymux_watched = True
 
 
+def watch_hot_pool(pool: Any, name: str) -> None:
+    """The same gauge for one of asyncpg's pools (``store.pg_pool.HotPool``). Registered once per pool."""
+    if getattr(pool, "_paymux_watched", False):
+        return
+    gauge = instruments().pool_in_use.labels(name)
+    gauge.set(0)
+    pool.on_checkout.append(gauge.inc)
+    pool.on_checkin.append(gauge.dec)
+    pool._paymux_watched = True
+
+
 _LIVE_FILE = re.compile(r"gauge_live\w*_(\d+)\.db")
 
 

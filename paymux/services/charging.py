@@ -32,6 +32,7 @@ from paymux.store import claims as claim_store
 from paymux.store import orders as order_store
 from paymux.store import payments as payment_store
 from paymux.store.claims import CHARGING
+from paymux.store.hot import HotConnection
 
 log = logging.getLogger("paymux.charging")
 
@@ -81,7 +82,7 @@ async def check_prepared_amount(
 async def record_attempt(
     runtime: Runtime,
     payment: Payment,
-    connection: AsyncConnection | None = None,
+    connection: HotConnection | None = None,
     keeps_customer: dict | None = None,
     *,
     pg_reference: dict[str, str] | None = None,
@@ -188,12 +189,15 @@ async def record_outcome(
     webhook = order_store.webhook_row(payment.merchant_id, webhook_payload(payment), payment.notice_url, now)
     hook = on_approved if payment.status is PaymentStatus.PAID else None
     single_statement = not (runtime.database.is_sqlite or payment_row_exists or hook)
-    opened = runtime.database.autocommit() if single_statement else runtime.database.transaction()
-    async with opened as connection:
-        settle = claim_store.settle_existing if payment_row_exists else claim_store.settle_new
-        settled = await settle(connection, payment, webhook, now)
-        if settled and hook is not None:
-            await hook(connection, payment)
+    if single_statement:  # one hot statement (PostgreSQL): claim, payment and webhook written together
+        async with runtime.database.hot_autocommit() as hot:
+            settled = await claim_store.settle_new(hot, payment, webhook, now)
+    else:
+        async with runtime.database.transaction() as connection:
+            settle = claim_store.settle_existing if payment_row_exists else claim_store.settle_new
+            settled = await settle(connection, payment, webhook, now)
+            if settled and hook is not None:
+                await hook(connection, payment)
     if settled:
         return payment
     async with runtime.database.reading() as connection:  # settled meanwhile; that answer stands
@@ -220,7 +224,7 @@ async def start_charge(
     runtime: Runtime,
     payment: Payment,
     prepared_amount: object = NOT_LOADED,
-    connection: AsyncConnection | None = None,
+    connection: HotConnection | None = None,
     keeps_customer: dict | None = None,
 ) -> None:
     """Steps before the PG: the prepare guard and the journaled claim."""

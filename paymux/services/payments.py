@@ -14,7 +14,7 @@ from paymux.store.payments import Page
 
 
 async def get_payment(runtime: Runtime, merchant: Merchant, imp_uid: str) -> Payment:
-    async with runtime.database.reading() as connection:
+    async with runtime.database.hot_reading() as connection:
         payment = await payment_store.get_payment(connection, merchant.id, imp_uid)
     if payment is None:
         raise NotFound(f"imp_uid '{imp_uid}' does not exist (존재하지 않는 결제정보입니다)")

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from paymux.domain.payment import Payment
 from paymux.observability.webhooks import observe_queued
 from paymux.store import webhooks as webhook_store
-from paymux.store.hot import DriverForm, HotStatement, one_hop_driver, sqlite_error
+from paymux.store.hot import DriverForm, HotConnection, HotStatement, one_hop_driver, sqlite_error
 from paymux.store.payments import (
     PAYMENT_COLUMNS,
     payment_from_mapping,
@@ -89,7 +89,7 @@ def _claim_params(payment: Payment, now: int, state: str = CHARGING) -> dict[str
 
 
 async def claim_order(
-    connection: AsyncConnection,
+    connection: HotConnection,
     payment: Payment,
     now: int,
     state: str = CHARGING,
@@ -131,7 +131,7 @@ async def order_is_claimed(connection: AsyncConnection, merchant_id: int, mercha
     return result.first() is not None
 
 
-async def settle_new(connection: AsyncConnection, payment: Payment, webhook: dict[str, object], now: int) -> bool:
+async def settle_new(connection: HotConnection, payment: Payment, webhook: dict[str, object], now: int) -> bool:
     """Write a settled attempt (paid or failed) that has no payment row yet, with its webhook.
 
     Paid keeps the claim for good; failed releases it. Nothing is written unless the claim is still
@@ -146,6 +146,7 @@ async def settle_new(connection: AsyncConnection, payment: Payment, webhook: dic
         if written is not None and written["queued"]:
             observe_queued(webhook)
         return written is not None and written["written"] > 0
+    assert isinstance(connection, AsyncConnection)  # a PgAutocommit is PostgreSQL's
     sqlite = one_hop_driver(connection)
     if sqlite is not None:
         claim = (_HOT_MARK_PAID if paid else _HOT_RELEASE).form(connection)

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paymux.domain.channel import Channel
 from paymux.domain.customer import Customer, Sealed
-from paymux.store.hot import HotStatement
+from paymux.store.hot import HotConnection, HotStatement
 from paymux.store.merchants import channel_from_row
 from paymux.store.schema import channels, customers, prepared_orders
 
@@ -106,7 +106,7 @@ _CHARGE_CONTEXT = HotStatement(
 
 
 async def charge_context(
-    connection: AsyncConnection, merchant_id: int, customer_uid: str, merchant_uid: str
+    connection: HotConnection, merchant_id: int, customer_uid: str, merchant_uid: str
 ) -> tuple[Customer, Channel | None, int | None] | None:
     """Everything a billing-key charge reads, in one query: the customer, its channel and the
     order's prepared amount (if any). None when the customer_uid has no key."""

@@ -31,6 +31,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from paymux.store.gate import FairGate
+from paymux.store.hot import HotConnection
+from paymux.store.pg_pool import HotPool
 from paymux.store.sqlite_driver import OneHopConnection, one_hop_creator
 
 _WRITE = "paymux_write"
@@ -103,13 +105,17 @@ class Database:
     def __init__(self, url: str, *, pool_size: int = 20, pool_timeout: float = 10.0) -> None:
         """``pool_size`` connections stay open; requests beyond them wait for one rather than open
         and close a connection each (a connect costs more than the query), at most ``pool_timeout``
-        seconds (then sqlalchemy's TimeoutError, answered 503). On PostgreSQL a second pool of half
-        that size records charge attempts, so a process holds up to 1.5 × ``pool_size``. On SQLite
-        ``pool_size`` connections read and one more writes."""
+        seconds (then sqlalchemy's TimeoutError, answered 503). On SQLite ``pool_size`` connections
+        read and one more writes. On PostgreSQL three pools of half that size (at least 2 each), so a
+        process holds up to 1.5 × ``pool_size``: SQLAlchemy's, for transactions and every statement
+        off the hot paths; asyncpg's for the hot statements (``hot``: lookups, a charge's settle) and
+        for the charge's journaled claim (``attempts``: see ``recording_attempt``)."""
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         self._pool_timeout = pool_timeout
         self._gates: dict[int, FairGate] = {}
+        self.hot_pool: HotPool | None = None
+        self.attempt_pool: HotPool | None = None
         if self.is_sqlite:
             path = _sqlite_path(url)
             if path is not None:
@@ -118,19 +124,14 @@ class Database:
             self.write_engine = self.engine  # an in-memory database exists only on its own engine
             if path is not None:
                 self.write_engine = _sqlite_engine(url, 1, pool_timeout)
-            self.attempt_engine = self.engine  # see recording_attempt
         else:
-            self.engine = create_async_engine(url, pool_size=pool_size, max_overflow=0, pool_timeout=pool_timeout,
-                                              hide_parameters=True)
-            self.attempt_engine = create_async_engine(
-                url,
-                hide_parameters=True,  # bound values (sealed keys, buyer data) never reach a log line
-                pool_size=max(2, pool_size // 2),
-                max_overflow=0,
-                pool_timeout=pool_timeout,
-                connect_args={"server_settings": {"synchronous_commit": "off"}},
-            )
+            share = max(2, pool_size // 2)
+            self.engine = create_async_engine(url, pool_size=share, max_overflow=0, pool_timeout=pool_timeout,
+                                              hide_parameters=True)  # bound values never reach a log line
             self.write_engine = self.engine
+            self.hot_pool = HotPool(url, share, pool_timeout, self.engine)
+            self.attempt_pool = HotPool(url, share, pool_timeout, self.engine,
+                                        server_settings={"synchronous_commit": "off"})
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
@@ -181,8 +182,30 @@ class Database:
             yield connection
 
     @asynccontextmanager
-    async def recording_attempt(self) -> AsyncIterator[AsyncConnection]:
-        """Autocommit without waiting for the WAL flush, for the write-ahead record of a charge.
+    async def hot_reading(self) -> AsyncIterator[HotConnection]:
+        """Like ``reading``, for a use case that runs only hot statements (``store.hot``): on
+        PostgreSQL an asyncpg connection of ``hot_pool``, past SQLAlchemy."""
+        if self.hot_pool is None:
+            async with self.reading() as connection:
+                yield connection
+        else:
+            async with self.hot_pool.connection() as hot:
+                yield hot
+
+    @asynccontextmanager
+    async def hot_autocommit(self) -> AsyncIterator[HotConnection]:
+        """Like ``autocommit``, for a use case whose one write is a hot statement (a charge's settle)."""
+        if self.hot_pool is None:
+            async with self.autocommit() as connection:
+                yield connection
+        else:
+            async with self.hot_pool.connection() as hot:
+                yield hot
+
+    @asynccontextmanager
+    async def recording_attempt(self) -> AsyncIterator[HotConnection]:
+        """Autocommit without waiting for the WAL flush, for the write-ahead record of a charge and
+        the context read before it; hot statements only (``store.hot``).
 
         Safe because the attempt is never the last word: the outcome is committed synchronously
         afterwards, and PostgreSQL's WAL is flushed in order, so every acknowledged payment is
@@ -190,14 +213,19 @@ class Database:
         crashes before that, and then the caller was never answered. On SQLite this is a
         reading connection in autocommit: its single INSERT takes the write lock only while it runs.
         """
-        async with self._autocommit(self.attempt_engine) as connection:
-            yield connection
+        if self.attempt_pool is None:
+            async with self._autocommit(self.engine) as connection:
+                yield connection
+        else:
+            async with self.attempt_pool.connection() as hot:
+                yield hot
 
     async def dispose(self) -> None:
+        for pool in (self.hot_pool, self.attempt_pool):
+            if pool is not None:
+                await pool.close()
         await self.engine.dispose()
-        if self.attempt_engine is not self.engine:
-            await self.attempt_engine.dispose()
-        if self.write_engine not in (self.engine, self.attempt_engine):
+        if self.write_engine is not self.engine:
             await self.write_engine.dispose()
 
 

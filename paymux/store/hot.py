@@ -5,9 +5,10 @@ execution (cache-key generation, parameter processing, result wrapping) costs mo
 than the round trip costs the database, and the app process is what limits throughput. A
 ``HotStatement`` is compiled once per dialect by SQLAlchemy and then sent straight to the driver:
 
-- on PostgreSQL, to asyncpg (which keeps it prepared per connection), only on a connection in
-  autocommit mode: there SQLAlchemy holds no transaction of its own that a statement sent past it
-  could escape;
+- on PostgreSQL, to asyncpg (which keeps it prepared per connection): on a connection of
+  asyncpg's own pool (``PgAutocommit``, from ``store.pg_pool``; no SQLAlchemy at all), or on a
+  SQLAlchemy connection in autocommit mode (there SQLAlchemy holds no transaction of its own that a
+  statement sent past it could escape);
 - on SQLite, to the one-hop connection (``store.sqlite_driver``) in autocommit mode or inside a
   transaction SQLAlchemy began: the transaction's pending ``BEGIN`` runs in the statement's hop,
   and SQLAlchemy's COMMIT / ROLLBACK end it as usual. Results pass SQLAlchemy's result processors
@@ -32,7 +33,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ClauseElement, Executable
 from sqlalchemy.sql.compiler import SQLCompiler
 
+from paymux.store.pg_pool import PgAutocommit
 from paymux.store.sqlite_driver import OneHopConnection
+
+HotConnection = AsyncConnection | PgAutocommit
+"""What a function that runs only hot statements takes: a SQLAlchemy connection, or on PostgreSQL
+an asyncpg connection of paymux's own pool (``Database.hot_reading`` …)."""
 
 _SQLITE_AUTOCOMMIT = "paymux_autocommit"  # store.database's execution option
 
@@ -53,6 +59,10 @@ class Row:
 
     def __getitem__(self, name: str) -> Any:
         return self._data[name]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The row as a new dict by column key."""
+        return dict(self._data.items())
 
 
 @dataclass(frozen=True)
@@ -124,7 +134,7 @@ class HotStatement:
         self._column_keys = list(column_keys) if column_keys is not None else None
         self._forms: dict[str, DriverForm] = {}  # by dialect name: a process may hold both databases
 
-    def form(self, connection: AsyncConnection) -> DriverForm:
+    def form(self, connection: HotConnection) -> DriverForm:
         """The statement compiled for ``connection``'s dialect (once per dialect)."""
         form = self._forms.get(connection.dialect.name)
         if form is None:
@@ -154,8 +164,11 @@ class HotStatement:
             raise sqlite_error(form.sql, error) from None
         return form, rows, rowcount
 
-    async def first(self, connection: AsyncConnection, parameters: dict[str, Any]) -> Row | None:
+    async def first(self, connection: HotConnection, parameters: dict[str, Any]) -> Row | None:
         """The first row, or None."""
+        if isinstance(connection, PgAutocommit):
+            record = await self._call(connection.driver.fetchrow, self.form(connection), parameters)
+            return None if record is None else Row(record)
         sqlite = one_hop_driver(connection)
         if sqlite is not None:
             form, rows, _ = await self._sqlite(sqlite, connection, parameters)
@@ -168,15 +181,31 @@ class HotStatement:
         record = await self._call(driver.fetchrow, form, parameters)
         return None if record is None else Row(record)
 
-    async def run(self, connection: AsyncConnection, parameters: dict[str, Any]) -> int:
-        """Execute a write; return how many rows it wrote. IntegrityError as SQLAlchemy raises it."""
+    async def all(self, connection: HotConnection, parameters: dict[str, Any]) -> list[Row]:
+        """Every row."""
+        if isinstance(connection, PgAutocommit):
+            return [Row(record) for record in await self._call(connection.driver.fetch, self.form(connection), parameters)]
         sqlite = one_hop_driver(connection)
         if sqlite is not None:
-            return (await self._sqlite(sqlite, connection, parameters))[2]
+            form, rows, _ = await self._sqlite(sqlite, connection, parameters)
+            return [form.row(row) for row in rows]
         if not self._bypasses(connection):
-            return (await connection.execute(self._statement, parameters)).rowcount
-        form = self.form(connection)
+            return [Row(row._mapping) for row in await connection.execute(self._statement, parameters)]
         driver = await self._driver(connection)
+        return [Row(record) for record in await self._call(driver.fetch, self.form(connection), parameters)]
+
+    async def run(self, connection: HotConnection, parameters: dict[str, Any]) -> int:
+        """Execute a write; return how many rows it wrote. IntegrityError as SQLAlchemy raises it."""
+        if isinstance(connection, PgAutocommit):
+            driver: Any = connection.driver
+        else:
+            sqlite = one_hop_driver(connection)
+            if sqlite is not None:
+                return (await self._sqlite(sqlite, connection, parameters))[2]
+            if not self._bypasses(connection):
+                return (await connection.execute(self._statement, parameters)).rowcount
+            driver = await self._driver(connection)
+        form = self.form(connection)
         status = await self._call(driver.execute, form, parameters)
         count = status.rsplit(" ", 1)[-1]  # "INSERT 0 1", "UPDATE 1", "DELETE 0"
         return int(count) if count.isdigit() else 0

@@ -11,6 +11,7 @@ from sqlalchemy import Select, and_, bindparam, delete, func, insert, select, up
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paymux.domain.payment import Cancellation, Payment, PaymentStatus
+from paymux.store.hot import HotConnection, HotStatement
 from paymux.store.plans import constant
 from paymux.store.schema import cancellations, payments
 
@@ -212,17 +213,34 @@ _BY_IMP_UID_FOR_UPDATE = _BY_IMP_UID.with_for_update()
 _BY_IMP_UIDS = select(*_SELECTED).where(payments.c.imp_uid.in_(bindparam("key_imp_uids", expanding=True)))
 
 
+_HOT_BY_IMP_UID = HotStatement(_BY_IMP_UID)
+_HOT_HISTORY = HotStatement(
+    select(*[cancellations.c[name] for name in _CANCELLATION_COLUMNS])
+    .where(cancellations.c.imp_uid == bindparam("key_imp_uid"), cancellations.c.state == "done")
+    .order_by(cancellations.c.id)
+)
+
+
 async def get_payment(
-    connection: AsyncConnection, merchant_id: int, imp_uid: str, *, for_update: bool = False
+    connection: HotConnection, merchant_id: int, imp_uid: str, *, for_update: bool = False
 ) -> Payment | None:
     """The merchant's payment, or None (also when the imp_uid is another merchant's). ``for_update``
-    locks the row until the caller's transaction ends; a row of another merchant is then locked
-    only for the moment the caller takes to see it is not found."""
-    query = _BY_IMP_UID_FOR_UPDATE if for_update else _BY_IMP_UID
-    row = (await connection.execute(query, {"key_imp_uid": imp_uid})).first()
-    if row is None or row.merchant_id != merchant_id:
+    locks the row until the caller's transaction ends (a SQLAlchemy connection in a transaction); a
+    row of another merchant is then locked only for the moment the caller takes to see it is not found."""
+    if for_update:
+        assert isinstance(connection, AsyncConnection)
+        row = (await connection.execute(_BY_IMP_UID_FOR_UPDATE, {"key_imp_uid": imp_uid})).first()
+        if row is None or row.merchant_id != merchant_id:
+            return None
+        return (await _with_history(connection, [_from_row(row)]))[0]
+    found = await _HOT_BY_IMP_UID.first(connection, {"key_imp_uid": imp_uid})
+    if found is None or found.merchant_id != merchant_id:
         return None
-    return (await _with_history(connection, [_from_row(row)]))[0]
+    payment = _from_mapping(found.as_dict())
+    if payment.cancel_amount > 0:  # only a payment with a cancelled amount costs a second query
+        history = await _HOT_HISTORY.all(connection, {"key_imp_uid": imp_uid})
+        payment.cancel_history.extend(Cancellation(**row.as_dict()) for row in history)
+    return payment
 
 
 async def payment_by_imp_uid(connection: AsyncConnection, imp_uid: str) -> Payment | None:

@@ -18,6 +18,8 @@ import asyncpg
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from paymux.store.pg_pool import PgAutocommit
+
 
 class PlanProbe:
     """Remembers the last arguments each SQL text was executed with, on the given engines."""
@@ -34,9 +36,13 @@ class PlanProbe:
     def _on_driver_query(self, record: Any) -> None:
         self.calls[record.query] = tuple(record.args or ())
 
-    async def watch(self, connection: AsyncConnection) -> asyncpg.Connection:
-        """Also record what is sent to this connection's driver directly (``store.hot``)."""
-        driver = (await connection.get_raw_connection()).driver_connection
+    async def watch(self, connection: AsyncConnection | PgAutocommit) -> asyncpg.Connection:
+        """Also record what is sent to this connection's driver directly (``store.hot``), or to a
+        connection of asyncpg's own pool (``store.pg_pool``)."""
+        if isinstance(connection, PgAutocommit):
+            driver = connection.driver
+        else:
+            driver = (await connection.get_raw_connection()).driver_connection
         if id(driver) not in self._logged:
             driver.add_query_logger(self._on_driver_query)
             self._logged.add(id(driver))

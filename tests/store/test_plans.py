@@ -108,8 +108,7 @@ def database_url() -> Any:
 class Shop:
     def __init__(self, database: Database, admin: asyncpg.Connection) -> None:
         self.database, self.admin = database, admin
-        self.probe = PlanProbe(database.engine)
-        self.attempt_probe = self.probe if database.attempt_engine is database.engine else PlanProbe(database.attempt_engine)
+        self.probe = PlanProbe(database.engine)  # and each connection of asyncpg's pools it is given to watch
 
 
 @asynccontextmanager
@@ -133,15 +132,17 @@ async def _shop(database_url: str) -> AsyncIterator[Shop]:
 
 
 async def _plan_after_growth(
-    shop: Shop, run: Callable[[int], Awaitable[None]], *fragments: str, attempt: bool = False
+    shop: Shop, run: Callable[[int], Awaitable[None]], *fragments: str, pool: str = "main"
 ) -> list[tuple[str, str, str | None]]:
     """Run the statement RUNS times on the tiny tables, grow them, and return the scans of the plan
-    its prepared statement would now use (the statement is found by fragments of its SQL)."""
+    its prepared statement would now use (the statement is found by fragments of its SQL) on the
+    one connection of ``pool``: "main" (SQLAlchemy's), "hot" or "attempts" (asyncpg's)."""
     for i in range(RUNS):
         await run(i)
     await _grow(shop.admin)
-    probe = shop.attempt_probe if attempt else shop.probe
-    opened = shop.database.recording_attempt() if attempt else shop.database.reading()
+    probe = shop.probe
+    opened = {"main": shop.database.reading, "hot": shop.database.hot_reading,
+              "attempts": shop.database.recording_attempt}[pool]()
     async with opened as connection:
         driver = await probe.watch(connection)
         [sql] = probe.statements_like(*fragments)
@@ -150,8 +151,8 @@ async def _plan_after_growth(
     return scans(explained["plan"])
 
 
-async def _watched(shop: Shop, connection: Any, attempt: bool = False) -> None:
-    await (shop.attempt_probe if attempt else shop.probe).watch(connection)
+async def _watched(shop: Shop, connection: Any) -> None:
+    await shop.probe.watch(connection)
 
 
 def _payment(i: int) -> Payment:
@@ -168,10 +169,10 @@ async def _charge_context_reads_the_customer_by_its_unique_key(database_url: str
     async with _shop(database_url) as shop:
         async def run(i: int) -> None:
             async with shop.database.recording_attempt() as connection:
-                await _watched(shop, connection, attempt=True)
+                await _watched(shop, connection)
                 assert await customer_store.charge_context(connection, 1 + i % 2, "cust_0", f"order_{i}") is not None
 
-        found = await _plan_after_growth(shop, run, "FROM customers", attempt=True)
+        found = await _plan_after_growth(shop, run, "FROM customers", pool="attempts")
         assert ("Index Scan", "customers", "uq_customers_merchant_id_customer_uid") in found, found
         assert all(node != "Seq Scan" for node, _, _ in found), found
 
@@ -184,7 +185,7 @@ async def _order_claim_and_its_check_use_the_claims_key(database_url: str) -> No
     async with _shop(database_url) as shop:
         async def run(i: int) -> None:
             async with shop.database.recording_attempt() as connection:
-                await _watched(shop, connection, attempt=True)
+                await _watched(shop, connection)
                 await claim_store.claim_order(connection, _payment(i), NOW)
             async with shop.database.reading() as connection:
                 await _watched(shop, connection)
@@ -206,11 +207,11 @@ async def _settling_a_charge_finds_its_claim_by_key(database_url: str) -> None:
                 await claim_store.claim_order(connection, payment, NOW)
             payment.status, payment.outcome_pending = PaymentStatus.PAID, False
             webhook = order_store.webhook_row(1, {"imp_uid": payment.imp_uid}, None, NOW)
-            async with shop.database.autocommit() as connection:
+            async with shop.database.hot_autocommit() as connection:  # as the charge settles
                 await _watched(shop, connection)
                 assert await claim_store.settle_new(connection, payment, webhook, NOW)
 
-        found = await _plan_after_growth(shop, run, "UPDATE order_claims")
+        found = await _plan_after_growth(shop, run, "UPDATE order_claims", pool="hot")
         claim_scans = [scan for scan in found if scan[1] == "order_claims" and scan[0] != "ModifyTable"]
         assert claim_scans == [("Index Scan", "order_claims", "pk_order_claims")], found
 
@@ -222,12 +223,12 @@ def test_lookup_by_imp_uid_uses_the_unique_imp_uid(database_url: str) -> None:
 async def _lookup_by_imp_uid_uses_the_unique_imp_uid(database_url: str) -> None:
     async with _shop(database_url) as shop:
         async def run(i: int) -> None:
-            async with shop.database.reading() as connection:
+            async with shop.database.hot_reading() as connection:  # as GET /payments/{imp_uid} reads
                 await _watched(shop, connection)
                 assert await payment_store.get_payment(connection, 1, f"imp_tiny{i % 3:04d}") is not None
                 assert await payment_store.get_payment(connection, 2, f"imp_tiny{i % 3:04d}") is None
 
-        found = await _plan_after_growth(shop, run, "FROM payments", "imp_uid = ")
+        found = await _plan_after_growth(shop, run, "FROM payments", "imp_uid = ", pool="hot")
         assert found == [("Index Scan", "payments", "uq_payments_imp_uid")], found
 
 
