@@ -9,13 +9,17 @@ come from paymux, so ``/docs`` works offline under ``script-src 'self'`` (``paym
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any
 
 import fastapi_offline
 from fastapi import APIRouter, FastAPI
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute, iter_route_contexts
 from starlette.responses import FileResponse, HTMLResponse, Response
 
+from paymux.api.deps import AUTH_HEADERS, current_merchant
 from paymux.domain.errors import NotFound
 
 SWAGGER_DIST = Path(fastapi_offline.__file__).parent / "static"
@@ -133,13 +137,32 @@ def _path_segment(schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
+def _needs_token(dependant: Dependant) -> bool:
+    return any(sub.call is current_merchant or _needs_token(sub) for sub in dependant.dependencies)
+
+
+def document_auth_headers(app: FastAPI, document: dict[str, Any]) -> dict[str, Any]:
+    """Add the headers ``current_merchant`` reads (``api.deps.AUTH_HEADERS``) to the parameters of
+    every operation whose route depends on it. Mutates and returns ``document``."""
+    for route in iter_route_contexts(app.routes):  # included routers' routes with their full paths
+        original = route.original_route
+        if not (isinstance(original, APIRoute) and original.include_in_schema and _needs_token(original.dependant)):
+            continue
+        operations = document.get("paths", {}).get(route.path_format, {})
+        for method in route.methods or ():
+            operation = operations.get(method.lower())
+            if operation is not None:
+                operation.setdefault("parameters", []).extend(copy.deepcopy(AUTH_HEADERS))
+    return document
+
+
 def install_openapi(app: FastAPI) -> None:
-    """``app.openapi`` with ``describe_envelopes`` applied once."""
+    """``app.openapi`` with ``document_auth_headers`` and ``describe_envelopes`` applied once."""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
         if not getattr(app.state, "openapi_described", False):
-            app.openapi_schema = describe_envelopes(build())
+            app.openapi_schema = describe_envelopes(document_auth_headers(app, build()))
             app.state.openapi_described = True
         return app.openapi_schema  # type: ignore[return-value]
 

@@ -82,3 +82,31 @@ def test_parent_acts_for_its_sub_merchant_only_through_tier(gateway: GatewayServ
     foreign = stranger.api("GET", f"/payments/{paid['imp_uid']}", tier=tier)
     assert foreign.status == 403  # a tier code of someone else's sub-merchant
     assert child.api("GET", f"/payments/{paid['imp_uid']}", tier="ZZZ").status == 403  # sub has no subs
+
+
+def test_the_token_headers_are_read_as_documented(shop: TestMerchant, gateway: GatewayServer) -> None:
+    """``X-ImpTokenHeader`` wins over ``Authorization`` when both carry a value; a ``Tier`` longer
+    than 40 characters is a 400 naming the header; /openapi.json lists the three headers on every
+    operation that needs a token and on none that does not."""
+    token = shop.token()
+    both = shop.api("GET", "/payments/status/all", headers={"X-ImpTokenHeader": token, "Authorization": "wrong"})
+    assert both.status == 200
+    blank = shop.api("GET", "/payments/status/all", headers={"X-ImpTokenHeader": "", "Authorization": token})
+    assert blank.status == 200
+    wrong = shop.api("GET", "/payments/status/all", headers={"X-ImpTokenHeader": "wrong", "Authorization": token})
+    assert wrong.status == 401
+    long_tier = shop.api("GET", "/payments/status/all", headers={"Authorization": token, "Tier": "t" * 41})
+    assert (long_tier.status, long_tier.code) == (400, -1)
+    assert long_tier.message == "tier: String should have at most 40 characters"
+
+    paths = request(gateway, "GET", "/openapi.json").body["paths"]
+    headers = {"authorization", "X-ImpTokenHeader", "tier"}
+
+    def documented(path: str, method: str) -> set[str]:
+        return {p["name"] for p in paths[path][method].get("parameters", []) if p["in"] == "header"}
+
+    assert documented("/payments/{imp_uid}", "get") == headers
+    assert documented("/subscribe/payments/again", "post") == headers
+    assert documented("/users/getToken", "post") == set()
+    tier = next(p for p in paths["/payments/{imp_uid}"]["get"]["parameters"] if p["name"] == "tier")
+    assert tier["schema"]["anyOf"][0]["maxLength"] == 40
