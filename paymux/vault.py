@@ -46,6 +46,7 @@ class Vault:
             raise VaultError(f"current vault key {current_key_id!r} is not among the keys")
         self._ciphers = {key_id: AESGCM(key) for key_id, key in keys.items()}
         self._keys = dict(keys)
+        self._derived: dict[tuple[str, str], bytes] = {}
         self.current_key_id = current_key_id
 
     @classmethod
@@ -102,7 +103,13 @@ class Vault:
         return self.seal(self.open(sealed, context), context)
 
     def derive_key(self, purpose: str) -> bytes:
-        """A key for another job (token signing) derived from the current key, never stored."""
-        return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose.encode()).derive(
-            self._keys[self.current_key_id]
-        )
+        """A key for another job (token signing, sales-slip links) derived from the current key,
+        never stored; derived once per key and purpose (HKDF on every charge's receipt link cost more
+        CPU than its HMAC)."""
+        cache_key = (self.current_key_id, purpose)
+        derived = self._derived.get(cache_key)
+        if derived is None:
+            derived = self._derived[cache_key] = HKDF(
+                algorithm=hashes.SHA256(), length=32, salt=None, info=purpose.encode()
+            ).derive(self._keys[self.current_key_id])
+        return derived
