@@ -38,6 +38,13 @@ StatusName = Literal["ready", "paid", "cancelled", "failed"]
 NINETY_DAYS = 90 * 24 * 3600
 
 
+# The lookup is declared first: routes are tried in declaration order, each try costs CPU, and no
+# other GET route here has a single segment after /payments/ for it to shadow (issue #15).
+@router.get("/payments/{imp_uid}", summary="One payment")
+async def get_payment(imp_uid: UidPath, runtime: RuntimeDep, merchant: MerchantDep) -> EnvelopeResponse:
+    return ok(payment_view(await payment_service.get_payment(runtime, merchant, imp_uid)))
+
+
 @router.get("/payments", summary="Several payments by imp_uid[]")
 async def get_payments(request: Request, runtime: RuntimeDep, merchant: MerchantDep) -> EnvelopeResponse:
     found = await payment_service.get_payments(runtime, merchant, uid_list(request, "imp_uid"))
@@ -132,11 +139,6 @@ async def update_prepared(body: PrepareBody, runtime: RuntimeDep, merchant: Merc
 async def get_prepared(merchant_uid: UidPath, runtime: RuntimeDep, merchant: MerchantDep) -> EnvelopeResponse:
     amount = await payment_service.get_prepared(runtime, merchant, merchant_uid)
     return ok(prepared_view(merchant_uid, amount))
-
-
-@router.get("/payments/{imp_uid}", summary="One payment")
-async def get_payment(imp_uid: UidPath, runtime: RuntimeDep, merchant: MerchantDep) -> EnvelopeResponse:
-    return ok(payment_view(await payment_service.get_payment(runtime, merchant, imp_uid)))
 
 
 @router.get(sales_slips.SLIP_PATH + "/{imp_uid}", include_in_schema=False, response_class=HTMLResponse)

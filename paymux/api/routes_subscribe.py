@@ -29,6 +29,13 @@ _DECLINES = (
 )
 
 
+# The billing-key charge is declared first: routes are tried in declaration order (issue #15).
+@router.post("/subscribe/payments/again", summary="Charge a stored billing key", description=_DECLINES)
+async def pay_again(body: AgainBody, runtime: RuntimeDep, merchant: MerchantDep) -> EnvelopeResponse:
+    payment = await billing.charge_again(runtime, merchant, body.customer_uid, body.details())
+    return ok(payment_view(payment))
+
+
 @router.get("/subscribe/customers", summary="Several billing keys by customer_uid[]")
 async def get_customers(request: Request, runtime: RuntimeDep, merchant: MerchantDep) -> EnvelopeResponse:
     found = await billing.get_customers(runtime, merchant, uid_list(request, "customer_uid"))
@@ -69,10 +76,4 @@ async def pay_onetime(body: OnetimeBody, runtime: RuntimeDep, merchant: Merchant
     payment = await billing.charge_onetime(
         runtime, merchant, card, body.details(), pg=body.pg, customer_uid=body.customer_uid, info=body.customer_info()
     )
-    return ok(payment_view(payment))
-
-
-@router.post("/subscribe/payments/again", summary="Charge a stored billing key", description=_DECLINES)
-async def pay_again(body: AgainBody, runtime: RuntimeDep, merchant: MerchantDep) -> EnvelopeResponse:
-    payment = await billing.charge_again(runtime, merchant, body.customer_uid, body.details())
     return ok(payment_view(payment))
