@@ -9,10 +9,12 @@ SQLite admits one writer at a time whatever we do, so a process runs its write t
 through one dedicated connection: they wait their turn in the pool's FIFO queue and each gets the
 lock at once, instead of 20 pooled connections polling the lock from SQLite's busy handler, whose
 growing sleeps gave a 1.3-second p99 at 16 concurrent charges (issue #15). Reads go through a pool
-of their own and run in parallel with the writer (WAL); so does the charge's journaled claim, one
-INSERT in autocommit that holds the lock only while SQLite runs it (holding the writer connection
-across the context read before it halved charge throughput on a busy machine). ``busy_timeout``
-still settles those and several processes on one file.
+of their own and run in parallel with the writer (WAL); so does the charge's context read, and its
+journaled claim is one INSERT in autocommit on that reading connection, which takes the writer's
+turn in the same queue only while SQLite runs it (holding the writer connection across the context
+read before it halved charge throughput on a busy machine; racing the writer for SQLite's lock
+instead starved it in the busy handler: ``store.sqlite_driver``). ``busy_timeout`` still settles
+several processes on one file.
 The WAL is synced at checkpoints, not at every commit (``synchronous=NORMAL``, SQLite's
 recommendation for WAL): a committed transaction survives a crash of paymux, and can be lost only
 if the machine itself loses power before the next checkpoint.
@@ -81,12 +83,13 @@ def _install_sqlite_transactions(engine: AsyncEngine) -> None:
             connection.exec_driver_sql(begin)
 
 
-def _sqlite_engine(url: str, pool_size: int, pool_timeout: float) -> AsyncEngine:
-    """An engine on aiosqlite connections that make one thread hop per statement (``store.sqlite_driver``)."""
+def _sqlite_engine(url: str, pool_size: int, pool_timeout: float, write_turn: FairGate | None = None) -> AsyncEngine:
+    """An engine on aiosqlite connections that make one thread hop per statement (``store.sqlite_driver``),
+    writing in autocommit inside ``write_turn`` if given."""
     parsed = make_url(url)
     args, options = parsed.get_dialect()().create_connect_args(parsed)
     engine = create_async_engine(url, pool_size=pool_size, max_overflow=0, pool_timeout=pool_timeout, hide_parameters=True,
-                                 async_creator=one_hop_creator(*args, **options))
+                                 async_creator=one_hop_creator(*args, write_turn=write_turn, **options))
     _install_sqlite_transactions(engine)
     return engine
 
@@ -118,12 +121,14 @@ class Database:
         self.attempt_pool: HotPool | None = None
         if self.is_sqlite:
             path = _sqlite_path(url)
-            if path is not None:
+            if path is None:  # an in-memory database exists only on its own engine
+                self.engine = self.write_engine = _sqlite_engine(url, pool_size, pool_timeout)
+            else:
                 private_file(path)
-            self.engine = _sqlite_engine(url, pool_size, pool_timeout)
-            self.write_engine = self.engine  # an in-memory database exists only on its own engine
-            if path is not None:
+                write_turn = FairGate(1, pool_timeout)  # the writer's gate, also taken by a reader's write
+                self.engine = _sqlite_engine(url, pool_size, pool_timeout, write_turn)
                 self.write_engine = _sqlite_engine(url, 1, pool_timeout)
+                self._gates[id(self.write_engine)] = write_turn
         else:
             share = max(2, pool_size // 2)
             self.engine = create_async_engine(url, pool_size=share, max_overflow=0, pool_timeout=pool_timeout,

@@ -8,6 +8,12 @@ a thread and the loop, which cost more CPU than SQLite's own work on paymux's sh
 hop, a transaction's BEGIN runs in the hop of its first statement, and COMMIT / ROLLBACK outside a
 transaction return at once (``in_transaction`` is read where it is asked; sqlite3 allows that from
 any thread).
+
+A reading connection may also write one statement in autocommit (a charge's journaled claim). Given
+the database's write turn (``write_turn``: the fair gate of its one writing connection), it takes
+that turn for the statement's hop: otherwise it raced the writer for SQLite's lock, and while
+queued transactions kept the writer busy it polled from SQLite's busy handler, whose sleeps grow
+from 1 to 100 ms, and starved (the charge's p99, issue #15).
 """
 
 from __future__ import annotations
@@ -19,7 +25,10 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
+from paymux.store.gate import FairGate
+
 T = TypeVar("T")
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 
 _Description = tuple[tuple[str, None, None, None, None, None, None], ...] | None
 
@@ -41,10 +50,6 @@ def _in_transaction(connection: sqlite3.Connection, begin: str | None, work: Cal
     if begin is not None:
         connection.execute(begin)
     return work(connection)
-
-
-def _statement(connection: sqlite3.Connection, *, sql: str, parameters: Any) -> tuple[Any, ...]:
-    return _run(connection, None, False, sql, parameters)
 
 
 class OneHopCursor:
@@ -72,9 +77,10 @@ class OneHopCursor:
         return await self._run(True, sql, parameters)
 
     async def _run(self, many: bool, sql: str, parameters: Any) -> OneHopCursor:
-        begin, self._connection.pending_begin = self._connection.pending_begin, None
-        run = partial(_run, self._connection._conn, begin, many, sql, parameters)
-        self._rows, self.description, self.rowcount, self.lastrowid = await self._connection._execute(run)
+        connection = self._connection
+        begin, connection.pending_begin = connection.pending_begin, None
+        run = partial(_run, connection._conn, begin, many, sql, parameters)
+        self._rows, self.description, self.rowcount, self.lastrowid = await connection.in_turn(sql, begin, run)
         return self
 
     async def fetchone(self) -> Any:
@@ -101,6 +107,7 @@ class OneHopConnection(aiosqlite.Connection):
     """
 
     pending_begin: str | None = None
+    write_turn: FairGate | None = None
 
     def begin_with_next_statement(self, begin: str) -> None:
         self.pending_begin = begin
@@ -112,9 +119,22 @@ class OneHopConnection(aiosqlite.Connection):
         begin, self.pending_begin = self.pending_begin, None
         return await self._execute(partial(_in_transaction, self._conn, begin, work))
 
+    async def in_turn(self, sql: str, begin: str | None, hop: Callable[[], T]) -> T:
+        """``hop`` on the connection's thread; inside the database's write turn when ``sql`` writes in
+        autocommit on a connection that has one (a reading connection)."""
+        turn = self.write_turn
+        if turn is None or begin is not None or self._conn.in_transaction or not sql.lstrip()[:7].upper().startswith(_WRITES):
+            return await self._execute(hop)
+        await turn.acquire()
+        try:
+            return await self._execute(hop)
+        finally:
+            turn.release()
+
     async def run_statement(self, sql: str, parameters: Sequence[Any]) -> tuple[list[Any], _Description, int]:
         """One statement in one hop (after the pending ``BEGIN``): its rows, description and rowcount."""
-        rows, description, rowcount, _ = await self.run_in_thread(partial(_statement, sql=sql, parameters=parameters))
+        begin, self.pending_begin = self.pending_begin, None
+        rows, description, rowcount, _ = await self.in_turn(sql, begin, partial(_run, self._conn, begin, False, sql, parameters))
         return rows, description, rowcount
 
     def cursor(self) -> OneHopCursor:  # type: ignore[override]
@@ -131,12 +151,15 @@ class OneHopConnection(aiosqlite.Connection):
             await super().rollback()
 
 
-def one_hop_creator(database: str, **options: Any) -> Callable[[], Awaitable[OneHopConnection]]:
+def one_hop_creator(database: str, *, write_turn: FairGate | None = None,
+                    **options: Any) -> Callable[[], Awaitable[OneHopConnection]]:
     """An ``async_creator`` for ``create_async_engine("sqlite+aiosqlite:///…")``: opens
-    ``database`` (a path, or ``:memory:``) with ``sqlite3.connect`` ``options``."""
+    ``database`` (a path, or ``:memory:``) with ``sqlite3.connect`` ``options``; its connections
+    write in autocommit inside ``write_turn`` when given (reading connections)."""
 
     async def create() -> OneHopConnection:
         connection = OneHopConnection(partial(sqlite3.connect, database, **options), iter_chunk_size=64)
+        connection.write_turn = write_turn
         await connection  # starts its thread and opens the database there
         return connection
 
