@@ -28,6 +28,12 @@ AUTH_HEADERS: list[dict[str, Any]] = [
 ]
 
 
+def app_runtime(request: Request) -> Runtime:
+    """The runtime of the app serving ``request``. The two hottest routes call this rather than
+    declare ``RuntimeDep``: each dependency FastAPI solves per request costs about 4 % of a lookup."""
+    return request.app.state.runtime
+
+
 async def runtime_of(request: Request) -> Runtime:
     """``async`` so FastAPI calls it on the loop: a plain ``def`` dependency costs a thread hop per request."""
     return request.app.state.runtime

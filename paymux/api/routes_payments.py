@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from paymux.api.deps import MerchantDep, RuntimeDep
+from paymux.api.deps import MerchantDep, RuntimeDep, app_runtime
 from paymux.api.envelope import EnvelopeResponse, ok
 from paymux.api.params import (
     CancelBody,
@@ -41,8 +41,8 @@ NINETY_DAYS = 90 * 24 * 3600
 # The lookup is declared first: routes are tried in declaration order, each try costs CPU, and no
 # other GET route here has a single segment after /payments/ for it to shadow (issue #15).
 @router.get("/payments/{imp_uid}", summary="One payment")
-async def get_payment(imp_uid: UidPath, runtime: RuntimeDep, merchant: MerchantDep) -> EnvelopeResponse:
-    return ok(payment_view(await payment_service.get_payment(runtime, merchant, imp_uid)))
+async def get_payment(imp_uid: UidPath, request: Request, merchant: MerchantDep) -> EnvelopeResponse:
+    return ok(payment_view(await payment_service.get_payment(app_runtime(request), merchant, imp_uid)))
 
 
 @router.get("/payments", summary="Several payments by imp_uid[]")

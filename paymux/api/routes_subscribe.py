@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from paymux.api.deps import MerchantDep, RuntimeDep
+from paymux.api.deps import MerchantDep, RuntimeDep, app_runtime
 from paymux.api.envelope import EnvelopeResponse, ok
 from paymux.api.params import (
     AgainBody,
@@ -31,8 +31,8 @@ _DECLINES = (
 
 # The billing-key charge is declared first: routes are tried in declaration order (issue #15).
 @router.post("/subscribe/payments/again", summary="Charge a stored billing key", description=_DECLINES)
-async def pay_again(body: AgainBody, runtime: RuntimeDep, merchant: MerchantDep) -> EnvelopeResponse:
-    payment = await billing.charge_again(runtime, merchant, body.customer_uid, body.details())
+async def pay_again(body: AgainBody, request: Request, merchant: MerchantDep) -> EnvelopeResponse:
+    payment = await billing.charge_again(app_runtime(request), merchant, body.customer_uid, body.details())
     return ok(payment_view(payment))
 
 
