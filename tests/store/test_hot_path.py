@@ -15,26 +15,17 @@ from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from paymux.config import _normalise_database_url
 from paymux.domain.payment import Cancellation, Payment, PaymentStatus
 from paymux.store import claims as claim_store
 from paymux.store import customers as customer_store
 from paymux.store import orders as order_store
 from paymux.store import payments as payment_store
 from paymux.store.database import Database
-from paymux.store.migrate import upgrade_to_head
 from paymux.store.pg_pool import PgAutocommit
-from tests.postgres import fresh_database, run_coroutine, run_in_thread
+from tests.postgres import run_coroutine
 
 NOW = 1_767_000_000
 
-
-@pytest.fixture
-def database_url() -> Any:
-    with fresh_database() as url:
-        url = _normalise_database_url(url)
-        run_in_thread(upgrade_to_head, url)
-        yield url
 
 
 @asynccontextmanager
@@ -79,12 +70,12 @@ class SqlAlchemySaw:
                      lambda _c, _cu, statement, *_: self.statements.append(statement))
 
 
-def test_a_charge_and_a_lookup_run_on_the_hot_pools_and_never_through_sqlalchemy(database_url: str) -> None:
+def test_a_charge_and_a_lookup_run_on_the_hot_pools_and_never_through_sqlalchemy(postgres_url: str) -> None:
     """Fails if the bypass is silently off: the charge's context read, claim and settle and the
     lookup's read are lent by the hot pools, and SQLAlchemy's engine sees none of them."""
     async def scenario() -> None:
-        await _merchant_with_customer(database_url)
-        async with _database(database_url) as database:
+        await _merchant_with_customer(postgres_url)
+        async with _database(postgres_url) as database:
             assert database.hot_pool is not None and database.attempt_pool is not None
             loans = {"hot": 0, "attempts": 0}
             database.hot_pool.on_checkout.append(lambda: loans.__setitem__("hot", loans["hot"] + 1))
@@ -108,13 +99,13 @@ def test_a_charge_and_a_lookup_run_on_the_hot_pools_and_never_through_sqlalchemy
     run_coroutine(scenario())
 
 
-def test_each_hot_statement_answers_alike_on_both_paths(database_url: str) -> None:
+def test_each_hot_statement_answers_alike_on_both_paths(postgres_url: str) -> None:
     """The charge context, the lookup (with its cancel history) and a refused duplicate claim, through
     paymux's asyncpg pool and through a SQLAlchemy connection in a transaction (where the hot
     statements go through SQLAlchemy itself)."""
     async def scenario() -> None:
-        await _merchant_with_customer(database_url)
-        async with _database(database_url) as database:
+        await _merchant_with_customer(postgres_url)
+        async with _database(postgres_url) as database:
             payment = _payment("order_1")
             async with database.recording_attempt() as connection:
                 await claim_store.claim_order(connection, payment, NOW)
@@ -148,9 +139,9 @@ def test_each_hot_statement_answers_alike_on_both_paths(database_url: str) -> No
     run_coroutine(scenario())
 
 
-def test_the_hot_pool_keeps_a_sound_connection_and_replaces_a_suspect_one(database_url: str) -> None:
+def test_the_hot_pool_keeps_a_sound_connection_and_replaces_a_suspect_one(postgres_url: str) -> None:
     async def scenario() -> None:
-        async with _database(database_url) as database:
+        async with _database(postgres_url) as database:
             pool = database.hot_pool
             assert pool is not None
 
@@ -178,9 +169,9 @@ def test_the_hot_pool_keeps_a_sound_connection_and_replaces_a_suspect_one(databa
     run_coroutine(scenario())
 
 
-def test_a_full_hot_pool_refuses_after_its_timeout_and_lends_again_when_one_returns(database_url: str) -> None:
+def test_a_full_hot_pool_refuses_after_its_timeout_and_lends_again_when_one_returns(postgres_url: str) -> None:
     async def scenario() -> None:
-        async with _database(database_url, pool_size=4) as database:  # two connections per pool
+        async with _database(postgres_url, pool_size=4) as database:  # two connections per pool
             pool = database.hot_pool
             assert pool is not None and pool.size == 2
             release = asyncio.Event()

@@ -15,9 +15,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
-import pytest
 
-from paymux.config import _normalise_database_url
 from paymux.domain.payment import Payment, PaymentStatus
 from paymux.store import claims as claim_store
 from paymux.store import customers as customer_store
@@ -29,7 +27,7 @@ from paymux.store import webhooks as webhook_store
 from paymux.store.database import Database
 from paymux.store.migrate import upgrade_to_head
 from paymux.store.schema import metadata
-from tests.postgres import fresh_database, run_coroutine, run_in_thread
+from tests.postgres import run_coroutine, run_in_thread
 from tests.store.plans import PlanProbe, explain_prepared, scans
 
 NOW = 1_800_000_000
@@ -96,14 +94,6 @@ async def _grow(admin: asyncpg.Connection) -> None:
         " SELECT 1, 'key_issue', 'grown_' || i, 'done', $1 - i, $1 - i FROM generate_series(1, $2) AS i", NOW, ROWS)
 
 
-@pytest.fixture
-def database_url() -> Any:
-    """A new database per test, made by paymux's migrations: its tables were never analyzed."""
-    with fresh_database() as url:
-        url = _normalise_database_url(url)
-        run_in_thread(upgrade_to_head, url)
-        yield url
-
 
 class Shop:
     def __init__(self, database: Database, admin: asyncpg.Connection) -> None:
@@ -112,9 +102,9 @@ class Shop:
 
 
 @asynccontextmanager
-async def _shop(database_url: str) -> AsyncIterator[Shop]:
+async def _shop(postgres_url: str) -> AsyncIterator[Shop]:
     """A never-analyzed shop with a few rows, its autovacuum off; one pooled connection per engine."""
-    admin = await asyncpg.connect(database_url.replace("postgresql+asyncpg", "postgresql"))
+    admin = await asyncpg.connect(postgres_url.replace("postgresql+asyncpg", "postgresql"))
     present = {row["tablename"] for row in await admin.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
     tables = sorted(present & set(metadata.tables))
     never_analyzed = await admin.fetchval(
@@ -123,7 +113,7 @@ async def _shop(database_url: str) -> AsyncIterator[Shop]:
     for table in tables:
         await admin.execute(f"ALTER TABLE {table} SET (autovacuum_enabled = false, toast.autovacuum_enabled = false)")
     await _tiny_shop(admin)
-    database = Database(database_url, pool_size=1)
+    database = Database(postgres_url, pool_size=1)
     try:
         yield Shop(database, admin)
     finally:
@@ -161,12 +151,12 @@ def _payment(i: int) -> Payment:
                    outcome_pending=True)
 
 
-def test_charge_context_reads_the_customer_by_its_unique_key(database_url: str) -> None:
-    run_coroutine(_charge_context_reads_the_customer_by_its_unique_key(database_url))
+def test_charge_context_reads_the_customer_by_its_unique_key(postgres_url: str) -> None:
+    run_coroutine(_charge_context_reads_the_customer_by_its_unique_key(postgres_url))
 
 
-async def _charge_context_reads_the_customer_by_its_unique_key(database_url: str) -> None:
-    async with _shop(database_url) as shop:
+async def _charge_context_reads_the_customer_by_its_unique_key(postgres_url: str) -> None:
+    async with _shop(postgres_url) as shop:
         async def run(i: int) -> None:
             async with shop.database.recording_attempt() as connection:
                 await _watched(shop, connection)
@@ -177,12 +167,12 @@ async def _charge_context_reads_the_customer_by_its_unique_key(database_url: str
         assert all(node != "Seq Scan" for node, _, _ in found), found
 
 
-def test_order_claim_and_its_check_use_the_claims_key(database_url: str) -> None:
-    run_coroutine(_order_claim_and_its_check_use_the_claims_key(database_url))
+def test_order_claim_and_its_check_use_the_claims_key(postgres_url: str) -> None:
+    run_coroutine(_order_claim_and_its_check_use_the_claims_key(postgres_url))
 
 
-async def _order_claim_and_its_check_use_the_claims_key(database_url: str) -> None:
-    async with _shop(database_url) as shop:
+async def _order_claim_and_its_check_use_the_claims_key(postgres_url: str) -> None:
+    async with _shop(postgres_url) as shop:
         async def run(i: int) -> None:
             async with shop.database.recording_attempt() as connection:
                 await _watched(shop, connection)
@@ -195,12 +185,12 @@ async def _order_claim_and_its_check_use_the_claims_key(database_url: str) -> No
         assert found == [("Index Scan", "order_claims", "pk_order_claims")], found
 
 
-def test_settling_a_charge_finds_its_claim_by_key(database_url: str) -> None:
-    run_coroutine(_settling_a_charge_finds_its_claim_by_key(database_url))
+def test_settling_a_charge_finds_its_claim_by_key(postgres_url: str) -> None:
+    run_coroutine(_settling_a_charge_finds_its_claim_by_key(postgres_url))
 
 
-async def _settling_a_charge_finds_its_claim_by_key(database_url: str) -> None:
-    async with _shop(database_url) as shop:
+async def _settling_a_charge_finds_its_claim_by_key(postgres_url: str) -> None:
+    async with _shop(postgres_url) as shop:
         async def run(i: int) -> None:
             payment = _payment(i)
             async with shop.database.recording_attempt() as connection:
@@ -216,12 +206,12 @@ async def _settling_a_charge_finds_its_claim_by_key(database_url: str) -> None:
         assert claim_scans == [("Index Scan", "order_claims", "pk_order_claims")], found
 
 
-def test_lookup_by_imp_uid_uses_the_unique_imp_uid(database_url: str) -> None:
-    run_coroutine(_lookup_by_imp_uid_uses_the_unique_imp_uid(database_url))
+def test_lookup_by_imp_uid_uses_the_unique_imp_uid(postgres_url: str) -> None:
+    run_coroutine(_lookup_by_imp_uid_uses_the_unique_imp_uid(postgres_url))
 
 
-async def _lookup_by_imp_uid_uses_the_unique_imp_uid(database_url: str) -> None:
-    async with _shop(database_url) as shop:
+async def _lookup_by_imp_uid_uses_the_unique_imp_uid(postgres_url: str) -> None:
+    async with _shop(postgres_url) as shop:
         async def run(i: int) -> None:
             async with shop.database.hot_reading() as connection:  # as GET /payments/{imp_uid} reads
                 await _watched(shop, connection)
@@ -232,12 +222,12 @@ async def _lookup_by_imp_uid_uses_the_unique_imp_uid(database_url: str) -> None:
         assert found == [("Index Scan", "payments", "uq_payments_imp_uid")], found
 
 
-def test_lookup_by_merchant_uid_uses_the_order_index(database_url: str) -> None:
-    run_coroutine(_lookup_by_merchant_uid_uses_the_order_index(database_url))
+def test_lookup_by_merchant_uid_uses_the_order_index(postgres_url: str) -> None:
+    run_coroutine(_lookup_by_merchant_uid_uses_the_order_index(postgres_url))
 
 
-async def _lookup_by_merchant_uid_uses_the_order_index(database_url: str) -> None:
-    async with _shop(database_url) as shop:
+async def _lookup_by_merchant_uid_uses_the_order_index(postgres_url: str) -> None:
+    async with _shop(postgres_url) as shop:
         async def run(i: int) -> None:
             async with shop.database.reading() as connection:
                 await _watched(shop, connection)
@@ -248,12 +238,12 @@ async def _lookup_by_merchant_uid_uses_the_order_index(database_url: str) -> Non
         assert indexes == {"ix_payments_merchant_id_merchant_uid_started_at_id"}, found
 
 
-def test_webhook_picker_reads_only_pending_events(database_url: str) -> None:
-    run_coroutine(_webhook_picker_reads_only_pending_events(database_url))
+def test_webhook_picker_reads_only_pending_events(postgres_url: str) -> None:
+    run_coroutine(_webhook_picker_reads_only_pending_events(postgres_url))
 
 
-async def _webhook_picker_reads_only_pending_events(database_url: str) -> None:
-    async with _shop(database_url) as shop:
+async def _webhook_picker_reads_only_pending_events(postgres_url: str) -> None:
+    async with _shop(postgres_url) as shop:
         async def run(i: int) -> None:
             await webhook_store.lease_due_events(shop.database, now=NOW + i, lease_seconds=60, limit=50)
 
@@ -265,12 +255,12 @@ async def _webhook_picker_reads_only_pending_events(database_url: str) -> None:
         assert any(index == "ix_webhook_events_due" for _, _, index in event_scans), found
 
 
-def test_schedule_picker_reads_only_due_schedules(database_url: str) -> None:
-    run_coroutine(_schedule_picker_reads_only_due_schedules(database_url))
+def test_schedule_picker_reads_only_due_schedules(postgres_url: str) -> None:
+    run_coroutine(_schedule_picker_reads_only_due_schedules(postgres_url))
 
 
-async def _schedule_picker_reads_only_due_schedules(database_url: str) -> None:
-    async with _shop(database_url) as shop:
+async def _schedule_picker_reads_only_due_schedules(postgres_url: str) -> None:
+    async with _shop(postgres_url) as shop:
         async def run(i: int) -> None:
             await schedule_store.lease_due(shop.database, now=NOW + i, lease_seconds=60, limit=50)
 
@@ -282,12 +272,12 @@ async def _schedule_picker_reads_only_due_schedules(database_url: str) -> None:
         assert any(index == "ix_schedules_schedule_status_schedule_at" for _, _, index in schedule_scans), found
 
 
-def test_reconciler_reads_only_charging_claims(database_url: str) -> None:
-    run_coroutine(_reconciler_reads_only_charging_claims(database_url))
+def test_reconciler_reads_only_charging_claims(postgres_url: str) -> None:
+    run_coroutine(_reconciler_reads_only_charging_claims(postgres_url))
 
 
-async def _reconciler_reads_only_charging_claims(database_url: str) -> None:
-    async with _shop(database_url) as shop:
+async def _reconciler_reads_only_charging_claims(postgres_url: str) -> None:
+    async with _shop(postgres_url) as shop:
         async def run(i: int) -> None:
             async with shop.database.reading() as connection:
                 await _watched(shop, connection)
@@ -298,12 +288,12 @@ async def _reconciler_reads_only_charging_claims(database_url: str) -> None:
         assert claim_scans and all(index == "ix_order_claims_charging" for _, _, index in claim_scans), found
 
 
-def test_unsettled_journals_read_only_their_open_rows(database_url: str) -> None:
-    run_coroutine(_unsettled_journals_read_only_their_open_rows(database_url))
+def test_unsettled_journals_read_only_their_open_rows(postgres_url: str) -> None:
+    run_coroutine(_unsettled_journals_read_only_their_open_rows(postgres_url))
 
 
-async def _unsettled_journals_read_only_their_open_rows(database_url: str) -> None:
-    async with _shop(database_url) as shop:
+async def _unsettled_journals_read_only_their_open_rows(postgres_url: str) -> None:
+    async with _shop(postgres_url) as shop:
         async def run(i: int) -> None:
             async with shop.database.reading() as connection:
                 await _watched(shop, connection)
