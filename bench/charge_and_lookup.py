@@ -122,18 +122,21 @@ def _target(figure: str, goal: str, met: bool | None) -> None:
     print(f"  {figure:<78} target {goal}{verdict}", flush=True)
 
 
-async def _preload(database_url: str, merchant_id: int, count: int) -> None:
-    """Fill the payments table (and the bare table) to the size under test, in bulk."""
+async def preload_payments(database_url: str, merchant_id: int, count: int, bare: bool = True) -> None:
+    """Fill the payments table (and, with ``bare``, the bare app's table) to the size under test, in
+    bulk; payment ``i`` is ``imp_9`` followed by ``i`` in 11 digits."""
     from sqlalchemy import insert
     from sqlalchemy.ext.asyncio import create_async_engine
 
-    from bench.bare_app import bare_payments, metadata
     from paymux.config import _normalise_database_url
     from paymux.store.schema import payments
 
     engine = create_async_engine(_normalise_database_url(database_url))
-    async with engine.begin() as connection:
-        await connection.run_sync(metadata.create_all)
+    if bare:
+        from bench.bare_app import bare_payments, metadata
+
+        async with engine.begin() as connection:
+            await connection.run_sync(metadata.create_all)
     now = int(time.time()) - 86_400
     batch = 5_000
     for start in range(0, count, batch):
@@ -148,9 +151,10 @@ async def _preload(database_url: str, merchant_id: int, count: int) -> None:
         ]
         async with engine.begin() as connection:
             await connection.execute(insert(payments), rows)
-            await connection.execute(
-                insert(bare_payments), [{"imp_uid": r["imp_uid"], "merchant_uid": r["merchant_uid"], "amount": r["amount"]} for r in rows]
-            )
+            if bare:
+                await connection.execute(insert(bare_payments), [
+                    {"imp_uid": r["imp_uid"], "merchant_uid": r["merchant_uid"], "amount": r["amount"]} for r in rows
+                ])
     await engine.dispose()
 
 
@@ -180,7 +184,7 @@ def main() -> None:
             [sys.executable, "-m", "paymux.cli", "channel", "add", "--merchant", created["user_code"], "--pg", "html5_inicis", "--type", "api"],
             env=env, capture_output=True, text=True, check=True, cwd=ROOT,
         )
-        asyncio.run(_preload(database_url, created["id"], options.stored))
+        asyncio.run(preload_payments(database_url, created["id"], options.stored))
 
         paymux_port, bare_port = free_port(), free_port()
         processes.append(_start(

@@ -30,6 +30,7 @@ import secrets
 import shlex
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -208,6 +209,12 @@ def _line(label: str, number: int, r: Round) -> str:
             f"db CPU {r.db_cpu_ms:5.2f} ms/req  app CPU {r.app_cpu_ms:5.2f} ms/req")
 
 
+def _ends_ratio(rounds: list[Round], kind: str) -> float:
+    """Median req/s of the last three rounds over that of the first three."""
+    rates = [getattr(r, kind).throughput for r in rounds]
+    return statistics.median(rates[-3:]) / statistics.median(rates[:3])
+
+
 def grow(database: str, options: argparse.Namespace) -> list[Round]:
     work = Path(tempfile.mkdtemp(prefix=f"paymux-growth-{database}-"))
     processes: list[subprocess.Popen] = []
@@ -224,6 +231,8 @@ def grow(database: str, options: argparse.Namespace) -> list[Round]:
         first, last = rounds[0], rounds[-1]
         print(f"{database}: last/first round  charge {last.charge.throughput / first.charge.throughput:.0%}  "
               f"lookup {last.lookup.throughput / first.lookup.throughput:.0%}  (goal: within 10 %)", flush=True)
+        print(f"{database}: median of the last three / of the first three rounds (one round's noise is a few %)  "
+              f"charge {_ends_ratio(rounds, 'charge'):.0%}  lookup {_ends_ratio(rounds, 'lookup'):.0%}", flush=True)
     finally:
         for process in processes:
             process.terminate()

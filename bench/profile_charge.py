@@ -2,7 +2,7 @@
 (``GET /payments/{imp_uid}``, ``--operation lookup``), measured in-process.
 
     python bench/profile_charge.py [--database sqlite|postgresql] [--operation charge|lookup] [--charges 2000]
-                                   [--concurrency 16] [--top 25]
+                                   [--concurrency 16] [--top 25] [--stored 0]
     valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file=/tmp/charge.cg \
         python bench/profile_charge.py --callgrind --charges 300     # then: callgrind_annotate /tmp/charge.cg
 
@@ -29,6 +29,7 @@ import itertools
 import json
 import os
 import pstats
+import random
 import re
 import secrets
 import subprocess
@@ -177,6 +178,13 @@ async def _run(app: Any, options: argparse.Namespace) -> None:
         status, answer = await asgi_call(app, "POST", "/subscribe/customers/bench_customer", auth, card)
         assert json.loads(answer)["code"] == 0, answer
 
+        stored: list[str] = []
+        if options.stored:  # a big table: lookups then go to random payments among all of them
+            from bench.charge_and_lookup import preload_payments
+
+            await preload_payments(os.environ["PAYMUX_DATABASE_URL"], created.merchant.id, options.stored, bare=False)
+            stored = [f"imp_9{i:011d}" for i in random.Random(15).sample(range(options.stored), min(options.stored, 20_000))]
+
         run_id = secrets.token_hex(4)
         order_ids = itertools.count()
         statuses: Counter[tuple[int, object]] = Counter()
@@ -201,7 +209,8 @@ async def _run(app: Any, options: argparse.Namespace) -> None:
             await asyncio.gather(*(worker() for _ in range(options.concurrency)))
 
         async def lookups(count: int) -> None:
-            paths = iter([f"/payments/{charged[i % len(charged)]}" for i in range(count)])
+            among = stored or charged
+            paths = iter([f"/payments/{among[i % len(among)]}" for i in range(count)])
 
             async def worker() -> None:
                 for path in paths:
@@ -231,7 +240,7 @@ async def _run(app: Any, options: argparse.Namespace) -> None:
         where = "this process" if options.database == "sqlite" else "this process; PostgreSQL writes in its own"
         print(f"written {written / n / 1024:.1f} KiB/{unit} (write_bytes of {where})")
 
-        if options.callgrind:
+        if options.callgrind or options.top == 0:
             return
         profiler = cProfile.Profile()
         profiler.enable()
@@ -250,7 +259,9 @@ def main() -> None:
     parser.add_argument("--operation", choices=["charge", "lookup"], default="charge")
     parser.add_argument("--charges", type=int, default=2000, help="charges (or lookups) measured")
     parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--top", type=int, default=25, help="functions shown from cProfile (0: no cProfile run)")
+    parser.add_argument("--stored", type=int, default=0,
+                        help="payments stored in bulk first; lookups then read random ones among them")
     parser.add_argument("--callgrind", action="store_true",
                         help="run under valgrind --tool=callgrind --instr-atstart=no: instructions counted only "
                              "over the measured charges (callgrind_annotate the output; repeatable on a busy machine)")
