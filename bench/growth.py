@@ -171,7 +171,8 @@ def _measure(target: Target, make, seconds: float, concurrency: int, check=None)
     app_before = cpu_seconds(target.app_pid)
     port = int(target.base.rsplit(":", 1)[1])
     result = asyncio.run(run("127.0.0.1", port, make, concurrency, seconds, check))
-    db = sum(cpu_seconds(pid) - before for pid, before in db_before.items())
+    # a backend that started during the round (the first round opens the pools) counts from 0
+    db = sum(max(0.0, cpu_seconds(pid) - db_before.get(pid, 0.0)) for pid in {*db_before, *target.db_pids()})
     app = cpu_seconds(target.app_pid) - app_before
     return result, db, app
 
