@@ -85,6 +85,10 @@ def mount_pg_emulators(app: FastAPI, settings: Settings) -> None:
     log.warning("pg_emulator.serving", pg="nice", url=nice_base, note="PAYMUX_PG_EMULATORS=1: for demos, never for money")
 
 
+API_TAGS = ("auth", "payments", "subscribe", "vbanks", "schedules", "codes", "receipts", "certifications", "escrows",
+            "pg-specific")
+
+
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None, runtime: Runtime | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
     runtime = runtime or Runtime.build(settings, clock)
@@ -111,6 +115,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
         default_response_class=EnvelopeResponse,
         redirect_slashes=False,  # no bodiless redirect: TrailingSlashMiddleware routes /x/ as /x
         docs_url=None,  # paymux.docs_page serves /docs itself: offline, under a strict CSP
+        # /docs lists the groups in this order, whichever router a group's hottest route is declared in
+        openapi_tags=[{"name": tag} for tag in API_TAGS],
         redoc_url=None,
     )
     app.state.runtime = runtime
@@ -123,6 +129,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     app.add_middleware(RequestObservingMiddleware)  # outermost: request id, request line and metrics for every answer
     install_error_handlers(app)
     app.include_router(routes_users.router)
+    app.include_router(routes_subscribe.charge_router)  # the hottest route but the lookup, tried early
     app.include_router(routes_payments.router)
     app.include_router(routes_subscribe.router)
     app.include_router(routes_vbanks.router)

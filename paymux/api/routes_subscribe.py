@@ -20,6 +20,9 @@ from paymux.domain.card import CardDetails
 from paymux.services import billing
 
 router = APIRouter(tags=["subscribe"])
+# The billing-key charge alone, included by the app right after /users/getToken: FastAPI tries every
+# route of each router included before it, twice per request (issue #15).
+charge_router = APIRouter(tags=["subscribe"])
 
 _DECLINES = (
     "A card company's decline is an answer, not an error: `code` 0 with the payment in status `failed` and its "
@@ -29,8 +32,7 @@ _DECLINES = (
 )
 
 
-# The billing-key charge is declared first: routes are tried in declaration order (issue #15).
-@router.post("/subscribe/payments/again", summary="Charge a stored billing key", description=_DECLINES)
+@charge_router.post("/subscribe/payments/again", summary="Charge a stored billing key", description=_DECLINES)
 async def pay_again(body: AgainBody, request: Request, merchant: MerchantDep) -> EnvelopeResponse:
     payment = await billing.charge_again(app_runtime(request), merchant, body.customer_uid, body.details())
     return ok(payment_view(payment))
