@@ -1,6 +1,7 @@
-"""Routes are tried in declaration order, and the hottest are declared first (the lookup and the
-billing-key charge, issue #15): no route may be unreachable because one tried before it takes every
-request it would answer."""
+"""Routes are tried in the order the app includes its routers and each router declares them, and the
+hottest are tried first (the billing-key charge right after /users/getToken, then the lookup; issue #15):
+no route may be unreachable because one tried before it takes every request it would answer, and /docs
+keeps its reading order."""
 
 from __future__ import annotations
 
