@@ -37,11 +37,20 @@ _ID_PARAMS = ("imp_uid", "merchant_uid", "customer_uid")
 def route_template(scope: Scope) -> str:
     """``/payments/{imp_uid}`` for a routed request, ``/pg-emulator/inicis/{path}`` under a mount,
     ``unmatched`` otherwise: a bounded set of label values whatever clients send."""
-    route = scope.get("route")
+    route = scope.get("route") or _plain_route(scope)
     if route is None:
         return UNMATCHED
     path = getattr(route, "path", None) or UNMATCHED
     return path.rstrip("/") + "/{path}" if isinstance(route, Mount) else path
+
+
+def _plain_route(scope: Scope) -> object | None:
+    """The router's plain Starlette route that answered (FastAPI's own ``/openapi.json``): such a
+    route puts only its endpoint in the scope, not itself."""
+    endpoint, router = scope.get("endpoint"), scope.get("router")
+    if endpoint is None or router is None:
+        return None
+    return next((route for route in router.routes if getattr(route, "endpoint", None) is endpoint), None)
 
 
 class RouteTemplateMiddleware:

@@ -122,3 +122,14 @@ def test_human_format_on_request(tmp_path: Path) -> None:
         wait_for("the request line", lambda: any("human-1" in line for line in served.lines))
         line = next(line for line in served.lines if "human-1" in line)
     assert not line.lstrip().startswith("{") and "http.request" in line and "/healthz" in line
+
+
+def test_the_openapi_document_has_its_route_on_its_request_line(tmp_path: Path) -> None:
+    """FastAPI serves /openapi.json as a plain route: its request line (and its metrics label) still
+    names it, and a path nothing answers stays ``unmatched``."""
+    with serve(base_env(tmp_path)) as served:
+        httpx.get(f"{served.base_url}/openapi.json", headers={"X-Request-Id": "document-1"})
+        httpx.get(f"{served.base_url}/no/such/path", headers={"X-Request-Id": "nothing-1"})
+        wait_for("the request lines", lambda: any(line.get("request_id") == "nothing-1" for line in served.json_lines()))
+        routes = {line["request_id"]: line["route"] for line in served.json_lines() if line.get("event") == "http.request"}
+    assert (routes["document-1"], routes["nothing-1"]) == ("/openapi.json", "unmatched")
