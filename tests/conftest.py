@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -17,15 +18,17 @@ BACKENDS = ["sqlite", "postgresql"]
 _ran: set[str] = set()
 
 
-@pytest.fixture(scope="session", params=BACKENDS)
-def gateway(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[GatewayServer]:
-    backend = request.param
-    data_dir = tmp_path_factory.mktemp(f"paymux-{backend}")
+@contextmanager
+def gateway_of_its_own(backend: str, data_dir: Path, env: dict[str, str] | None = None) -> Iterator[GatewayServer]:
+    """paymux served on a new database of ``backend`` ("sqlite" or "postgresql") with its files under
+    ``data_dir``; the PostgreSQL database is dropped on exit. Skips (fails in CI) without PostgreSQL."""
     if backend == "sqlite":
-        server = GatewayServer(backend, f"sqlite:///{data_dir / 'paymux.db'}", data_dir).start()
+        server = GatewayServer(backend, f"sqlite:///{data_dir / 'paymux.db'}", data_dir, env).start()
         _ran.add(backend)
-        yield server
-        server.stop()
+        try:
+            yield server
+        finally:
+            server.stop()
         return
     postgres = find_postgres()
     if postgres is None:
@@ -33,11 +36,19 @@ def gateway(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
             pytest.fail("PostgreSQL is required in CI but none is reachable or startable")
         pytest.skip("no PostgreSQL could be started (no server binaries) or reached")
     url = create_database(postgres)
-    server = GatewayServer(backend, url, data_dir).start()
+    server = GatewayServer(backend, url, data_dir, env).start()
     _ran.add(backend)
-    yield server
-    server.stop()
-    drop_database(postgres, url)
+    try:
+        yield server
+    finally:
+        server.stop()
+        drop_database(postgres, url)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def gateway(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[GatewayServer]:
+    with gateway_of_its_own(request.param, tmp_path_factory.mktemp(f"paymux-{request.param}")) as server:
+        yield server
 
 
 @pytest.fixture

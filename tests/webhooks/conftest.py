@@ -3,14 +3,12 @@ URL points at it."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
 
-from tests.conftest import BACKENDS
+from tests.conftest import BACKENDS, gateway_of_its_own
 from tests.harness import GatewayServer, TestMerchant
-from tests.postgres import create_database, drop_database, find_postgres
 from tests.webhooks.receiver import Receiver
 from tests.webhooks.support import HookedShop, drain, hook_up
 
@@ -20,23 +18,9 @@ def gateway(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     """paymux on a database of the webhook tests alone. They move the clock by hours and days, and a
     delivery round at each step would otherwise also retry every other package's leftover events
     (receivers long closed, names that no longer resolve) — 25 s of a full run went there (#15)."""
-    backend = request.param
-    data_dir = tmp_path_factory.mktemp(f"paymux-webhooks-{backend}")
-    if backend == "sqlite":
-        server = GatewayServer(backend, f"sqlite:///{data_dir / 'paymux.db'}", data_dir).start()
+    data_dir = tmp_path_factory.mktemp(f"paymux-webhooks-{request.param}")
+    with gateway_of_its_own(request.param, data_dir) as server:
         yield server
-        server.stop()
-        return
-    postgres = find_postgres()
-    if postgres is None:
-        if os.environ.get("CI"):
-            pytest.fail("PostgreSQL is required in CI but none is reachable or startable")
-        pytest.skip("no PostgreSQL could be started (no server binaries) or reached")
-    url = create_database(postgres)
-    server = GatewayServer(backend, url, data_dir).start()
-    yield server
-    server.stop()
-    drop_database(postgres, url)
 
 
 @pytest.fixture
