@@ -248,6 +248,8 @@ async def _run(app: Any, options: argparse.Namespace) -> None:
         profiler.disable()
         print(f"\ncProfile of {n} more {unit}s (main thread only), top {options.top} by cumulative time:")
         stats = pstats.Stats(profiler)
+        if options.pstats:
+            stats.dump_stats(options.pstats)
         stats.sort_stats("cumulative").print_stats(options.top)
         print(f"top {options.top} by own time:")
         stats.sort_stats("tottime").print_stats(options.top)
@@ -260,6 +262,7 @@ def main() -> None:
     parser.add_argument("--charges", type=int, default=2000, help="charges (or lookups) measured")
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--top", type=int, default=25, help="functions shown from cProfile (0: no cProfile run)")
+    parser.add_argument("--pstats", metavar="FILE", help="also write the cProfile run to FILE (pstats format)")
     parser.add_argument("--stored", type=int, default=0,
                         help="payments stored in bulk first; lookups then read random ones among them")
     parser.add_argument("--callgrind", action="store_true",

@@ -6,6 +6,7 @@ import json
 import re
 from typing import Any
 
+import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -41,7 +42,13 @@ class EnvelopeResponse(Response):
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
-        return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode()
+        """Compact UTF-8 JSON. orjson: the envelope of a payment took a fifth of a lookup's CPU
+        through ``json.dumps`` (issue #15); what orjson refuses (an integer beyond 64 bits, a
+        non-string key) is written by ``json`` as before."""
+        try:
+            return orjson.dumps(content)
+        except TypeError:  # orjson.JSONEncodeError
+            return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def ok(response: Any) -> EnvelopeResponse:
