@@ -135,8 +135,7 @@ class Database:
                                               hide_parameters=True)  # bound values never reach a log line
             self.write_engine = self.engine
             self.hot_pool = HotPool(url, share, pool_timeout, self.engine)
-            self.attempt_pool = HotPool(url, share, pool_timeout, self.engine,
-                                        server_settings={"synchronous_commit": "off"})
+            self.attempt_pool = HotPool(url, share, pool_timeout, self.engine)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
@@ -209,14 +208,15 @@ class Database:
 
     @asynccontextmanager
     async def recording_attempt(self) -> AsyncIterator[HotConnection]:
-        """Autocommit without waiting for the WAL flush, for the write-ahead record of a charge and
-        the context read before it; hot statements only (``store.hot``).
+        """Autocommit, for the write-ahead record of a charge and the context read before it; hot
+        statements only (``store.hot``), on a pool of their own (``attempts``).
 
-        Safe because the attempt is never the last word: the outcome is committed synchronously
-        afterwards, and PostgreSQL's WAL is flushed in order, so every acknowledged payment is
-        durable together with its attempt. An attempt can be lost only if PostgreSQL itself
-        crashes before that, and then the caller was never answered. On SQLite this is a
-        reading connection in autocommit: its single INSERT takes the write lock only while it runs.
+        The record is committed as durably as the server commits anything (its own
+        ``synchronous_commit``; paymux never lowers it): it is all that is left of a PG call whose
+        answer is lost. Committed without waiting for the WAL flush, as paymux once did, a PostgreSQL
+        crash between the PG call and its outcome could drop it — then nothing would ask the PG, and
+        the merchant's retry of the order would charge the card again. On SQLite this is a reading
+        connection in autocommit: its single INSERT takes the write lock only while it runs.
         """
         if self.attempt_pool is None:
             async with self._autocommit(self.engine) as connection:

@@ -99,6 +99,27 @@ def test_a_charge_and_a_lookup_run_on_the_hot_pools_and_never_through_sqlalchemy
     run_coroutine(scenario())
 
 
+def test_the_charge_journal_is_committed_as_durably_as_the_server_commits(postgres_url: str) -> None:
+    """The claim written before a PG call is the only trace of that call if its answer is lost. On a
+    connection that committed without waiting for the WAL flush (``synchronous_commit`` set off by
+    the client, as paymux once did), a PostgreSQL crash before the outcome could drop it: no
+    reconciliation would ask the PG, and a retry of the order would charge again. The journal's
+    connection leaves the setting to the server: its source is never the client."""
+    async def scenario() -> None:
+        async with _database(postgres_url) as database:
+            async with database.recording_attempt() as connection:
+                assert isinstance(connection, PgAutocommit)
+                setting = await connection.driver.fetchrow(
+                    "SELECT setting, source FROM pg_settings WHERE name = 'synchronous_commit'")
+            async with database.hot_reading() as connection:
+                assert isinstance(connection, PgAutocommit)
+                server = await connection.driver.fetchval("SELECT setting FROM pg_settings WHERE name = 'synchronous_commit'")
+        assert setting["source"] != "client", f"the journal's connection sets synchronous_commit={setting['setting']}"
+        assert setting["setting"] == server
+
+    run_coroutine(scenario())
+
+
 def test_each_hot_statement_answers_alike_on_both_paths(postgres_url: str) -> None:
     """The charge context, the lookup (with its cancel history) and a refused duplicate claim, through
     paymux's asyncpg pool and through a SQLAlchemy connection in a transaction (where the hot
